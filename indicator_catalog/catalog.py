@@ -1,0 +1,149 @@
+"""Load and validate the indicator catalog, the KF calendar and the region settings.
+
+Layout of the catalog directory (default: this package's folder, override with
+MALSTYRNING_CATALOG_DIR):
+
+    namnder/*.yaml      one file per nämnd: {namnd: ..., indicators: [...]}
+    kf_calendar.yaml    KF meetings with the deadline for the meeting papers
+    settings.yaml       kommun (kommunkod) and its comparison group
+
+The kommun and group can be overridden with MALSTYRNING_KOMMUN and
+MALSTYRNING_JAMFORELSEGRUPP, so nothing is tied to Askersund.
+
+Every error names the file, the indicator id and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from indicator_catalog.models import Calendar, Indicator, NamndFile, Settings
+
+CATALOG_DIR_ENV = "MALSTYRNING_CATALOG_DIR"
+KOMMUN_ENV = "MALSTYRNING_KOMMUN"
+GROUP_ENV = "MALSTYRNING_JAMFORELSEGRUPP"
+DEFAULT_DIR = Path(__file__).parent
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CatalogIndicator:
+    """An indicator with the nämnd it belongs to and the file it came from."""
+
+    namnd: str
+    spec: Indicator
+    file: Path
+
+    def __getattr__(self, name):
+        return getattr(self.spec, name)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    indicators: tuple[CatalogIndicator, ...]
+    calendar: Calendar
+    settings: Settings
+    directory: Path
+
+    @cached_property
+    def by_id(self) -> dict[str, CatalogIndicator]:
+        return {i.id: i for i in self.indicators}
+
+    def kolada_kpis(self) -> list[str]:
+        return sorted({i.query.kpi for i in self.indicators if i.source == "kolada"})
+
+    def region_for(self, indicator: CatalogIndicator) -> str:
+        return getattr(indicator.query, "municipality", None) or self.settings.kommun
+
+
+def catalog_dir(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get(CATALOG_DIR_ENV) or DEFAULT_DIR)
+
+
+def _read_yaml(path: Path):
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise CatalogError(f"{path}: filen saknas") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", rad {mark.line + 1}" if mark else ""
+        raise CatalogError(f"{path}{where}: ogiltig YAML: {getattr(exc, 'problem', exc)}") from exc
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(hela posten)"
+        parts.append(f"fält '{field}': {err['msg']}")
+    return "; ".join(parts)
+
+
+def load_namnd_file(path: Path) -> list[CatalogIndicator]:
+    doc = _read_yaml(path)
+    try:
+        namnd_file = NamndFile.model_validate(doc)
+    except ValidationError as exc:
+        raise CatalogError(f"{path}: {_describe(exc)}") from exc
+    out = []
+    for pos, raw in enumerate(namnd_file.indicators, start=1):
+        ident = raw.get("id") if isinstance(raw, dict) else None
+        label = f"indikator '{ident}'" if ident else f"indikator nr {pos} (id saknas)"
+        try:
+            spec = Indicator.model_validate(raw)
+        except ValidationError as exc:
+            raise CatalogError(f"{path}: {label}: {_describe(exc)}") from exc
+        out.append(CatalogIndicator(namnd=namnd_file.namnd, spec=spec, file=path))
+    return out
+
+
+def load_calendar(path: Path) -> Calendar:
+    try:
+        return Calendar.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise CatalogError(f"{path}: {_describe(exc)}") from exc
+
+
+def load_settings(path: Path) -> Settings:
+    doc = _read_yaml(path) or {}
+    if not isinstance(doc, dict):
+        raise CatalogError(f"{path}: förväntade en mappning med kommun och jamforelsegrupp")
+    overrides = {"kommun": os.environ.get(KOMMUN_ENV), "jamforelsegrupp": os.environ.get(GROUP_ENV)}
+    doc = {**doc, **{k: v for k, v in overrides.items() if v}}
+    try:
+        return Settings.model_validate(doc)
+    except ValidationError as exc:
+        raise CatalogError(f"{path} (eller {KOMMUN_ENV}/{GROUP_ENV}): {_describe(exc)}") from exc
+
+
+def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
+    root = catalog_dir(path)
+    files = sorted((root / "namnder").glob("*.yaml"))
+    if not files:
+        raise CatalogError(f"{root / 'namnder'}: inga nämndfiler (*.yaml)")
+    indicators: list[CatalogIndicator] = []
+    first_file: dict[str, Path] = {}
+    for f in files:
+        for ind in load_namnd_file(f):
+            if ind.id in first_file:
+                raise CatalogError(
+                    f"{f}: indikator '{ind.id}': fält 'id': finns redan i {first_file[ind.id]}"
+                )
+            first_file[ind.id] = f
+            indicators.append(ind)
+    return Catalog(
+        indicators=tuple(indicators),
+        calendar=load_calendar(root / "kf_calendar.yaml"),
+        settings=load_settings(root / "settings.yaml"),
+        directory=root,
+    )
