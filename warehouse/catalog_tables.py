@@ -1,0 +1,74 @@
+"""Load the indicator catalog, KF calendar and settings into the cfg schema."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from indicator_catalog.catalog import Catalog
+
+
+def indicator_rows(catalog: Catalog) -> pd.DataFrame:
+    rows = []
+    for ind in catalog.indicators:
+        q = ind.query
+        rows.append(
+            {
+                "indicator_id": ind.id,
+                "namnd": ind.namnd,
+                "name": ind.name,
+                "malomrade": ind.malomrade,
+                "indikator_kalla": ind.indikator_kalla,
+                "source": ind.source,
+                "series": getattr(q, "kpi", None),
+                "breakdown": getattr(q, "gender", None),
+                "region": catalog.region_for(ind),
+                "unit": ind.unit,
+                "decimals": ind.decimals,
+                "direction": ind.direction,
+                "onskat_varde": ind.onskat_varde,
+                "target_year": ind.target_year,
+                "tolerance": ind.tolerance,
+                "uppdrag": ind.uppdrag,
+                "budgetpaverkan": ind.budgetpaverkan,
+                "indikator_kf": ind.indikator_kf,
+                "frequency": ind.frequency,
+                "report_revisions": ind.report_revisions,
+                "note": ind.note,
+                "catalog_file": ind.file.name,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
+    """Replace cfg.indicators, cfg.kf_meetings and cfg.settings in one transaction."""
+    indicators = indicator_rows(catalog)
+    meetings = pd.DataFrame(
+        [
+            {"meeting_date": m.datum, "paper_deadline": m.handlingar_senast, "note": m.note}
+            for m in catalog.calendar.meetings
+        ]
+    )
+    s = catalog.settings
+    conn.register("incoming_indicators", indicators)
+    conn.register("incoming_meetings", meetings)
+    conn.execute("BEGIN")
+    try:
+        conn.execute("DELETE FROM cfg.indicators")
+        conn.execute("INSERT INTO cfg.indicators BY NAME SELECT * FROM incoming_indicators")
+        conn.execute("DELETE FROM cfg.kf_meetings")
+        conn.execute(
+            "INSERT INTO cfg.kf_meetings SELECT CAST(meeting_date AS DATE), "
+            "CAST(paper_deadline AS DATE), note FROM incoming_meetings"
+        )
+        conn.execute("DELETE FROM cfg.settings")
+        conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("incoming_indicators")
+        conn.unregister("incoming_meetings")
+    return {"indicators": len(indicators), "meetings": len(meetings)}

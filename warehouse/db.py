@@ -1,0 +1,70 @@
+"""Connections, schema migrations and the SQL files of the warehouse.
+
+Migrations are the numbered files in `schema/` (`001_init.sql`, …), applied in order, each in
+its own transaction, and recorded in `meta.schema_migrations`; a file that was applied is
+never edited, a change is a new file. Views and macros live in `sql/` and are (re)created
+with `apply_sql`, since they hold no data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_DIR = Path(__file__).parent / "schema"
+SQL_DIR = Path(__file__).parent / "sql"
+DUCKDB_ENV = "MALSTYRNING_DUCKDB"
+DEFAULT_DB = "data/malstyrning.duckdb"
+
+
+def database_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get(DUCKDB_ENV) or DEFAULT_DB)
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    db = database_path(path)
+    if read_only and not db.exists():
+        raise FileNotFoundError(f"Databasen {db} finns inte; kör pipelinen först (make demo)")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(db), read_only=read_only)
+    conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    return conn
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS meta.schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {v for (v,) in conn.execute("SELECT version FROM meta.schema_migrations").fetchall()}
+    applied = []
+    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        if version in done:
+            continue
+        conn.execute("BEGIN")
+        try:
+            conn.execute(path.read_text(encoding="utf-8"))
+            conn.execute(
+                "INSERT INTO meta.schema_migrations VALUES (?, ?, now())", [version, path.name]
+            )
+            conn.execute("COMMIT")
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            raise RuntimeError(f"Migreringen {path.name} misslyckades: {exc}") from exc
+        applied.append(path.name)
+    return applied
+
+
+def apply_sql(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run `sql/<name>.sql` (view and macro definitions)."""
+    conn.execute((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def ensure_views(conn: duckdb.DuckDBPyConnection) -> None:
+    for name in ("indicator_status", "kf_due"):
+        apply_sql(conn, name)

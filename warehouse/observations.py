@@ -1,0 +1,127 @@
+"""Merge tidy observations into a vintage-keeping observations table.
+
+Loading is idempotent: a value that equals the latest vintage of its key changes nothing.
+A changed value adds vintage n+1 and keeps vintage n ("what was known when"). A value that
+the source marks deleted, or that is missing from a fetch that covered its key, gets a
+tombstone vintage (value NULL, is_deleted true), so a deletion is not silently kept as if
+still current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+import duckdb
+import pandas as pd
+
+KEY = ["series", "breakdown", "region", "period"]
+COLUMNS = KEY + ["period_end", "value", "status", "is_deleted", "fetched_at", "response_id"]
+
+
+class DuplicateObservations(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a fetch covered completely: keys inside it that it did not return are deleted."""
+
+    series: Sequence[str]
+    regions: Sequence[str]
+    periods: Sequence[str]
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    inserted: int
+    revised: int
+    deleted: int
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.revised + self.deleted
+
+
+def merge_observations(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    source: str,
+    incoming: pd.DataFrame,
+    scope: Scope | None = None,
+) -> MergeResult:
+    missing = [c for c in COLUMNS if c not in incoming.columns]
+    if missing:
+        raise ValueError(f"{table}: kolumner saknas i inkommande observationer: {missing}")
+    dupes = incoming[incoming.duplicated(KEY, keep=False)]
+    if not dupes.empty:
+        sample = dupes[KEY].head(3).to_dict("records")
+        raise DuplicateObservations(f"{table}: {len(dupes)} dubblerade nycklar i samma hämtning, t.ex. {sample}")
+    conn.register("incoming_obs", incoming[COLUMNS])
+    current = f"""
+        SELECT * FROM (
+            SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
+            FROM {table}) WHERE rn = 1"""
+    conn.execute("BEGIN")
+    try:
+        counts = conn.execute(
+            f"""
+            WITH cur AS ({current})
+            SELECT
+                count(*) FILTER (WHERE cur.series IS NULL AND NOT i.is_deleted),
+                count(*) FILTER (WHERE cur.series IS NOT NULL AND NOT i.is_deleted AND (
+                    cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status)),
+                count(*) FILTER (WHERE cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
+            FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})"""
+        ).fetchone()
+        conn.execute(
+            f"""
+            INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
+                                 vintage, first_seen, fetched_at, response_id)
+            WITH cur AS ({current})
+            SELECT ?, i.series, i.breakdown, i.region, i.period, i.period_end,
+                   CASE WHEN i.is_deleted THEN NULL ELSE i.value END, i.status, i.is_deleted,
+                   coalesce(cur.vintage, 0) + 1, i.fetched_at, i.fetched_at, i.response_id
+            FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})
+            WHERE (cur.series IS NULL AND NOT i.is_deleted)
+               OR (cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
+               OR (cur.series IS NOT NULL AND NOT i.is_deleted AND (
+                     cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status))
+            """,
+            [source],
+        )
+        absent = 0
+        if scope is not None:
+            absent = conn.execute(
+                f"""
+                INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
+                                     vintage, first_seen, fetched_at, response_id)
+                WITH cur AS ({current})
+                SELECT cur.source, cur.series, cur.breakdown, cur.region, cur.period, cur.period_end,
+                       NULL, '', true, cur.vintage + 1, $fetched_at, $fetched_at, NULL
+                FROM cur
+                WHERE NOT cur.is_deleted
+                  AND list_contains($series, cur.series)
+                  AND list_contains($regions, cur.region)
+                  AND list_contains($periods, cur.period)
+                  AND NOT EXISTS (SELECT 1 FROM incoming_obs i WHERE i.series = cur.series
+                      AND i.breakdown = cur.breakdown AND i.region = cur.region AND i.period = cur.period)
+                RETURNING 1
+                """,
+                {
+                    "fetched_at": scope.fetched_at,
+                    "series": list(scope.series),
+                    "regions": list(scope.regions),
+                    "periods": list(scope.periods),
+                },
+            ).fetchall()
+            absent = len(absent)
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("incoming_obs")
+    return MergeResult(inserted=counts[0], revised=counts[1], deleted=counts[2] + absent)

@@ -1,0 +1,81 @@
+"""The KF report log: mark a meeting as reported, and ask what was reported when."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date, datetime, timezone
+
+import duckdb
+import pandas as pd
+
+
+class ReportingError(ValueError):
+    pass
+
+
+def due_list(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
+    return conn.execute("SELECT * FROM ind.kf_due_asof(?)", [as_of]).df()
+
+
+def next_meeting(conn: duckdb.DuckDBPyConnection, as_of: date) -> tuple[date, date] | None:
+    row = conn.execute(
+        "SELECT meeting_date, paper_deadline FROM cfg.kf_meetings WHERE meeting_date >= ? "
+        "ORDER BY meeting_date LIMIT 1",
+        [as_of],
+    ).fetchone()
+    return row
+
+
+def mark_reported(
+    conn: duckdb.DuckDBPyConnection,
+    meeting_date: date,
+    *,
+    reported_by: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record, for every indicator due at `meeting_date`, the value presented there.
+
+    "Due at the meeting" uses the rule of ind.kf_due_asof with as_of = the meeting date:
+    everything whose due meeting is on or before it and not yet reported. Running it twice
+    for the same meeting records nothing new. Returns the number of indicators recorded.
+    """
+    exists = conn.execute("SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date]).fetchone()
+    if not exists:
+        raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
+    now = now or datetime.now(timezone.utc)
+    reported_by = reported_by or getpass.getuser()
+    conn.execute("BEGIN")
+    try:
+        n = conn.execute(
+            """
+            INSERT INTO rep.report_log
+            SELECT ?, d.indicator_id, s.source, s.series, s.region, d.period, d.period_end,
+                   d.aktuellt_varde, d.vintage, d.first_seen, ?, ?
+            FROM ind.kf_due_asof(?) d
+            JOIN ind.indicator_status s USING (indicator_id)
+            WHERE d.at_next_meeting
+              AND NOT EXISTS (SELECT 1 FROM rep.report_log r
+                              WHERE r.meeting_date = ? AND r.indicator_id = d.indicator_id)
+            RETURNING 1
+            """,
+            [meeting_date, now, reported_by, meeting_date, meeting_date],
+        ).fetchall()
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    return len(n)
+
+
+def reported_at(conn: duckdb.DuckDBPyConnection, meeting_date: date) -> pd.DataFrame:
+    """Exactly what was presented at KF on `meeting_date`, whatever was revised since."""
+    return conn.execute(
+        """
+        SELECT r.meeting_date, r.indicator_id, i.namnd, i.indikator_kalla, r.period, r.period_end,
+               r.value, r.vintage, r.source, r.series, r.reported_at, r.reported_by
+        FROM rep.report_log r LEFT JOIN cfg.indicators i USING (indicator_id)
+        WHERE r.meeting_date = ?
+        ORDER BY i.namnd, r.indicator_id
+        """,
+        [meeting_date],
+    ).df()

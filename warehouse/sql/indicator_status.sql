@@ -1,0 +1,65 @@
+-- Status of every catalog indicator against its önskat värde.
+--   aktuellt värde = the newest period that has a (non-deleted, non-null) value;
+--   datum          = that period's end date;
+--   status         = uppnått | nära | ej uppnått | ingen data, using direction and tolerance:
+--     higher is better: value >= target -> uppnått; value >= target - tolerance -> nära
+--     lower is better:  value <= target -> uppnått; value <= target + tolerance -> nära
+--   A tiny epsilon keeps "exactly on target" uppnått despite float noise.
+CREATE OR REPLACE VIEW ind.indicator_status AS
+WITH obs AS (
+    SELECT o.*, row_number() OVER (
+        PARTITION BY source, series, breakdown, region ORDER BY period_end DESC) AS recency
+    FROM stg.current_observations o
+    WHERE value IS NOT NULL
+),
+joined AS (
+    SELECT i.*, cur.period, cur.period_end, cur.value, cur.vintage, cur.first_seen,
+           cur.fetched_at, cur.response_id, prev.period AS prev_period, prev.value AS prev_value
+    FROM cfg.indicators i
+    LEFT JOIN obs cur ON cur.recency = 1 AND cur.source = i.source AND cur.series = i.series
+        AND cur.breakdown = i.breakdown AND cur.region = i.region
+    LEFT JOIN obs prev ON prev.recency = 2 AND prev.source = i.source AND prev.series = i.series
+        AND prev.breakdown = i.breakdown AND prev.region = i.region
+)
+SELECT
+    indicator_id, namnd, malomrade, name, indikator_kalla, source, series, breakdown, region,
+    unit, decimals, direction, onskat_varde, target_year, tolerance,
+    uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
+    period, period_end, value AS aktuellt_varde, vintage, first_seen, fetched_at, response_id,
+    prev_period, prev_value, value - prev_value AS change,
+    CASE
+        WHEN value IS NULL THEN 'ingen data'
+        WHEN direction = 'higher' AND value >= onskat_varde - 1e-9 THEN 'uppnått'
+        WHEN direction = 'higher' AND value >= onskat_varde - tolerance - 1e-9 THEN 'nära'
+        WHEN direction = 'lower' AND value <= onskat_varde + 1e-9 THEN 'uppnått'
+        WHEN direction = 'lower' AND value <= onskat_varde + tolerance + 1e-9 THEN 'nära'
+        ELSE 'ej uppnått'
+    END AS status,
+    CASE
+        WHEN value IS NULL OR prev_value IS NULL THEN NULL
+        WHEN abs(value - prev_value) < 1e-9 THEN 'oförändrat'
+        WHEN (value > prev_value) = (direction = 'higher') THEN 'bättre'
+        ELSE 'sämre'
+    END AS trend
+FROM joined;
+
+-- The governance document's table, one row per indicator: the controllers' stable view.
+CREATE OR REPLACE VIEW ind.namnd_indikatorer AS
+SELECT
+    namnd                      AS "Nämnd",
+    malomrade                  AS "KF målområde",
+    indikator_kalla            AS "Indikator/källa",
+    onskat_varde               AS "Önskat värde",
+    aktuellt_varde             AS "Aktuellt värde",
+    period_end                 AS "Datum",
+    period                     AS "Period",
+    CASE WHEN uppdrag THEN 'Ja' ELSE 'Nej' END        AS "Uppdrag",
+    CASE WHEN budgetpaverkan THEN 'Ja' ELSE 'Nej' END AS "Budgetpåverkan",
+    CASE WHEN indikator_kf THEN 'Ja' ELSE 'Nej' END   AS "Indikator KF",
+    status                     AS "Status",
+    change                     AS "Förändring",
+    trend                      AS "Trend",
+    unit                       AS "Enhet",
+    indicator_id               AS "Indikator-id"
+FROM ind.indicator_status
+ORDER BY namnd, malomrade, indicator_id;
