@@ -49,3 +49,84 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> Merge
         fetched_at=fetch["fetched_at"],
     )
     return merge_observations(conn, TABLE, "kolada", frame, scope)
+
+
+def store_group(conn: duckdb.DuckDBPyConnection, group: dict, page) -> int:
+    """Replace the members of one municipality group (a snapshot of the current membership)."""
+    members = pd.DataFrame(
+        [
+            {"member_id": str(m["member_id"]), "member_title": m.get("member_title")}
+            for m in group["members"]
+        ],
+        columns=["member_id", "member_title"],
+    )
+    conn.register("incoming_members", members)
+    conn.execute("BEGIN")
+    try:
+        response_id = raw.store_response(conn, "raw.kolada_responses", page)
+        conn.execute("DELETE FROM raw.kolada_municipality_group_members WHERE group_id = ?", [group["id"]])
+        conn.execute(
+            "INSERT INTO raw.kolada_municipality_group_members "
+            "SELECT ?, ?, member_id, member_title, ? FROM incoming_members",
+            [group["id"], group.get("title"), response_id],
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("incoming_members")
+    return len(members)
+
+
+class UnknownKpi(LookupError):
+    pass
+
+
+def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], records: list[dict], pages) -> int:
+    """Store KPI metadata; fail loudly if a catalog KPI id is unknown to Kolada.
+
+    Kolada answers an unknown id with an empty result, not an error, and ids disappear
+    between catalogue versions (reference/kolada.md §8), so this is the place to notice.
+    """
+    found = {r["id"] for r in records}
+    unknown = sorted(set(wanted) - found)
+    if unknown:
+        raise UnknownKpi(
+            f"Kolada känner inte till KPI {', '.join(unknown)} (katalogens query.kpi); "
+            "kontrollera id:t på kolada.se eller i /v3/kpi"
+        )
+    frame = pd.DataFrame(
+        [
+            {
+                "kpi": r["id"],
+                "title": r.get("title"),
+                "description": r.get("description"),
+                "is_divided_by_gender": r.get("is_divided_by_gender"),
+                "municipality_type": r.get("municipality_type"),
+                "operating_area": r.get("operating_area"),
+                "publ_period": r.get("publ_period"),
+                "publication_date": r.get("publication_date"),
+                "prel_publication_date": r.get("prel_publication_date"),
+            }
+            for r in records
+        ]
+    )
+    conn.register("incoming_kpi", frame)
+    conn.execute("BEGIN")
+    try:
+        response_id = raw.store_response(conn, "raw.kolada_responses", pages[0])
+        conn.execute("DELETE FROM raw.kolada_kpi WHERE list_contains(?, kpi)", [sorted(found)])
+        conn.execute(
+            "INSERT INTO raw.kolada_kpi SELECT kpi, title, description, is_divided_by_gender, "
+            "municipality_type, operating_area, publ_period, CAST(publication_date AS DATE), "
+            "CAST(prel_publication_date AS DATE), ? FROM incoming_kpi",
+            [response_id],
+        )
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("incoming_kpi")
+    return len(frame)

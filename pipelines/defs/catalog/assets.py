@@ -1,0 +1,29 @@
+"""The indicator catalog and KF calendar as tables, so SQL can join them."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS
+from pipelines.defs.resources import CatalogResource, warehouse
+from warehouse.catalog_tables import load_catalog_tables
+
+
+@dg.asset(key=["cfg", "indicator_catalog"], group_name="catalog", kinds={"duckdb", "yaml"}, owners=OWNERS, pool=DUCKDB_POOL)
+def indicator_catalog(duckdb: DuckDBResource, catalog: CatalogResource) -> dg.MaterializeResult:
+    """Indikatorkatalogen (indicator_catalog/namnder/*.yaml), KF-kalendern och inställningar.
+
+    Validerar filerna och ersätter cfg.indicators, cfg.kf_meetings och cfg.settings. Ett fel i
+    en fil stoppar körningen med filnamn, indikator-id och fält; tabellerna lämnas orörda.
+    """
+    cat = catalog.load()
+    with warehouse(duckdb) as conn:
+        counts = load_catalog_tables(conn, cat)
+    return dg.MaterializeResult(
+        metadata={
+            "indicators": counts["indicators"],
+            "kf_meetings": counts["meetings"],
+            "kommun": f"{cat.settings.kommun} {cat.settings.kommun_namn}",
+            "jamforelsegrupp": cat.settings.jamforelsegrupp or "ingen",
+            "calendar_constructed": cat.calendar.constructed,
+        }
+    )

@@ -1,0 +1,73 @@
+"""Indicator status against önskat värde and the KF due list."""
+
+from datetime import date
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.catalog.assets import indicator_catalog
+from pipelines.defs.kolada.assets import kolada_observations
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS
+from pipelines.defs.resources import warehouse
+from warehouse.reporting import due_list, next_meeting
+
+COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
+
+
+@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, indicator_catalog], **COMMON)
+def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Indikatorstatus: aktuellt värde, datum och status mot önskat värde per indikator.
+
+    Vyn ind.indicator_status (och nämndtabellen ind.namnd_indikatorer med styrdokumentets
+    kolumner) räknar status uppnått / nära / ej uppnått / ingen data utifrån riktning och
+    tolerans, samt förändring sedan föregående period.
+    """
+    with warehouse(duckdb) as conn:
+        counts = conn.execute(
+            "SELECT status, count(*) FROM ind.indicator_status GROUP BY status ORDER BY status"
+        ).fetchall()
+        preview = conn.execute(
+            'SELECT "Nämnd", "Indikator-id", "Aktuellt värde", "Önskat värde", "Period", "Status" '
+            "FROM ind.namnd_indikatorer"
+        ).df()
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": int(sum(n for _, n in counts)),
+            **{f"status: {s}": int(n) for s, n in counts},
+            "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+        }
+    )
+
+
+class DueListConfig(dg.Config):
+    as_of: str | None = None  # YYYY-MM-DD; default today (Europe/Stockholm)
+
+
+@dg.asset(key=["ind", "kf_due_list"], deps=[indicator_status], **COMMON)
+def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """KF-listan: vilka KF-indikatorer som ska redovisas vid nästa kommunfullmäktige.
+
+    En indikator ska redovisas vid första KF vars sista dag för handlingar infaller efter
+    dagen då det nya värdet först sågs, tills mötet markerats som redovisat
+    (`indikator rapporterat`). Vyn ind.kf_due_list gäller dagens datum;
+    ind.kf_due_asof(DATE '…') ger listan för valfritt datum.
+    """
+    as_of = date.fromisoformat(config.as_of) if config.as_of else None
+    with warehouse(duckdb) as conn:
+        as_of = as_of or conn.execute("SELECT current_date").fetchone()[0]
+        due = due_list(conn, as_of)
+        meeting = next_meeting(conn, as_of)
+    at_next = due[due["at_next_meeting"].fillna(False).astype(bool)]
+    if meeting is None:
+        context.log.warning(f"Inget KF-sammanträde efter {as_of} i kalendern: uppdatera kf_calendar.yaml")
+    cols = ["indicator_id", "period", "aktuellt_varde", "reason", "due_meeting"]
+    return dg.MaterializeResult(
+        metadata={
+            "as_of": str(as_of),
+            "next_meeting": str(meeting[0]) if meeting else "saknas i kalendern",
+            "paper_deadline": str(meeting[1]) if meeting else "",
+            "due_at_next_meeting": len(at_next),
+            "due_total": len(due),
+            "preview": dg.MetadataValue.md(at_next[cols].to_markdown(index=False) if len(at_next) else "inga"),
+        }
+    )

@@ -1,0 +1,12 @@
+import dagster as dg
+
+from pipelines.defs.indicators.jobs import indicators_job
+
+# After the Kolada refresh at 02:30; the due list also changes with the date alone.
+indicators_nightly_schedule = dg.ScheduleDefinition(
+    name="indicators_nightly_schedule",
+    job=indicators_job,
+    cron_schedule="30 4 * * *",
+    execution_timezone="Europe/Stockholm",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)

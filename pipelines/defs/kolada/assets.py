@@ -1,0 +1,116 @@
+"""Kolada: values for the catalog's KPIs, for the kommun and its comparison group."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.partitions import yearly_partition
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS
+from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
+from warehouse import kolada as wh_kolada
+from warehouse.raw import land_kolada_fetch
+
+COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
+
+
+@dg.asset(
+    key=["raw", "kolada_values"],
+    partitions_def=yearly_partition,
+    kinds={"duckdb", "api"},
+    **COMMON,
+)
+def kolada_values(
+    context: dg.AssetExecutionContext,
+    duckdb: DuckDBResource,
+    kolada: KoladaResource,
+    catalog: CatalogResource,
+) -> dg.MaterializeResult:
+    """Kolada-svar för ett år: katalogens KPI:er för kommunen och dess jämförelsegrupp.
+
+    Hämtar /v3/data/kpi/…/municipality/…/year/<år> (högst 25 id per segment, 5000 per sida,
+    alla sidor) och sparar varje svar oförändrat i raw.kolada_responses med URL, tid och
+    sha256. Inget sparas om någon sida misslyckas. Kör om ett år för att hämta revideringar.
+    """
+    cat = catalog.load()
+    client = kolada.client()
+    year = int(context.partition_key)
+    municipalities = {cat.settings.kommun}
+    group = group_page = None
+    if cat.settings.jamforelsegrupp:
+        group, group_page = client.municipality_group(cat.settings.jamforelsegrupp)
+        municipalities |= {str(m["member_id"]) for m in group["members"]}
+    kpis = cat.kolada_kpis()
+    # All HTTP first, then one short write: the DuckDB file is held only while writing.
+    pages = list(client.data_pages(kpis, municipalities, [year]))
+    n_values = sum(len(p.payload["values"]) for p in pages)
+    context.log.info(f"Kolada {year}: {len(pages)} sida(or), {n_values} värden för {len(kpis)} KPI:er")
+    with warehouse(duckdb) as conn:
+        if group is not None:
+            wh_kolada.store_group(conn, group, group_page)
+        fetch_id, ids = land_kolada_fetch(
+            conn,
+            pages,
+            partition_key=context.partition_key,
+            kpis=kpis,
+            municipalities=municipalities,
+            years=[year],
+            run_id=context.run_id,
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "fetch_id": fetch_id,
+            "pages": len(pages),
+            "values": n_values,
+            "kpis": ", ".join(kpis),
+            "municipalities": ", ".join(sorted(municipalities)),
+            "urls": dg.MetadataValue.md("\n".join(f"- {p.url}" for p in pages)),
+        }
+    )
+
+
+@dg.asset(
+    key=["stg", "kolada_observations"],
+    deps=[kolada_values],
+    partitions_def=yearly_partition,
+    kinds={"duckdb"},
+    **COMMON,
+)
+def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Kolada-värden som observationer (serie, kommun, period, kön) med årgångar.
+
+    Läser årets senast landade hämtning i raw.kolada_responses. Ett ändrat värde blir en ny
+    årgång (vintage) och det gamla finns kvar; ett borttaget värde får en gravsten. Att köra
+    om samma år utan nya data ändrar ingenting.
+    """
+    with warehouse(duckdb) as conn:
+        result = wh_kolada.load_partition(conn, context.partition_key)
+        total = conn.execute(
+            "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
+            [context.partition_key],
+        ).fetchone()[0]
+    return dg.MaterializeResult(
+        metadata={
+            "new_values": result.inserted,
+            "revised_values": result.revised,
+            "deleted_values": result.deleted,
+            "row_count": total,
+        }
+    )
+
+
+@dg.asset(key=["raw", "kolada_kpi"], kinds={"duckdb", "api"}, **COMMON)
+def kolada_kpi(duckdb: DuckDBResource, kolada: KoladaResource, catalog: CatalogResource) -> dg.MaterializeResult:
+    """Kolada KPI-metadata (titel, beskrivning, publiceringsdatum) för katalogens KPI:er.
+
+    Misslyckas med ett tydligt fel om ett KPI-id i katalogen inte finns i Kolada: Kolada
+    svarar med ett tomt resultat, inte ett fel, och id:n försvinner mellan versioner.
+    """
+    kpis = catalog.load().kolada_kpis()
+    records, pages = kolada.client().kpi_metadata(kpis)
+    with warehouse(duckdb) as conn:
+        n = wh_kolada.store_kpi_metadata(conn, kpis, records, pages)
+        preview = conn.execute(
+            "SELECT kpi, title, publ_period, publication_date FROM raw.kolada_kpi ORDER BY kpi"
+        ).df()
+    return dg.MaterializeResult(
+        metadata={"row_count": n, "preview": dg.MetadataValue.md(preview.to_markdown(index=False))}
+    )

@@ -1,0 +1,11 @@
+import dagster as dg
+
+# Kolada's yearly figures for year Y are published during Y+1, so the newest partition is
+# the last complete year. There is no YearlyPartitionsDefinition; this is the documented
+# equivalent (reference/dagster.md §5).
+yearly_partition = dg.TimeWindowPartitionsDefinition(
+    start="2010",
+    fmt="%Y",
+    cron_schedule="0 0 1 1 *",
+    timezone="Europe/Stockholm",
+)

@@ -1,0 +1,63 @@
+"""Resources: the warehouse file, the Kolada client and the indicator catalog.
+
+MALSTYRNING_DUCKDB names the working DuckDB file. MALSTYRNING_HTTP_MODE switches every
+source between replay (recordings in the repo, the default), live and record.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from indicator_catalog.catalog import Catalog, load_catalog
+from sources.http import build_session
+from sources.kolada import BASE_URL, KoladaClient
+from warehouse.db import DUCKDB_ENV, ensure_views, migrate
+
+
+class KoladaResource(dg.ConfigurableResource):
+    """Kolada API v3. http_mode None means MALSTYRNING_HTTP_MODE (default replay)."""
+
+    base_url: str = BASE_URL
+    http_mode: str | None = None
+    recordings_dir: str | None = None
+
+    def client(self) -> KoladaClient:
+        return KoladaClient(build_session(mode=self.http_mode, recordings=self.recordings_dir), self.base_url)
+
+
+class CatalogResource(dg.ConfigurableResource):
+    """The indicator catalog; directory None means MALSTYRNING_CATALOG_DIR or the bundled one."""
+
+    directory: str | None = None
+
+    def load(self) -> Catalog:
+        return load_catalog(self.directory)
+
+
+@contextmanager
+def warehouse(duckdb_resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated warehouse connection in Stockholm time, closed on exit."""
+    # DuckDB creates the file but not its folder.
+    Path(duckdb_resource.database).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb_resource.get_connection() as conn:
+        conn.execute("SET TimeZone = 'Europe/Stockholm'")
+        migrate(conn)
+        ensure_views(conn)
+        yield conn
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(
+        resources={
+            "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_ENV)),
+            "kolada": KoladaResource(),
+            "catalog": CatalogResource(),
+        }
+    )

@@ -1,0 +1,91 @@
+"""Run the whole pipeline once and print the result: `make demo` (or python -m pipelines.demo).
+
+Runs the real Dagster jobs in this process (the same jobs the schedules launch): the Kolada
+job for each year, then the indicators job, against the DuckDB file in MALSTYRNING_DUCKDB.
+HTTP goes through MALSTYRNING_HTTP_MODE: replay (default, recordings in the repo, no
+network) or live. With DAGSTER_HOME set, the runs are kept and show up in `make dev`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+
+import dagster as dg
+
+from pipelines.definitions import defs as load_defs
+from sources.http import http_mode, recordings_dir
+from sources.replay import recording_notes
+from warehouse import db
+from warehouse.present import render_due, render_sources, render_status, status_frame
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _years(text: str) -> list[str]:
+    first, _, last = text.partition("-")
+    return [str(y) for y in range(int(first), int(last or first) + 1)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--years", default="2010-2022", help="år att hämta, t.ex. 2015-2022")
+    ap.add_argument("--as-of", type=date.fromisoformat, help="datum för KF-listan (standard: i dag)")
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
+    mode = http_mode()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    defs = load_defs()
+    kolada_job = defs.resolve_job_def("kolada_job")
+    indicators_job = defs.resolve_job_def("indicators_job")
+
+    print(f"Databas: {db.database_path()}   HTTP-läge: {mode}")
+    years = _years(args.years)
+    start = time.monotonic()
+    for i, year in enumerate(years, 1):
+        result = kolada_job.execute_in_process(
+            partition_key=year, instance=instance, run_config=QUIET, raise_on_error=False
+        )
+        if not result.success:
+            return _failed(result, f"kolada_job {year}")
+        print(f"  [{i}/{len(years)}] Kolada {year} hämtat och laddat", flush=True)
+    config = {**QUIET, "ops": {"ind__kf_due_list": {"config": {"as_of": args.as_of.isoformat() if args.as_of else None}}}}
+    result = indicators_job.execute_in_process(instance=instance, run_config=config, raise_on_error=False)
+    if not result.success:
+        return _failed(result, "indicators_job")
+    print(f"  Katalog, KPI-metadata, status och KF-lista klara ({time.monotonic() - start:.1f} s)\n")
+
+    conn = db.connect(read_only=True)
+    settings = conn.execute("SELECT kommun, kommun_namn, jamforelsegrupp FROM cfg.settings").fetchone()
+    frame = status_frame(conn)
+    print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
+    print(render_status(frame))
+    print("\nIndikator/källa:\n" + render_sources(frame))
+    as_of = args.as_of or conn.execute("SELECT current_date").fetchone()[0]
+    print("\n" + render_due(conn, as_of))
+    print("\nStatus: uppnått / nära (inom toleransen) / ej uppnått / ingen data. Önskat värde: exempelvärden.")
+    if mode == "replay":
+        print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
+        for note in recording_notes(recordings_dir()):
+            print(f"  - {note}")
+    calendar_note = conn.execute("SELECT count(*) FROM cfg.kf_meetings").fetchone()[0]
+    print(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
+    return 0
+
+
+def _failed(result: dg.ExecuteInProcessResult, what: str) -> int:
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            err = event.step_failure_data.error
+            cause = err.cause if err and err.cause else err
+            print(f"FEL i {what}, steg {event.step_key}: {cause.message.strip() if cause else 'okänt fel'}", file=sys.stderr)
+    print(f"{what} misslyckades; databasen behåller senaste lyckade läge.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Build the Kolada replay recordings for the demo and the tests from the real data in
+../shared/fixtures (see its SOURCES.md):
+
+- KPI metadata and the municipality group: the real v3 records recorded 2026-03-23 by
+  rKolada, put back into the v3 envelope {"values": [...], "next_url": null};
+- values: open-numbers/ddf--kolada--dump (real Kolada values, scraped autumn 2024, years up
+  to 2022), re-nested into v3 data rows with count 1, status "" and isdeleted false, since
+  the dump keeps none of those.
+
+Every recording says so in its "recording" block (constructed: true, with a note), and the
+demo prints the notes. The URLs are produced by the client's own `data_urls`, so replay
+matches exactly what the pipeline requests.
+
+    python tools/build_kolada_recordings.py [--shared ../shared] [--years 2010-2022]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from indicator_catalog.catalog import load_catalog
+from sources.kolada import BASE_URL, PER_PAGE, data_urls
+from sources.replay import request_key
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "sources" / "recordings" / "kolada"
+DUMP_NOTE = (
+    "Kolada-värden återskapade ur open-numbers/ddf--kolada--dump (verkliga värden, hämtade "
+    "hösten 2024, år t.o.m. 2022) i API v3:s format; inte ett live-svar. count/status/isdeleted "
+    "är satta till 1/\"\"/false eftersom dumpen inte har dem. KPI:er som saknas i dumpen "
+    "(t.ex. N03937) ger inga värden i replay-läge."
+)
+META_NOTE = (
+    "Verkliga Kolada v3-poster inspelade 2026-03-23 (rKolada R/sysdata.rda), åter lagda i "
+    "v3-kuvertet {values, next_url}."
+)
+
+
+def dump_geo(geo: str) -> str:
+    """Dump geo code -> Kolada id: kommun as is, region '18' -> '0018', Riket '0' -> '0000'."""
+    return geo.zfill(4)
+
+
+def read_dump(catalog_dir: Path, kpi: str) -> dict[tuple[str, int], dict[str, float | None]]:
+    """(municipality, year) -> {gender: value} for one KPI from the dump's CSV files."""
+    out: dict[tuple[str, int], dict[str, float | None]] = {}
+    k = kpi.lower()
+    total = catalog_dir / f"ddf--datapoints--{k}--by--geo--year.csv"
+    split = catalog_dir / f"ddf--datapoints--{k}--by--geo--gender--year.csv"
+    if total.exists():
+        for row in csv.DictReader(total.open(encoding="utf-8")):
+            value = float(row[k]) if row[k] != "" else None
+            out.setdefault((dump_geo(row["geo"]), int(row["year"])), {})["T"] = value
+    if split.exists():
+        for row in csv.DictReader(split.open(encoding="utf-8")):
+            value = float(row[k]) if row[k] != "" else None
+            out.setdefault((dump_geo(row["geo"]), int(row["year"])), {})[row["gender"].upper()] = value
+    return out
+
+
+def write(url: str, body: dict, note: str, name: str) -> None:
+    doc = {
+        "recording": {"recorded_at": None, "constructed": True, "note": note},
+        "request": {"method": "GET", "url": url, "body_sha256": None},
+        "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": body},
+    }
+    digest = hashlib.sha1(request_key("GET", url, None).encode()).hexdigest()[:10]
+    (OUT / f"{name}_{digest}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--years", default="2010-2022")
+    args = ap.parse_args()
+    first, last = (int(x) for x in args.years.split("-"))
+    fixtures = args.shared / "fixtures"
+    catalog = load_catalog()
+    kpis = catalog.kolada_kpis()
+
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+
+    groups = json.loads((fixtures / "kolada" / "municipality_groups_incl_1882_v3_2026-03-23.json").read_text())
+    group_id = catalog.settings.jamforelsegrupp
+    group = next(g for g in groups if g["id"] == group_id)
+    write(f"{BASE_URL}/municipality_groups/{group_id}", {"values": [group], "next_url": None}, META_NOTE, f"group_{group_id}")
+
+    kpi_meta = json.loads((fixtures / "kolada" / "kpi_selected_v3_2026-03-23.json").read_text())
+    records = [r for r in kpi_meta if r["id"] in kpis]
+    write(f"{BASE_URL}/kpi/{','.join(kpis)}?per_page={PER_PAGE}", {"values": records, "next_url": None}, META_NOTE, "kpi")
+
+    municipalities = sorted({catalog.settings.kommun, *(m["member_id"] for m in group["members"])})
+    dump = {k: read_dump(fixtures / "kolada_dump" / "catalog", k) for k in kpis}
+    for year in range(first, last + 1):
+        (url,) = data_urls(kpis, municipalities, [year])
+        values = []
+        for kpi in kpis:
+            for m in municipalities:
+                genders = dump[kpi].get((m, year))
+                if not genders:
+                    continue
+                inner = [
+                    {"gender": g, "count": 1, "status": "", "value": genders[g], "isdeleted": False}
+                    for g in ("T", "K", "M")
+                    if g in genders
+                ]
+                values.append({"kpi": kpi, "municipality": m, "period": year, "values": inner})
+        write(url, {"values": values, "next_url": None}, DUMP_NOTE, f"data_{year}")
+        print(f"{year}: {len(values)} värden -> {url}")
+
+
+if __name__ == "__main__":
+    main()

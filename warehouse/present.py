@@ -1,0 +1,97 @@
+"""Plain-text tables for the terminal: the nämnd indicator tables and the KF due list."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from warehouse.reporting import due_list, next_meeting
+
+
+def fmt_number(value, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{int(decimals)}f}".replace(",", " ").replace(".", ",")
+    return text
+
+
+def fmt_date(value) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
+    sql = "SELECT * FROM ind.indicator_status WHERE 1=1"
+    params: list = []
+    if namnd:
+        sql += " AND namnd ILIKE ?"
+        params.append(f"%{namnd}%")
+    if malomrade:
+        sql += " AND malomrade ILIKE ?"
+        params.append(f"%{malomrade}%")
+    return conn.execute(sql + " ORDER BY namnd, malomrade, indicator_id", params).df()
+
+
+def render_status(frame: pd.DataFrame) -> str:
+    """One table per nämnd in the governance document's columns."""
+    out = []
+    for namnd, rows in frame.groupby("namnd", sort=True):
+        table = pd.DataFrame(
+            {
+                "KF målområde": rows["malomrade"],
+                "Indikator": rows["name"],
+                "Önskat värde": [
+                    ("≤ " if d == "lower" else "≥ ") + fmt_number(v, n)
+                    for v, n, d in zip(rows["onskat_varde"], rows["decimals"], rows["direction"])
+                ],
+                "Aktuellt värde": [fmt_number(v, n) for v, n in zip(rows["aktuellt_varde"], rows["decimals"])],
+                "Enhet": rows["unit"],
+                "Datum": [fmt_date(d) for d in rows["period_end"]],
+                "Förändr.": [
+                    "–" if pd.isna(c) else ("+" if c > 0 else "") + fmt_number(c, n)
+                    for c, n in zip(rows["change"], rows["decimals"])
+                ],
+                "Uppdrag": rows["uppdrag"].map({True: "Ja", False: "Nej"}),
+                "Budgetpåv.": rows["budgetpaverkan"].map({True: "Ja", False: "Nej"}),
+                "Indikator KF": rows["indikator_kf"].map({True: "Ja", False: "Nej"}),
+                "Status": rows["status"],
+            }
+        )
+        out.append(f"{namnd}\n{table.to_string(index=False)}")
+    return "\n\n".join(out)
+
+
+def render_sources(frame: pd.DataFrame) -> str:
+    lines = []
+    for _, r in frame.iterrows():
+        lines.append(f"  {r['indicator_id']}: {r['indikator_kalla']}" + (f" [{r['note']}]" if pd.notna(r["note"]) else ""))
+    return "\n".join(lines)
+
+
+def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = False) -> str:
+    meeting = next_meeting(conn, as_of)
+    if meeting is None:
+        return f"Inget KF-sammanträde efter {as_of} i kalendern: uppdatera indicator_catalog/kf_calendar.yaml."
+    due = due_list(conn, as_of)
+    rows = due if show_all else due[due["at_next_meeting"].fillna(False).astype(bool)]
+    head = f"KF {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
+    if rows.empty:
+        return head + "\n  Inga indikatorer att redovisa."
+    table = pd.DataFrame(
+        {
+            "Nämnd": rows["namnd"],
+            "Indikator": rows["name"],
+            "Period": rows["period"],
+            "Värde": [fmt_number(v, 2) for v in rows["aktuellt_varde"]],
+            "Status": rows["status"],
+            "Skäl": rows["reason"],
+            "Först sedd": [fmt_date(d) for d in rows["first_seen"]],
+            "Ska till KF": [fmt_date(d) if not pd.isna(d) else "ej i kalendern" for d in rows["due_meeting"]],
+            "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
+        }
+    )
+    return f"{head}\n{table.to_string(index=False)}"
