@@ -21,6 +21,7 @@ from sources.http import http_mode, recordings_dir
 from sources.replay import recording_notes
 from warehouse import db
 from warehouse.present import render_due, render_sources, render_status, status_frame
+from warehouse.db import one
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -60,19 +61,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Katalog, KPI-metadata, status och KF-lista klara ({time.monotonic() - start:.1f} s)\n")
 
     conn = db.connect(read_only=True)
-    settings = conn.execute("SELECT kommun, kommun_namn, jamforelsegrupp FROM cfg.settings").fetchone()
+    settings = one(conn, "SELECT kommun, kommun_namn, jamforelsegrupp FROM cfg.settings")
     frame = status_frame(conn)
     print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
     print(render_status(frame))
     print("\nIndikator/källa:\n" + render_sources(frame))
-    as_of = args.as_of or conn.execute("SELECT current_date").fetchone()[0]
+    as_of = args.as_of or one(conn, "SELECT current_date")[0]
     print("\n" + render_due(conn, as_of))
     print("\nStatus: uppnått / nära (inom toleransen) / ej uppnått / ingen data. Önskat värde: exempelvärden.")
     if mode == "replay":
         print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
         for note in recording_notes(recordings_dir()):
             print(f"  - {note}")
-    calendar_note = conn.execute("SELECT count(*) FROM cfg.kf_meetings").fetchone()[0]
+    calendar_note = one(conn, "SELECT count(*) FROM cfg.kf_meetings")[0]
     print(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
     return 0
 

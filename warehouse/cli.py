@@ -20,6 +20,7 @@ import duckdb
 from warehouse import db
 from warehouse.present import render_due, render_status, status_frame
 from warehouse.reporting import ReportingError, mark_reported, reported_at
+from warehouse.db import one
 
 
 def _date(text: str) -> date:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         frame = status_frame(conn, args.namnd, args.malomrade)
         print(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")
     elif args.command == "due":
-        as_of = args.as_of or conn.execute("SELECT current_date").fetchone()[0]
+        as_of = args.as_of or one(conn, "SELECT current_date")[0]
         print(render_due(conn, as_of, show_all=args.all))
     elif args.command == "reported":
         frame = reported_at(conn, args.meeting)

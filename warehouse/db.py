@@ -33,6 +33,16 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     return conn
 
 
+def one(conn: duckdb.DuckDBPyConnection, sql: str, params=None):
+    """The first row of a query, or None, with the result read to the end.
+
+    DuckDB 2 streams results: after `fetchone()` the result stays open and the connection
+    refuses `register()` and similar calls until it is finished, so never leave one open.
+    """
+    rows = conn.execute(sql, params).fetchall() if params is not None else conn.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations; return the names applied."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS meta")

@@ -15,6 +15,7 @@ from typing import Sequence
 
 import duckdb
 import pandas as pd
+from warehouse.db import one
 
 KEY = ["series", "breakdown", "region", "period"]
 COLUMNS = KEY + ["period_end", "value", "status", "is_deleted", "fetched_at", "response_id"]
@@ -66,7 +67,7 @@ def merge_observations(
             FROM {table}) WHERE rn = 1"""
     conn.execute("BEGIN")
     try:
-        counts = conn.execute(
+        counts = one(conn,
             f"""
             WITH cur AS ({current})
             SELECT
@@ -75,7 +76,7 @@ def merge_observations(
                     cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status)),
                 count(*) FILTER (WHERE cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
             FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})"""
-        ).fetchone()
+        )
         conn.execute(
             f"""
             INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,

@@ -10,20 +10,21 @@ from typing import Iterable, Sequence
 import duckdb
 
 from sources.kolada import Page
+from warehouse.db import one
 
 
 def store_response(conn: duckdb.DuckDBPyConnection, table: str, page: Page) -> int:
     """Insert `page` unless the same body for the same URL is stored already; return its id."""
-    row = conn.execute(
+    row = one(conn,
         f"SELECT response_id FROM {table} WHERE url = ? AND sha256 = ?", [page.url, page.sha256]
-    ).fetchone()
+    )
     if row:
         return row[0]
-    return conn.execute(
+    return one(conn,
         f"INSERT INTO {table} (url, fetched_at, status_code, sha256, payload) "
         "VALUES (?, ?, ?, ?, ?) RETURNING response_id",
         [page.url, page.fetched_at, page.status_code, page.sha256, page.body.decode("utf-8")],
-    ).fetchone()[0]
+    )[0]
 
 
 def land_kolada_fetch(
@@ -65,11 +66,11 @@ def land_kolada_fetch(
 
 
 def latest_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str) -> dict | None:
-    row = conn.execute(
+    row = one(conn,
         "SELECT fetch_id, fetched_at, kpis, municipalities, years, response_ids "
         "FROM raw.kolada_fetches WHERE partition_key = ? ORDER BY fetched_at DESC LIMIT 1",
         [partition_key],
-    ).fetchone()
+    )
     if row is None:
         return None
     keys = ("fetch_id", "fetched_at", "kpis", "municipalities", "years", "response_ids")

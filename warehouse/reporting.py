@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 
 import duckdb
 import pandas as pd
+from warehouse.db import one
 
 
 class ReportingError(ValueError):
@@ -18,11 +19,11 @@ def due_list(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
 
 
 def next_meeting(conn: duckdb.DuckDBPyConnection, as_of: date) -> tuple[date, date] | None:
-    row = conn.execute(
+    row = one(conn,
         "SELECT meeting_date, paper_deadline FROM cfg.kf_meetings WHERE meeting_date >= ? "
         "ORDER BY meeting_date LIMIT 1",
         [as_of],
-    ).fetchone()
+    )
     return row
 
 
@@ -39,7 +40,7 @@ def mark_reported(
     everything whose due meeting is on or before it and not yet reported. Running it twice
     for the same meeting records nothing new. Returns the number of indicators recorded.
     """
-    exists = conn.execute("SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date]).fetchone()
+    exists = one(conn, "SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date])
     if not exists:
         raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
     now = now or datetime.now(timezone.utc)

@@ -10,6 +10,7 @@ from pipelines.defs.kolada.assets import kolada_observations
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from warehouse.reporting import due_list, next_meeting
+from warehouse.db import one
 
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -54,7 +55,7 @@ def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb
     """
     as_of = date.fromisoformat(config.as_of) if config.as_of else None
     with warehouse(duckdb) as conn:
-        as_of = as_of or conn.execute("SELECT current_date").fetchone()[0]
+        as_of = as_of or one(conn, "SELECT current_date")[0]
         due = due_list(conn, as_of)
         meeting = next_meeting(conn, as_of)
     at_next = due[due["at_next_meeting"].fillna(False).astype(bool)]

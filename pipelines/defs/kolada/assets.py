@@ -8,6 +8,7 @@ from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
 from warehouse import kolada as wh_kolada
 from warehouse.raw import land_kolada_fetch
+from warehouse.db import one
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -83,10 +84,10 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     """
     with warehouse(duckdb) as conn:
         result = wh_kolada.load_partition(conn, context.partition_key)
-        total = conn.execute(
+        total = one(conn,
             "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
             [context.partition_key],
-        ).fetchone()[0]
+        )[0]
     return dg.MaterializeResult(
         metadata={
             "new_values": result.inserted,

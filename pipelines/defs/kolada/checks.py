@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.kolada.assets import kolada_observations, kolada_values
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
+from warehouse.db import one
 
 RAW_NOT_EMPTY = "raw_not_empty"
 UNIQUE_VINTAGES = "unique_vintages"
@@ -15,10 +16,10 @@ UNIQUE_VINTAGES = "unique_vintages"
 def kolada_values_not_empty(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Kolada gav minst ett värde totalt (ett tomt svar tyder på fel KPI-id eller kommunkod)."""
     with warehouse(duckdb) as conn:
-        n = conn.execute(
+        n = one(conn,
             "SELECT coalesce(sum(json_array_length(payload -> 'values')), 0) FROM raw.kolada_responses "
             "WHERE url LIKE '%/data/%'"
-        ).fetchone()[0]
+        )[0]
     return dg.AssetCheckResult(passed=n > 0, metadata={"values": int(n)})
 
 

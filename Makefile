@@ -1,0 +1,50 @@
+# One-command setup: `make demo` runs the pipeline on recorded data, `make test` runs the
+# tests (what CI runs), `make dev` starts the Dagster UI. Each creates .venv if needed.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+export MALSTYRNING_DUCKDB ?= data/malstyrning.duckdb
+export MALSTYRNING_HTTP_MODE ?= replay
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# dg warns when the project venv is not the active one; make it the active one.
+export VIRTUAL_ENV := $(CURDIR)/$(VENV)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install demo test dev lock recordings clean
+
+install: $(VENV)/.installed
+
+# requirements.lock pins every package (transitive ones too); uv installs it in seconds.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pipelines.demo $(DEMO_ARGS)
+
+test: install
+	$(BIN)/dg check defs
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+dev: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -h 127.0.0.1 -p $(or $(PORT),3000)
+
+# Regenerate requirements.lock after changing dependencies in pyproject.toml.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+# Rebuild the Kolada replay recordings from ../shared/fixtures after changing the catalog.
+recordings: install
+	$(BIN)/python tools/build_kolada_recordings.py
+
+clean:
+	rm -rf data .dagster_home .pytest_cache

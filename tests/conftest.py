@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from indicator_catalog.catalog import DEFAULT_DIR, load_catalog
+from warehouse import db
+from warehouse.catalog_tables import load_catalog_tables
+from warehouse.observations import merge_observations
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def dump_value(kpi: str, geo: str, year: int, gender: str = "T") -> float | None:
+    """A value straight from ../shared/fixtures/kolada_dump, to check recordings against."""
+    import csv
+
+    folder = SHARED / "fixtures" / "kolada_dump" / "catalog"
+    k = kpi.lower()
+    name = f"ddf--datapoints--{k}--by--geo--year.csv" if gender == "T" else f"ddf--datapoints--{k}--by--geo--gender--year.csv"
+    if not (folder / name).exists():
+        pytest.skip(f"{folder / name} saknas (../shared/fixtures)")
+    for r in csv.DictReader((folder / name).open(encoding="utf-8")):
+        if r["geo"] == geo and int(r["year"]) == year and (gender == "T" or r["gender"] == gender.lower()):
+            return float(r[k])
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """Every test: replay mode, its own DuckDB file, the bundled catalog, no env leaking in."""
+    monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "replay")
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "warehouse.duckdb"))
+    for var in ("MALSTYRNING_CATALOG_DIR", "MALSTYRNING_KOMMUN", "MALSTYRNING_JAMFORELSEGRUPP", "MALSTYRNING_RECORDINGS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def catalog_copy(tmp_path) -> Path:
+    """A writable copy of the bundled catalog to break or edit."""
+    target = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_DIR, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+@pytest.fixture
+def conn(tmp_path):
+    c = db.connect(tmp_path / "unit.duckdb")
+    db.migrate(c)
+    db.ensure_views(c)
+    load_catalog_tables(c, load_catalog())
+    yield c
+    c.close()
+
+
+def at(day: str, hour: int = 12) -> datetime:
+    d = date.fromisoformat(day)
+    return datetime(d.year, d.month, d.day, hour, tzinfo=timezone.utc)
+
+
+def observe(conn, series: str, period: int, value, seen: str, *, region: str = "1882", breakdown: str = "T", deleted: bool = False):
+    """Merge one Kolada observation as if a fetch on `seen` had returned it."""
+    frame = pd.DataFrame(
+        [
+            {
+                "series": series,
+                "breakdown": breakdown,
+                "region": region,
+                "period": str(period),
+                "period_end": date(period, 12, 31),
+                "value": value,
+                "status": "",
+                "is_deleted": deleted,
+                "fetched_at": at(seen),
+                "response_id": 1,
+            }
+        ]
+    ).astype({"value": "float64"})
+    return merge_observations(conn, "stg.kolada_observations", "kolada", frame)

@@ -1,0 +1,147 @@
+"""Kolada v3 client against a local HTTP server, and against the repo's recordings."""
+
+import json
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug import Response
+
+from sources.errors import RecordingMissing, SourceError
+from sources.http import HttpPolicy, build_session
+from sources.kolada import KoladaClient, data_urls, parse_data_page
+from tests.conftest import dump_value
+
+FAST = HttpPolicy(read_timeout=2, retries=2, backoff_factor=0.01)
+
+
+def row(kpi, muni, year, *values):
+    return {"kpi": kpi, "municipality": muni, "period": year, "values": list(values)}
+
+
+def val(gender, value, deleted=False):
+    return {"gender": gender, "count": 1, "status": "", "value": value, "isdeleted": deleted}
+
+
+@pytest.fixture
+def client(httpserver):
+    return KoladaClient(build_session(mode="live", policy=FAST), base_url=httpserver.url_for("/v3"))
+
+
+def test_segments_hold_at_most_25_ids_and_cover_everything():
+    kpis = [f"N{i:05d}" for i in range(30)]
+    munis = [f"{i:04d}" for i in range(60)]
+    urls = data_urls(kpis, munis, [2021, 2022], base_url="https://api.kolada.se/v3")
+    assert len(urls) == 2 * 3 * 1
+    seen_k, seen_m = set(), set()
+    for url in urls:
+        parts = urlsplit(url).path.split("/")
+        k, m, y = parts[parts.index("kpi") + 1], parts[parts.index("municipality") + 1], parts[parts.index("year") + 1]
+        assert len(k.split(",")) <= 25 and len(m.split(",")) <= 25
+        assert y == "2021,2022"
+        seen_k |= set(k.split(","))
+        seen_m |= set(m.split(","))
+        assert "per_page=5000" in url
+    assert seen_k == set(kpis) and seen_m == set(munis)
+
+
+def test_from_date_is_sent_on_data_urls():
+    (url,) = data_urls(["N01951"], ["1882"], [2022], from_date=date(2026, 11, 1))
+    assert url.endswith("per_page=5000&from_date=2026-11-01")
+
+
+def test_follows_next_url_until_empty(httpserver, client):
+    base = httpserver.url_for("/v3/data/kpi/N01951/municipality/1882/year/2020,2021,2022")
+    pages = [
+        {"values": [row("N01951", "1882", 2020, val("T", 11400.0))], "next_url": base + "?per_page=5000&page=2"},
+        {"values": [row("N01951", "1882", 2021, val("T", 11450.0))], "next_url": base + "?per_page=5000&page=3"},
+        {"values": [row("N01951", "1882", 2022, val("T", 11500.0))], "next_url": ""},
+    ]
+    calls = []
+
+    def handler(request):
+        calls.append(request.args.get("page", "1"))
+        return Response(json.dumps(pages[int(request.args.get("page", "1")) - 1]), content_type="application/json")
+
+    httpserver.expect_request("/v3/data/kpi/N01951/municipality/1882/year/2020,2021,2022").respond_with_handler(handler)
+    got = list(client.data_pages(["N01951"], ["1882"], [2020, 2021, 2022]))
+    assert calls == ["1", "2", "3"]
+    rows = [r for p in got for r in parse_data_page(p.payload, p.url)]
+    assert [r["value"] for r in rows] == [11400.0, 11450.0, 11500.0]
+    assert all(len(p.sha256) == 64 and p.body for p in got)
+
+
+def test_stops_on_empty_values_even_with_next_url(httpserver, client):
+    url = "/v3/data/kpi/N01951/municipality/1882/year/2022"
+    httpserver.expect_request(url).respond_with_json({"values": [], "next_url": httpserver.url_for(url) + "?page=2"})
+    assert len(list(client.data_pages(["N01951"], ["1882"], [2022]))) == 1
+
+
+def test_repeating_next_url_is_an_error(httpserver, client):
+    url = "/v3/data/kpi/N01951/municipality/1882/year/2022"
+    first = httpserver.url_for(url) + "?per_page=5000"
+    httpserver.expect_request(url).respond_with_json({"values": [row("N01951", "1882", 2022, val("T", 1.0))], "next_url": first})
+    with pytest.raises(SourceError, match="next_url upprepas"):
+        list(client.data_pages(["N01951"], ["1882"], [2022]))
+
+
+def test_gender_null_and_deleted_values():
+    payload = {
+        "values": [
+            row("N01963", "1882", 2022, val("T", -0.32), val("K", None), val("M", 0.1, deleted=True)),
+        ],
+        "next_url": None,
+    }
+    rows = parse_data_page(payload)
+    assert [(r["gender"], r["value"], r["isdeleted"]) for r in rows] == [("T", -0.32, False), ("K", None, False), ("M", 0.1, True)]
+
+
+def test_isdeleted_absent_means_not_deleted():
+    payload = {"values": [row("N01963", "1882", 2022, {"gender": "T", "value": 1.5})]}
+    assert parse_data_page(payload)[0]["isdeleted"] is False
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"data": []}, "fältet 'values' saknas"),
+        ({"values": [{"kpi": "N1", "period": 2022, "values": []}]}, "värde nr 0"),
+        ({"values": [row("N01963", "1882", 2022, val("T", "12,5"))]}, "'value' är inte numeriskt"),
+        ({"values": [row("N01963", "1882", 2022, val("F", 1.0))]}, "okänt kön 'F'"),
+    ],
+)
+def test_malformed_rows_name_the_problem(payload, message):
+    with pytest.raises(SourceError, match=message):
+        parse_data_page(payload, "https://api.kolada.se/v3/data/x")
+
+
+def test_retries_then_reads_page(httpserver, client):
+    url = "/v3/data/kpi/N01951/municipality/1882/year/2022"
+    answers = [Response("", status=503), Response(json.dumps({"values": [row("N01951", "1882", 2022, val("T", 5.0))], "next_url": None}), content_type="application/json")]
+    httpserver.expect_request(url).respond_with_handler(lambda r: answers.pop(0))
+    (page,) = client.data_pages(["N01951"], ["1882"], [2022])
+    assert parse_data_page(page.payload)[0]["value"] == 5.0
+
+
+def test_unknown_group_is_an_error(httpserver, client):
+    httpserver.expect_request("/v3/municipality_groups/G1").respond_with_json({"values": [], "next_url": None})
+    with pytest.raises(SourceError, match="kommungruppen G1 finns inte"):
+        client.municipality_group("G1")
+
+
+def test_replay_mode_answers_from_recordings_with_the_same_client():
+    client = KoladaClient(build_session(mode="replay"))
+    group, _ = client.municipality_group("G37333")
+    assert group["title"].startswith("Liknande kommuner, övergripande, Askersund")
+    munis = ["1882"] + [m["member_id"] for m in group["members"]]
+    pages = list(client.data_pages(["N01004", "N01963", "N03937", "N45850", "N52004"], munis, [2022]))
+    rows = [r for p in pages for r in parse_data_page(p.payload, p.url)]
+    gastnatter = [r for r in rows if r["kpi"] == "N45850" and r["municipality"] == "1882"]
+    assert len(gastnatter) == 1
+    assert gastnatter[0]["value"] == pytest.approx(dump_value("N45850", "1882", 2022))
+
+
+def test_replay_mode_without_recording_is_a_clear_error():
+    client = KoladaClient(build_session(mode="replay"))
+    with pytest.raises(RecordingMissing, match="ingen inspelning"):
+        list(client.data_pages(["N01951"], ["1882"], [1999]))
