@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+from functools import lru_cache
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -16,19 +17,28 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
-def dump_value(kpi: str, geo: str, year: int, gender: str = "T") -> float | None:
-    """A value straight from ../shared/fixtures/kolada_dump, to check recordings against."""
+@lru_cache(maxsize=None)
+def _dump_file(name: str) -> dict:
     import csv
 
-    folder = SHARED / "fixtures" / "kolada_dump" / "catalog"
+    path = SHARED / "fixtures" / "kolada_dump" / "catalog" / name
+    if not path.exists():
+        return {}
+    out = {}
+    for r in csv.DictReader(path.open(encoding="utf-8")):
+        kpi = name.split("--")[2]
+        out[(r["geo"], int(r["year"]), r.get("gender", "t"))] = float(r[kpi])
+    return out
+
+
+def dump_value(kpi: str, geo: str, year: int, gender: str = "T") -> float | None:
+    """A value straight from ../shared/fixtures/kolada_dump, to check recordings against."""
     k = kpi.lower()
     name = f"ddf--datapoints--{k}--by--geo--year.csv" if gender == "T" else f"ddf--datapoints--{k}--by--geo--gender--year.csv"
-    if not (folder / name).exists():
-        pytest.skip(f"{folder / name} saknas (../shared/fixtures)")
-    for r in csv.DictReader((folder / name).open(encoding="utf-8")):
-        if r["geo"] == geo and int(r["year"]) == year and (gender == "T" or r["gender"] == gender.lower()):
-            return float(r[k])
-    return None
+    values = _dump_file(name)
+    if not values and not (SHARED / "fixtures" / "kolada_dump").exists():
+        pytest.skip("../shared/fixtures/kolada_dump saknas")
+    return values.get((geo, year, gender.lower()))
 
 
 @pytest.fixture(autouse=True)

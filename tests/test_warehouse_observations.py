@@ -12,7 +12,7 @@ from warehouse.observations import DuplicateObservations, Scope, merge_observati
 
 
 def rows(conn):
-    return one(conn, 
+    return conn.execute(
         "SELECT series, region, period, vintage, value, is_deleted FROM stg.kolada_observations ORDER BY ALL"
     ).fetchall()
 

@@ -11,7 +11,7 @@ Every recording says so in its "recording" block (constructed: true, with a note
 demo prints the notes. The URLs are produced by the client's own `data_urls`, so replay
 matches exactly what the pipeline requests.
 
-    python tools/build_kolada_recordings.py [--shared ../shared] [--years 2010-2022]
+    python tools/build_kolada_recordings.py [--shared ../shared] [--years 2010-2022] [--out DIR]
 """
 
 from __future__ import annotations
@@ -63,37 +63,39 @@ def read_dump(catalog_dir: Path, kpi: str) -> dict[tuple[str, int], dict[str, fl
     return out
 
 
-def write(url: str, body: dict, note: str, name: str) -> None:
+def write(out: Path, url: str, body: dict, note: str, name: str) -> None:
     doc = {
         "recording": {"recorded_at": None, "constructed": True, "note": note},
         "request": {"method": "GET", "url": url, "body_sha256": None},
         "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": body},
     }
     digest = hashlib.sha1(request_key("GET", url, None).encode()).hexdigest()[:10]
-    (OUT / f"{name}_{digest}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / f"{name}_{digest}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--years", default="2010-2022")
+    ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     first, last = (int(x) for x in args.years.split("-"))
     fixtures = args.shared / "fixtures"
     catalog = load_catalog()
     kpis = catalog.kolada_kpis()
 
-    shutil.rmtree(OUT, ignore_errors=True)
-    OUT.mkdir(parents=True)
+    out = args.out
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
 
     groups = json.loads((fixtures / "kolada" / "municipality_groups_incl_1882_v3_2026-03-23.json").read_text())
     group_id = catalog.settings.jamforelsegrupp
     group = next(g for g in groups if g["id"] == group_id)
-    write(f"{BASE_URL}/municipality_groups/{group_id}", {"values": [group], "next_url": None}, META_NOTE, f"group_{group_id}")
+    write(out, f"{BASE_URL}/municipality_groups/{group_id}", {"values": [group], "next_url": None}, META_NOTE, f"group_{group_id}")
 
     kpi_meta = json.loads((fixtures / "kolada" / "kpi_selected_v3_2026-03-23.json").read_text())
     records = [r for r in kpi_meta if r["id"] in kpis]
-    write(f"{BASE_URL}/kpi/{','.join(kpis)}?per_page={PER_PAGE}", {"values": records, "next_url": None}, META_NOTE, "kpi")
+    write(out, f"{BASE_URL}/kpi/{','.join(kpis)}?per_page={PER_PAGE}", {"values": records, "next_url": None}, META_NOTE, "kpi")
 
     municipalities = sorted({catalog.settings.kommun, *(m["member_id"] for m in group["members"])})
     dump = {k: read_dump(fixtures / "kolada_dump" / "catalog", k) for k in kpis}
@@ -111,7 +113,7 @@ def main() -> None:
                     if g in genders
                 ]
                 values.append({"kpi": kpi, "municipality": m, "period": year, "values": inner})
-        write(url, {"values": values, "next_url": None}, DUMP_NOTE, f"data_{year}")
+        write(out, url, {"values": values, "next_url": None}, DUMP_NOTE, f"data_{year}")
         print(f"{year}: {len(values)} värden -> {url}")
 
 

@@ -54,7 +54,7 @@ def kolada_values(
             kpis=kpis,
             municipalities=municipalities,
             years=[year],
-            run_id=context.run_id,
+            run_id=context.run.run_id,
         )
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,133 @@
+"""The real Dagster jobs, materialised in replay mode into a temporary DuckDB."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs as load_defs
+from sources.http import DEFAULT_RECORDINGS_DIR
+from tests.conftest import dump_value
+from warehouse import db
+from warehouse.db import one
+
+TABLES = ["raw.kolada_responses", "raw.kolada_kpi", "raw.kolada_municipality_group_members",
+          "stg.kolada_observations", "cfg.indicators", "cfg.kf_meetings", "cfg.settings"]
+
+
+@pytest.fixture(scope="module")
+def defs():
+    return load_defs()
+
+
+def run(defs, job, **kwargs):
+    return defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, **kwargs)
+
+
+def snapshot(path):
+    conn = db.connect(path, read_only=True)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+    finally:
+        conn.close()
+
+
+def recorded_values(year: int) -> list[dict]:
+    for path in (DEFAULT_RECORDINGS_DIR / "kolada").glob(f"data_{year}_*.json"):
+        return json.loads(path.read_text(encoding="utf-8"))["response"]["body"]["values"]
+    raise AssertionError(f"no recording for {year}")
+
+
+def test_full_pipeline_in_replay_mode(defs, tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    for year in ("2021", "2022"):
+        assert run(defs, "kolada_job", partition_key=year).success
+    result = run(defs, "indicators_job", run_config={"ops": {"ind__kf_due_list": {"config": {"as_of": "2026-12-01"}}}})
+    assert result.success
+
+    conn = db.connect(path, read_only=True)
+    # Every value in the recordings arrived as an observation, traceable to its response.
+    expected = sum(len(v["values"]) for y in (2021, 2022) for v in recorded_values(y))
+    assert one(conn, "SELECT count(*) FROM stg.kolada_observations")[0] == expected
+    orphans = one(conn, """SELECT count(*) FROM stg.kolada_observations o
+                         LEFT JOIN raw.kolada_responses r USING (response_id)
+                         WHERE r.url IS NULL OR r.url NOT LIKE '%/year/' || o.period || '?%'""")[0]
+    assert orphans == 0
+    # The kommun's figure is the real one from the dump, with its period and date.
+    row = one(conn, "SELECT aktuellt_varde, period, period_end, status FROM ind.indicator_status WHERE indicator_id = 'gastnatter'")
+    assert row[0] == pytest.approx(dump_value("N45850", "1882", 2022))
+    assert row[1] == "2022" and str(row[2]) == "2022-12-31"
+    assert row[3] in {"uppnått", "nära", "ej uppnått"}
+    # Indicators whose source is not built yet show ingen data; all twelve are there.
+    statuses = dict(conn.execute("SELECT indicator_id, status FROM ind.indicator_status").fetchall())
+    assert len(statuses) == 12
+    assert statuses["skuldsattningsgrad"] == "ingen data"
+    # KPI metadata and the comparison group were stored.
+    assert one(conn, "SELECT count(*) FROM raw.kolada_kpi")[0] == 5
+    assert one(conn, "SELECT count(*) FROM raw.kolada_municipality_group_members WHERE group_id = 'G37333'")[0] == 7
+    # Governance-document view and due list.
+    cols = [d[0] for d in conn.execute("SELECT * FROM ind.namnd_indikatorer LIMIT 0").description]
+    assert cols[:10] == ["Nämnd", "KF målområde", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Datum", "Period", "Uppdrag", "Budgetpåverkan", "Indikator KF"]
+    due = conn.execute("SELECT indicator_id FROM ind.kf_due_asof(DATE '2026-12-01')").fetchall()
+    with_data = conn.execute("SELECT indicator_id FROM ind.indicator_status WHERE indikator_kf AND aktuellt_varde IS NOT NULL").fetchall()
+    assert sorted(due) == sorted(with_data) and due
+    mat = result.asset_materializations_for_node("ind__kf_due_list")[0]
+    assert mat.metadata["due_total"].value == len(due)
+
+
+def test_rerunning_a_partition_changes_nothing(defs, tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    assert run(defs, "indicators_job").success
+    before = snapshot(path)
+    assert run(defs, "kolada_job", partition_key="2022").success
+    assert run(defs, "indicators_job").success
+    assert snapshot(path) == before
+    conn = db.connect(path, read_only=True)
+    assert one(conn, "SELECT count(*) FROM raw.kolada_fetches")[0] == 2  # the fetch log records both
+
+
+def test_partition_without_recording_fails_clearly_and_leaves_the_warehouse(defs, tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    before = snapshot(path)
+    result = run(defs, "kolada_job", partition_key="2023")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "ingen inspelning" in str(failure.step_failure_data.error.to_string())
+    assert "/year/2023" in str(failure.step_failure_data.error.to_string())
+    assert snapshot(path) == before
+
+
+def test_unknown_kpi_in_catalog_fails_the_metadata_asset(defs, tmp_path, monkeypatch, catalog_copy):
+    path = catalog_copy / "namnder" / "socialnamnden.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("kpi: N45850", "kpi: N99999"), encoding="utf-8")
+    from pipelines.defs.kolada.assets import kolada_kpi
+    from pipelines.defs.resources import CatalogResource, KoladaResource
+    from dagster_duckdb import DuckDBResource
+
+    # A recording for the changed id list does not exist, so answer it from a local recording
+    # built from the real KPI records: Kolada answers an unknown id by leaving it out.
+    rec_dir = tmp_path / "rec"
+    (rec_dir / "kolada").mkdir(parents=True)
+    original = next((DEFAULT_RECORDINGS_DIR / "kolada").glob("kpi_*.json"))
+    doc = json.loads(original.read_text(encoding="utf-8"))
+    doc["request"]["url"] = "https://api.kolada.se/v3/kpi/N01004,N01963,N03937,N52004,N99999?per_page=5000"
+    doc["response"]["body"]["values"] = [v for v in doc["response"]["body"]["values"] if v["id"] != "N45850"]
+    (rec_dir / "kolada" / "kpi.json").write_text(json.dumps(doc), encoding="utf-8")
+    result = dg.materialize(
+        [kolada_kpi],
+        resources={
+            "duckdb": DuckDBResource(database=str(tmp_path / "x.duckdb")),
+            "kolada": KoladaResource(recordings_dir=str(rec_dir)),
+            "catalog": CatalogResource(directory=str(catalog_copy)),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "Kolada känner inte till KPI N99999" in failure.step_failure_data.error.to_string()

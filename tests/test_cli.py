@@ -1,0 +1,97 @@
+"""The controllers' CLI and the demo command, on a warehouse built by the real jobs."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import dagster as dg
+import pytest
+
+from indicator_catalog.catalog import load_catalog
+from pipelines.definitions import defs as load_defs
+from tests.conftest import REPO
+from warehouse import db
+from warehouse.cli import main
+from warehouse.db import one
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "wh.duckdb"
+    old = os.environ.get("MALSTYRNING_DUCKDB")
+    os.environ["MALSTYRNING_DUCKDB"] = str(path)
+    os.environ["MALSTYRNING_HTTP_MODE"] = "replay"
+    try:
+        defs = load_defs()
+        for job, kwargs in (("kolada_job", {"partition_key": "2022"}), ("indicators_job", {})):
+            assert defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.ephemeral(), **kwargs).success
+    finally:
+        if old is None:
+            os.environ.pop("MALSTYRNING_DUCKDB", None)
+        else:
+            os.environ["MALSTYRNING_DUCKDB"] = old
+    return str(path)
+
+
+def test_status_prints_every_nämnd_table(built, capsys):
+    assert main(["--db", built, "status"]) == 0
+    out = capsys.readouterr().out
+    for ind in load_catalog().indicators:
+        assert ind.namnd in out and ind.name in out
+    assert "ingen data" in out
+
+
+def test_status_filters_by_namnd(built, capsys):
+    assert main(["--db", built, "status", "--namnd", "social"]) == 0
+    out = capsys.readouterr().out
+    assert "Socialnämnden" in out and "Barn- och utbildningsnämnden" not in out
+
+
+def test_due_mark_reported_and_reported(built, capsys):
+    # The values were first seen when the fixture ran; the meeting they are due at follows
+    # from the bundled calendar.
+    conn = db.connect(built, read_only=True)
+    seen = one(conn, "SELECT CAST(max(first_seen) AS DATE) FROM stg.kolada_observations")[0]
+    conn.close()
+    meeting = next((m for m in load_catalog().calendar.meetings if m.handlingar_senast > seen), None)
+    assert meeting, f"kf_calendar.yaml has no meeting with a paper deadline after {seen}: extend it"
+    assert main(["--db", built, "due", "--as-of", seen.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert f"KF {meeting.datum} (handlingar senast {meeting.handlingar_senast})" in out
+    assert "Gästnätter" in out and "nytt värde" in out
+    assert main(["--db", built, "mark-reported", meeting.datum.isoformat(), "--by", "test"]) == 0
+    assert "sparade som redovisade" in capsys.readouterr().out
+    assert main(["--db", built, "reported", meeting.datum.isoformat()]) == 0
+    assert "gastnatter" in capsys.readouterr().out
+    assert main(["--db", built, "due", "--as-of", (meeting.datum + timedelta(days=1)).isoformat()]) == 0
+    assert "Inga indikatorer att redovisa" in capsys.readouterr().out
+
+
+def test_errors_have_exit_codes(built, capsys, tmp_path):
+    assert main(["--db", built, "mark-reported", "2026-12-15"]) == 1  # not a meeting
+    assert "inget KF-sammanträde" in capsys.readouterr().err
+    assert main(["--db", str(tmp_path / "missing.duckdb"), "status"]) == 1
+    assert "finns inte" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["due", "--as-of", "1 december"])
+    assert exc.value.code == 2
+
+
+def test_console_script_help():
+    out = subprocess.run([sys.executable, "-m", "warehouse.cli", "--help"], capture_output=True, text=True, check=True)
+    assert "status" in out.stdout and "mark-reported" in out.stdout
+
+
+def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
+    env = {**os.environ, "MALSTYRNING_DUCKDB": str(tmp_path / "demo.duckdb"), "MALSTYRNING_HTTP_MODE": "replay"}
+    env.pop("DAGSTER_HOME", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.demo", "--years", "2021-2022", "--as-of", "2026-12-01"],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    for ind in load_catalog().indicators:
+        assert ind.name in out.stdout
+    assert "KF 2026-12-14 (handlingar senast 2026-11-27), per 2026-12-01:" in out.stdout
+    assert "replay-läge" in out.stdout

@@ -1,0 +1,50 @@
+"""The real Definitions load, with the assets, jobs and schedules analysts rely on."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.definitions import defs as load_defs
+
+
+def test_definitions_load_with_expected_keys():
+    defs = load_defs()
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {
+        "raw/kolada_values", "stg/kolada_observations", "raw/kolada_kpi",
+        "cfg/indicator_catalog", "ind/indicator_status", "ind/kf_due_list",
+    }
+    assert {j for j in ("kolada_job", "indicators_job", "mark_kf_reported_job") if defs.resolve_job_def(j)}
+    schedules = {s.name: s for s in defs.schedules}
+    assert set(schedules) == {"kolada_nightly_schedule", "indicators_nightly_schedule"}
+    for s in schedules.values():
+        assert s.execution_timezone == "Europe/Stockholm"
+        assert s.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_every_duckdb_asset_is_in_the_duckdb_pool():
+    defs = load_defs()
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert "duckdb" in node.kinds
+        assert node.pools == {"duckdb"}, key
+
+
+def test_kolada_values_is_yearly_partitioned_in_stockholm_time():
+    defs = load_defs()
+    node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", "kolada_values"]))
+    keys = node.partitions_def.get_partition_keys(current_time=datetime(2026, 11, 26, tzinfo=ZoneInfo("Europe/Stockholm")))
+    assert keys[0] == "2010" and keys[-1] == "2025"
+    assert node.partitions_def.timezone == "Europe/Stockholm"
+
+
+def test_nightly_schedule_refreshes_the_last_three_years():
+    defs = load_defs()
+    schedule = defs.resolve_schedule_def("kolada_nightly_schedule")
+    when = datetime(2026, 11, 26, 2, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
+    with dg.instance_for_test() as instance:
+        result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()))
+    assert [r.partition_key for r in result.run_requests] == ["2023", "2024", "2025"]
+    assert len({r.run_key for r in result.run_requests}) == 3

@@ -1,0 +1,35 @@
+"""The replay recordings are what the builder makes from the real fixtures, value for value."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sources.http import DEFAULT_RECORDINGS_DIR
+from tests.conftest import REPO, SHARED, dump_value
+
+KOLADA = DEFAULT_RECORDINGS_DIR / "kolada"
+
+
+def test_builder_reproduces_the_committed_recordings(tmp_path):
+    if not (SHARED / "fixtures" / "kolada_dump").exists():
+        pytest.skip("../shared/fixtures saknas")
+    out = tmp_path / "kolada"
+    subprocess.run([sys.executable, "tools/build_kolada_recordings.py", "--out", str(out)], cwd=REPO, check=True, capture_output=True)
+    committed = {p.name: p.read_text(encoding="utf-8") for p in KOLADA.glob("*.json")}
+    rebuilt = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.json")}
+    assert rebuilt == committed
+
+
+def test_every_recorded_value_is_the_dump_value():
+    checked = 0
+    for path in KOLADA.glob("data_*.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        assert doc["recording"]["constructed"] is True and "ddf--kolada--dump" in doc["recording"]["note"]
+        for item in doc["response"]["body"]["values"]:
+            for v in item["values"]:
+                expected = dump_value(item["kpi"], item["municipality"], item["period"], v["gender"])
+                assert v["value"] == pytest.approx(expected), (path.name, item["kpi"], item["municipality"], v)
+                checked += 1
+    assert checked > 300

@@ -1,0 +1,160 @@
+"""Status against önskat värde, and the KF due rule, on a real DuckDB."""
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import at, observe
+from warehouse.db import one
+from warehouse.reporting import ReportingError, due_list, mark_reported, reported_at
+
+# A small test calendar, so the rules are tested independently of the bundled example.
+MEETINGS = [("2026-03-30", "2026-03-13"), ("2026-04-27", "2026-04-10"), ("2026-06-15", "2026-05-29")]
+
+
+@pytest.fixture
+def wh(conn):
+    conn.execute("DELETE FROM cfg.kf_meetings")
+    conn.executemany("INSERT INTO cfg.kf_meetings VALUES (CAST(? AS DATE), CAST(? AS DATE), NULL)", MEETINGS)
+    return conn
+
+
+def target(conn, indicator_id):
+    return one(conn, "SELECT series, onskat_varde, tolerance FROM cfg.indicators WHERE indicator_id = ?", [indicator_id])
+
+
+def status(conn, indicator_id):
+    return one(conn, "SELECT status, aktuellt_varde, period FROM ind.indicator_status WHERE indicator_id = ?", [indicator_id])
+
+
+def due(conn, as_of):
+    frame = due_list(conn, date.fromisoformat(as_of))
+    return {r.indicator_id: r for r in frame.itertuples()}
+
+
+def test_no_data_is_ingen_data(wh):
+    rows = wh.execute("SELECT status, aktuellt_varde FROM ind.indicator_status").fetchall()
+    assert len(rows) == 12
+    assert all(s == "ingen data" and v is None for s, v in rows)
+    assert due_list(wh, date(2026, 3, 1)).empty
+
+
+@pytest.mark.parametrize(
+    "offset_in_tolerances, expected",
+    [(0, "uppnått"), (0.5, "uppnått"), (-0.5, "nära"), (-1, "nära"), (-1.5, "ej uppnått")],
+)
+def test_higher_is_better(wh, offset_in_tolerances, expected):
+    series, goal, tol = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal + offset_in_tolerances * tol, "2026-03-01")
+    assert status(wh, "gastnatter")[0] == expected
+
+
+@pytest.mark.parametrize(
+    "offset_in_tolerances, expected",
+    [(0, "uppnått"), (-2, "uppnått"), (0.5, "nära"), (1, "nära"), (1.5, "ej uppnått")],
+)
+def test_lower_is_better(wh, offset_in_tolerances, expected):
+    series, goal, tol = target(wh, "oppen_arbetsloshet")
+    observe(wh, series, 2022, goal + offset_in_tolerances * tol, "2026-03-01")
+    assert status(wh, "oppen_arbetsloshet")[0] == expected
+
+
+def test_exactly_on_target_despite_float_noise(wh):
+    series, goal, _ = target(wh, "befolkningsutveckling")
+    observe(wh, series, 2022, goal * 3 / 3 - 1e-12, "2026-03-01")
+    assert status(wh, "befolkningsutveckling")[0] == "uppnått"
+
+
+def test_latest_period_and_change_since_previous(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2021, goal - 1, "2026-03-01")
+    observe(wh, series, 2022, goal + 1, "2026-03-01")
+    row = one(wh, "SELECT period, aktuellt_varde, prev_period, change, trend FROM ind.indicator_status WHERE indicator_id = 'gastnatter'")
+    assert row[0] == "2022" and row[1] == goal + 1 and row[2] == "2021"
+    assert row[3] == pytest.approx(2.0) and row[4] == "bättre"
+
+
+def test_other_regions_do_not_leak_into_the_kommun(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2023, goal + 5, "2026-03-01", region="0617")
+    assert status(wh, "gastnatter")[0] == "ingen data"
+
+
+def test_due_at_first_meeting_whose_deadline_is_after_first_seen(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-12")
+    row = due(wh, "2026-03-12")["gastnatter"]
+    assert str(row.due_meeting.date()) == "2026-03-30"
+    assert row.at_next_meeting and not row.overdue and row.reason == "nytt värde"
+
+
+@pytest.mark.parametrize("seen", ["2026-03-13", "2026-03-14", "2026-03-29"])
+def test_value_seen_on_or_after_the_deadline_waits_for_the_next_meeting(wh, seen):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, seen)
+    row = due(wh, seen)["gastnatter"]
+    assert str(row.due_meeting.date()) == "2026-04-27"
+    assert not row.at_next_meeting  # the next meeting (30 March) is too early for it
+
+
+def test_only_indikator_kf_indicators_are_due(wh):
+    wh.execute("UPDATE cfg.indicators SET indikator_kf = false WHERE indicator_id = 'gastnatter'")
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    assert "gastnatter" not in due(wh, "2026-03-01")
+
+
+def test_unreported_value_stays_due_and_becomes_overdue(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    row = due(wh, "2026-04-01")["gastnatter"]
+    assert str(row.next_meeting.date()) == "2026-04-27"
+    assert row.at_next_meeting and row.overdue
+
+
+def test_reporting_removes_it_and_the_log_keeps_what_was_shown(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    assert mark_reported(wh, date(2026, 3, 30), reported_by="test", now=at("2026-03-30")) == 1
+    assert mark_reported(wh, date(2026, 3, 30), reported_by="test", now=at("2026-03-30")) == 0
+    assert "gastnatter" not in due(wh, "2026-03-31")
+    shown = reported_at(wh, date(2026, 3, 30))
+    assert shown[["indicator_id", "period", "value", "vintage"]].values.tolist() == [["gastnatter", "2022", goal, 1]]
+
+
+def test_revision_after_reporting(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30"))
+    observe(wh, series, 2022, goal + 0.3, "2026-04-02")  # Kolada revises 2022
+    # Not due again by default; the report log still shows what KF saw.
+    assert "gastnatter" not in due(wh, "2026-04-03")
+    assert reported_at(wh, date(2026, 3, 30))["value"].tolist() == [goal]
+    assert status(wh, "gastnatter")[1] == pytest.approx(goal + 0.3)
+    # With report_revisions the revision is due, marked as such.
+    wh.execute("UPDATE cfg.indicators SET report_revisions = true WHERE indicator_id = 'gastnatter'")
+    row = due(wh, "2026-04-03")["gastnatter"]
+    assert row.reason == "reviderat värde" and row.vintage == 2
+    assert str(row.due_meeting.date()) == "2026-04-27"
+
+
+def test_new_period_after_reporting_is_due_again(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30"))
+    observe(wh, series, 2023, goal + 1, "2026-04-15")
+    row = due(wh, "2026-04-15")["gastnatter"]
+    assert row.reason == "ny period" and row.period == "2023"
+    assert str(row.due_meeting.date()) == "2026-06-15"  # deadline 10 April had passed
+
+
+def test_marking_a_date_that_is_no_meeting_fails(wh):
+    with pytest.raises(ReportingError, match="2026-04-01 är inget KF-sammanträde"):
+        mark_reported(wh, date(2026, 4, 1))
+
+
+def test_value_after_the_last_meeting_in_the_calendar_has_no_due_meeting(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-07-01")
+    row = due(wh, "2026-07-01")["gastnatter"]
+    assert row.due_meeting is None or str(row.due_meeting) in ("NaT", "None")
