@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from itertools import product
 from typing import Any, Iterable, Iterator
+from urllib.parse import urljoin
 
 import requests
 
@@ -84,8 +85,7 @@ class KoladaClient:
 
     def pages(self, url: str) -> Iterator[Page]:
         """Yield every page of `url`, following `next_url` until it is empty."""
-        seen: set[str] = set()
-        n = 0
+        first, seen, n = url, set(), 0
         while url:
             if url in seen or n >= MAX_PAGES:
                 raise SourceError(SOURCE, url, f"sidföljden slutar inte (sida {n + 1}); next_url upprepas")
@@ -99,8 +99,9 @@ class KoladaClient:
                 break
             if not next_url and len(values) >= PER_PAGE:
                 log.warning("Kolada: full sida (%d värden) utan next_url för %s", len(values), url)
-            url = next_url or ""
-        log.info("Kolada: %d sida(or) för %s", n, next(iter(seen), url))
+            # next_url is absolute in recorded responses; join in case a server sends a path.
+            url = urljoin(url, next_url) if next_url else ""
+        log.info("Kolada: %d sida(or) för %s", n, first)
 
     def data_pages(
         self,

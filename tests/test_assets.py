@@ -131,3 +131,22 @@ def test_unknown_kpi_in_catalog_fails_the_metadata_asset(defs, tmp_path, monkeyp
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "Kolada känner inte till KPI N99999" in failure.step_failure_data.error.to_string()
+
+
+def test_mark_reported_job_records_the_meeting(defs, tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    assert run(defs, "indicators_job").success
+    conn = db.connect(path, read_only=True)
+    seen = one(conn, "SELECT CAST(max(first_seen) AS DATE) FROM stg.kolada_observations")[0]
+    meeting = one(conn, "SELECT min(meeting_date) FROM cfg.kf_meetings WHERE paper_deadline > ?", [seen])[0]
+    expected = one(conn, "SELECT count(*) FROM ind.kf_due_asof(?) WHERE at_next_meeting", [meeting])[0]
+    conn.close()
+    assert expected > 0
+    config = {"ops": {"mark_meeting_reported": {"config": {"meeting_date": meeting.isoformat()}}}}
+    result = run(defs, "mark_kf_reported_job", run_config=config)
+    assert result.success and result.output_for_node("mark_meeting_reported") == expected
+    conn = db.connect(path, read_only=True)
+    assert one(conn, "SELECT count(*), min(reported_by) FROM rep.report_log WHERE meeting_date = ?", [meeting]) == (expected, "dagster")
+    assert one(conn, "SELECT count(*) FROM ind.kf_due_asof(?)", [meeting])[0] == 0

@@ -145,3 +145,35 @@ def test_replay_mode_without_recording_is_a_clear_error():
     client = KoladaClient(build_session(mode="replay"))
     with pytest.raises(RecordingMissing, match="ingen inspelning"):
         list(client.data_pages(["N01951"], ["1882"], [1999]))
+
+
+def test_more_than_25_kpis_are_split_over_requests(httpserver, client):
+    kpis = [f"N{i:05d}" for i in range(30)]
+    paths = []
+
+    def handler(request):
+        paths.append(request.path)
+        ids = request.path.split("/kpi/")[1].split("/")[0].split(",")
+        return Response(json.dumps({"values": [row(k, "1882", 2022, val("T", 1.0)) for k in ids], "next_url": None}), content_type="application/json")
+
+    for path in {urlsplit(u).path for u in data_urls(kpis, ["1882"], [2022], base_url=httpserver.url_for("/v3"))}:
+        httpserver.expect_request(path).respond_with_handler(handler)
+    rows = [r for p in client.data_pages(kpis, ["1882"], [2022]) for r in parse_data_page(p.payload, p.url)]
+    assert len(paths) == 2
+    assert all(len(p.split("/kpi/")[1].split("/")[0].split(",")) <= 25 for p in paths)
+    assert sorted(r["kpi"] for r in rows) == kpis
+
+
+def test_relative_next_url_is_followed(httpserver, client):
+    path = "/v3/data/kpi/N01951/municipality/1882/year/2022"
+    pages = {"1": {"values": [row("N01951", "1882", 2022, val("T", 1.0))], "next_url": path + "?per_page=5000&page=2"},
+             "2": {"values": [row("N01951", "1882", 2021, val("T", 2.0))], "next_url": None}}
+    httpserver.expect_request(path).respond_with_handler(
+        lambda r: Response(json.dumps(pages[r.args.get("page", "1")]), content_type="application/json"))
+    assert len(list(client.data_pages(["N01951"], ["1882"], [2022]))) == 2
+
+
+def test_html_outage_page_from_kolada_is_refused(httpserver, client):
+    httpserver.expect_request("/v3/kpi/N01951").respond_with_data("<html><h1>503 Service Unavailable</h1></html>", content_type="text/html")
+    with pytest.raises(SourceError, match=r"kolada: svaret är HTML.*\[URL: http://localhost:\d+/v3/kpi/N01951\?per_page=5000\]"):
+        client.kpi_metadata(["N01951"])
