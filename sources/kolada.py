@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from itertools import product
 from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin
 
 import requests
 
+from sources import clock
 from sources.errors import SourceError
 from sources.http import get_json
 
@@ -93,11 +94,13 @@ class KoladaClient:
             resp, payload = get_json(self.session, url, source=SOURCE)
             values = _envelope_values(payload, url)
             n += 1
-            yield Page(url, datetime.now(timezone.utc), resp.status_code, resp.content, payload)
+            yield Page(url, clock.now(), resp.status_code, resp.content, payload)
             next_url = payload.get("next_url")
             if not values:
                 break
             if not next_url and len(values) >= PER_PAGE:
+                # A last page can be exactly full, so this is an alert, not an error
+                # (reference/kolada.md §8: the v2 `next_page` key silently stopped at page 1).
                 log.warning("Kolada: full sida (%d värden) utan next_url för %s", len(values), url)
             # next_url is absolute in recorded responses; join in case a server sends a path.
             url = urljoin(url, next_url) if next_url else ""
@@ -170,7 +173,9 @@ def parse_data_page(payload: dict, url: str = "") -> list[dict]:
                     "value": None if value is None else float(value),
                     "status": v.get("status") or "",
                     "count": v.get("count"),
-                    "isdeleted": bool(v.get("isdeleted", False)),
+                    # Where v3 puts `isdeleted` is unverified (reference/kolada.md §3): the
+                    # known clients read it per gender value; accept it on the item too.
+                    "isdeleted": bool(v.get("isdeleted", item.get("isdeleted", False))),
                 }
             )
     return rows

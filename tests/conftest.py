@@ -15,6 +15,7 @@ from warehouse.observations import merge_observations
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+FIXED_NOW = "2026-11-25T10:00:00+01:00"  # after KF 23 Nov, before the 27 Nov deadline for KF 14 Dec
 
 
 @lru_cache(maxsize=None)
@@ -43,8 +44,11 @@ def dump_value(kpi: str, geo: str, year: int, gender: str = "T") -> float | None
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
-    """Every test: replay mode, its own DuckDB file, the bundled catalog, no env leaking in."""
+    """Every test: replay mode, its own DuckDB file, the bundled catalog, no env leaking in,
+    and a fixed clock, so what is due at which meeting of the bundled calendar does not
+    depend on the day the suite runs."""
     monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "replay")
+    monkeypatch.setenv("MALSTYRNING_NOW", FIXED_NOW)
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "warehouse.duckdb"))
     for var in ("MALSTYRNING_CATALOG_DIR", "MALSTYRNING_KOMMUN", "MALSTYRNING_JAMFORELSEGRUPP", "MALSTYRNING_RECORDINGS_DIR"):
         monkeypatch.delenv(var, raising=False)

@@ -10,7 +10,7 @@ import pytest
 
 from indicator_catalog.catalog import load_catalog
 from pipelines.definitions import defs as load_defs
-from tests.conftest import REPO
+from tests.conftest import FIXED_NOW, REPO
 from warehouse import db
 from warehouse.cli import main
 from warehouse.db import one
@@ -19,18 +19,13 @@ from warehouse.db import one
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "wh.duckdb"
-    old = os.environ.get("MALSTYRNING_DUCKDB")
-    os.environ["MALSTYRNING_DUCKDB"] = str(path)
-    os.environ["MALSTYRNING_HTTP_MODE"] = "replay"
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # module scope runs before the autouse env fixture
+        mp.setenv("MALSTYRNING_DUCKDB", str(path))
+        mp.setenv("MALSTYRNING_HTTP_MODE", "replay")
+        mp.setenv("MALSTYRNING_NOW", FIXED_NOW)
         defs = load_defs()
         for job, kwargs in (("kolada_job", {"partition_key": "2022"}), ("indicators_job", {})):
             assert defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.ephemeral(), **kwargs).success
-    finally:
-        if old is None:
-            os.environ.pop("MALSTYRNING_DUCKDB", None)
-        else:
-            os.environ["MALSTYRNING_DUCKDB"] = old
     return str(path)
 
 
@@ -49,13 +44,13 @@ def test_status_filters_by_namnd(built, capsys):
 
 
 def test_due_mark_reported_and_reported(built, capsys):
-    # The values were first seen when the fixture ran; the meeting they are due at follows
-    # from the bundled calendar.
+    # The values were first seen at the fixed clock (25 Nov 2026); the meeting they are due
+    # at follows from the bundled calendar.
     conn = db.connect(built, read_only=True)
     seen = one(conn, "SELECT CAST(max(first_seen) AS DATE) FROM stg.kolada_observations")[0]
     conn.close()
-    meeting = next((m for m in load_catalog().calendar.meetings if m.handlingar_senast > seen), None)
-    assert meeting, f"kf_calendar.yaml has no meeting with a paper deadline after {seen}: extend it"
+    assert seen.isoformat() == FIXED_NOW[:10]
+    meeting = next(m for m in load_catalog().calendar.meetings if m.handlingar_senast > seen)
     assert main(["--db", built, "due", "--as-of", seen.isoformat()]) == 0
     out = capsys.readouterr().out
     assert f"KF {meeting.datum} (handlingar senast {meeting.handlingar_senast})" in out

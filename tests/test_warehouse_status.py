@@ -158,3 +158,56 @@ def test_value_after_the_last_meeting_in_the_calendar_has_no_due_meeting(wh):
     observe(wh, series, 2022, goal, "2026-07-01")
     row = due(wh, "2026-07-01")["gastnatter"]
     assert row.due_meeting is None or str(row.due_meeting) in ("NaT", "None")
+
+
+def test_unreported_value_does_not_slip_when_a_newer_period_arrives(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")  # due 30 March, never reported
+    observe(wh, series, 2023, goal + 1, "2026-04-15")  # after the 10 April deadline
+    row = due(wh, "2026-04-15")["gastnatter"]
+    assert row.period == "2023"  # the list shows the newest value ...
+    assert str(row.due_meeting.date()) == "2026-03-30" and row.overdue  # ... still overdue since March
+
+
+def test_revision_before_reporting_keeps_the_first_due_meeting(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    observe(wh, series, 2022, goal + 2, "2026-03-20")
+    row = due(wh, "2026-03-20")["gastnatter"]
+    assert row.vintage == 2 and str(row.due_meeting.date()) == "2026-03-30"
+
+
+def test_due_list_is_point_in_time(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30"))
+    observe(wh, series, 2023, goal + 1, "2026-04-02")
+    # As of 20 March: the report of 30 March had not happened, 2023 was not yet seen.
+    row = due(wh, "2026-03-20")["gastnatter"]
+    assert row.period == "2022" and row.reason == "nytt värde"
+    assert "gastnatter" not in due(wh, "2026-02-28")
+    assert due(wh, "2026-04-02")["gastnatter"].reason == "ny period"
+
+
+def test_first_seen_counts_in_stockholm_time(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    frame_seen = at("2026-03-12", hour=23)  # 23:00 UTC = 00:00 on 13 March in Stockholm
+    observe(wh, series, 2022, goal, "2026-03-12")
+    wh.execute("UPDATE stg.kolada_observations SET first_seen = ?", [frame_seen])
+    assert str(due(wh, "2026-03-13")["gastnatter"].due_meeting.date()) == "2026-04-27"
+
+
+def test_the_log_keeps_what_the_papers_could_show(wh):
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")  # before the 13 March deadline
+    observe(wh, series, 2023, goal + 1, "2026-03-20")  # after it, before the meeting
+    assert mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30")) == 1
+    shown = reported_at(wh, date(2026, 3, 30))
+    assert shown[["period", "value"]].values.tolist() == [["2022", goal]]
+    row = due(wh, "2026-03-31")["gastnatter"]  # 2023 is due at the next meeting
+    assert row.reason == "ny period" and str(row.due_meeting.date()) == "2026-04-27"
+
+
+def test_marking_a_meeting_with_nothing_due_records_nothing(wh):
+    assert mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30")) == 0
+    assert reported_at(wh, date(2026, 3, 30)).empty

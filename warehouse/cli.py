@@ -54,7 +54,14 @@ def run(args: argparse.Namespace) -> int:
         db.migrate(conn)
         db.ensure_views(conn)
         n = mark_reported(conn, args.meeting, reported_by=args.by)
-        print(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}.")
+        if n == 0:
+            print(
+                f"indikator: inget att registrera för KF {args.meeting}: inga indikatorer var aktuella "
+                "(redan markerat, eller inga nya värden före handlingsstoppet).",
+                file=sys.stderr,
+            )
+        else:
+            print(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}.")
         return 0
     conn = db.connect(args.db, read_only=True)
     if args.command == "status":

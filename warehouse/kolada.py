@@ -14,9 +14,15 @@ from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observatio
 TABLE = "stg.kolada_observations"
 
 
-def observation_frame(conn: duckdb.DuckDBPyConnection, response_ids) -> pd.DataFrame:
+def observation_frame(conn: duckdb.DuckDBPyConnection, response_ids, fetched_at) -> pd.DataFrame:
+    """Tidy rows of the given responses, stamped with the time of the fetch that returned them.
+
+    A response whose bytes were already stored keeps its first fetched_at in raw, so the
+    fetch's own time is passed in: a value first seen in this fetch must get this fetch's
+    time as first_seen, never an older one (the KF due rule reads first_seen).
+    """
     rows = []
-    for response_id, url, fetched_at, payload in raw.responses(conn, response_ids):
+    for response_id, url, _stored_at, payload in raw.responses(conn, response_ids):
         for r in parse_data_page(payload, url):
             rows.append(
                 {
@@ -41,7 +47,7 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> Merge
     fetch = raw.latest_fetch(conn, partition_key)
     if fetch is None:
         raise LookupError(f"Kolada: ingen hämtning landad för partition {partition_key}; kör raw/kolada_values först")
-    frame = observation_frame(conn, fetch["response_ids"])
+    frame = observation_frame(conn, fetch["response_ids"], fetch["fetched_at"])
     scope = Scope(
         series=fetch["kpis"],
         regions=fetch["municipalities"],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
+from sources import clock
 from warehouse.db import one
 
 
@@ -36,27 +37,27 @@ def mark_reported(
 ) -> int:
     """Record, for every indicator due at `meeting_date`, the value presented there.
 
-    "Due at the meeting" uses the rule of ind.kf_due_asof with as_of = the meeting date:
-    everything whose due meeting is on or before it and not yet reported. Running it twice
-    for the same meeting records nothing new. Returns the number of indicators recorded.
+    "Due at the meeting" is the rule of ind.kf_due_asof with as_of = the meeting date. The
+    value recorded is the one the meeting papers could show: the newest value first seen
+    before the meeting's paper deadline (ind.kf_papers), not one that arrived afterwards.
+    Running it twice for the same meeting records nothing new. Returns the number of
+    indicators recorded; 0 means nothing was due (callers warn, it is not an error).
     """
     exists = one(conn, "SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date])
     if not exists:
         raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     reported_by = reported_by or getpass.getuser()
     conn.execute("BEGIN")
     try:
         n = conn.execute(
             """
             INSERT INTO rep.report_log
-            SELECT ?, d.indicator_id, s.source, s.series, s.region, d.period, d.period_end,
-                   d.aktuellt_varde, d.vintage, d.first_seen, ?, ?
-            FROM ind.kf_due_asof(?) d
-            JOIN ind.indicator_status s USING (indicator_id)
-            WHERE d.at_next_meeting
-              AND NOT EXISTS (SELECT 1 FROM rep.report_log r
-                              WHERE r.meeting_date = ? AND r.indicator_id = d.indicator_id)
+            SELECT ?, p.indicator_id, p.source, p.series, p.region, p.period, p.period_end,
+                   p.value, p.vintage, p.first_seen, ?, ?
+            FROM ind.kf_papers(?) p
+            WHERE NOT EXISTS (SELECT 1 FROM rep.report_log r
+                              WHERE r.meeting_date = ? AND r.indicator_id = p.indicator_id)
             RETURNING 1
             """,
             [meeting_date, now, reported_by, meeting_date, meeting_date],

@@ -1,15 +1,27 @@
--- Status of every catalog indicator against its önskat värde.
+-- Status of every catalog indicator against its önskat värde, as known at a point in time.
+--   known_before   = only value versions first seen before this instant count, so
+--                    "what did the warehouse say on date X" is a query, not a guess;
 --   aktuellt värde = the newest period that has a (non-deleted, non-null) value;
 --   datum          = that period's end date;
 --   status         = uppnått | nära | ej uppnått | ingen data, using direction and tolerance:
 --     higher is better: value >= target -> uppnått; value >= target - tolerance -> nära
 --     lower is better:  value <= target -> uppnått; value <= target + tolerance -> nära
 --   A tiny epsilon keeps "exactly on target" uppnått despite float noise.
-CREATE OR REPLACE VIEW ind.indicator_status AS
+
+-- The latest vintage of every key first seen before `known_before`, unless that is a deletion.
+CREATE OR REPLACE MACRO stg.observations_asof(known_before) AS TABLE
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY source, series, breakdown, region, period ORDER BY vintage DESC) AS rn
+    FROM stg.observations
+    WHERE first_seen < known_before)
+WHERE rn = 1 AND NOT is_deleted;
+
+CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before) AS TABLE
 WITH obs AS (
     SELECT o.*, row_number() OVER (
         PARTITION BY source, series, breakdown, region ORDER BY period_end DESC) AS recency
-    FROM stg.current_observations o
+    FROM stg.observations_asof(known_before) o
     WHERE value IS NOT NULL
 ),
 joined AS (
@@ -42,6 +54,10 @@ SELECT
         ELSE 'sämre'
     END AS trend
 FROM joined;
+
+-- What we know now.
+CREATE OR REPLACE VIEW ind.indicator_status AS
+SELECT * FROM ind.indicator_status_asof(TIMESTAMPTZ 'infinity');
 
 -- The governance document's table, one row per indicator: the controllers' stable view.
 CREATE OR REPLACE VIEW ind.namnd_indikatorer AS

@@ -1,37 +1,63 @@
 -- The KF due rule (README "Status- och KF-regler"):
---   An Indikator KF indicator with a value is due at the first KF meeting whose paper
---   deadline falls after the day the value was first seen (first_seen, Stockholm date,
---   strictly before the deadline), and stays due until a report_log row holds that period
---   and vintage.
+--   An Indikator KF indicator is due at the first KF meeting whose paper deadline falls after
+--   the day (Stockholm time) its oldest unreported value was first seen, and stays due until
+--   a meeting is marked reported. "Unreported" = a version of a period newer than the last
+--   reported period, or (with report_revisions) a newer vintage of the reported period.
+--   Taking the oldest unreported version means a value that missed a meeting stays overdue
+--   when a newer period or a revision arrives; it does not slip to a later meeting.
 --   reason: 'nytt värde' (never reported), 'ny period' (a newer period than last reported),
 --   'reviderat värde' (same period, new vintage; due only if report_revisions is set).
---   as_of picks the next meeting: the first meeting on or after as_of. Rows whose due
---   meeting is earlier are overdue ('försenad').
+--   as_of is point-in-time: only values first seen by the end of that day and reports at
+--   meetings on or before it count. The next meeting is the first on or after as_of; rows
+--   whose due meeting is earlier are overdue ('försenad').
+
+-- The instant a Stockholm calendar day starts: "first seen before the deadline day".
+CREATE OR REPLACE MACRO ind.stockholm_day_start(day) AS
+    timezone('Europe/Stockholm', CAST(CAST(day AS DATE) AS TIMESTAMP));
+
 CREATE OR REPLACE MACRO ind.kf_due_asof(as_of) AS TABLE
-WITH last_report AS (
+WITH status AS (
+    SELECT * FROM ind.indicator_status_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
+),
+known AS (
+    SELECT source, series, breakdown, region, period
+    FROM stg.observations_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
+    WHERE value IS NOT NULL
+),
+last_report AS (
     SELECT indicator_id, arg_max(period_end, meeting_date) AS period_end,
            arg_max(vintage, meeting_date) AS vintage, max(meeting_date) AS last_meeting
     FROM rep.report_log
+    WHERE meeting_date <= CAST(as_of AS DATE)
     GROUP BY indicator_id
 ),
-candidates AS (
-    SELECT s.*, r.last_meeting,
+unreported AS (
+    -- every value version not yet reported, of a period that still has a value at as_of
+    SELECT i.indicator_id, min(o.first_seen) AS pending_since
+    FROM cfg.indicators i
+    JOIN stg.observations o ON o.source = i.source AND o.series = i.series
+        AND o.breakdown = i.breakdown AND o.region = i.region
+    JOIN known k ON k.source = o.source AND k.series = o.series AND k.breakdown = o.breakdown
+        AND k.region = o.region AND k.period = o.period
+    LEFT JOIN last_report r ON r.indicator_id = i.indicator_id
+    WHERE i.indikator_kf AND NOT o.is_deleted AND o.value IS NOT NULL
+      AND o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
+      AND (r.indicator_id IS NULL OR o.period_end > r.period_end
+           OR (i.report_revisions AND o.period_end = r.period_end AND o.vintage > r.vintage))
+    GROUP BY i.indicator_id
+),
+due AS (
+    SELECT s.*, u.pending_since, r.last_meeting,
         CASE
             WHEN r.indicator_id IS NULL THEN 'nytt värde'
             WHEN s.period_end > r.period_end THEN 'ny period'
-            WHEN s.period_end = r.period_end AND s.vintage <> r.vintage THEN 'reviderat värde'
+            ELSE 'reviderat värde'
         END AS reason,
-        CAST(timezone('Europe/Stockholm', s.first_seen) AS DATE) AS first_seen_date
-    FROM ind.indicator_status s
-    LEFT JOIN last_report r USING (indicator_id)
-    WHERE s.indikator_kf AND s.aktuellt_varde IS NOT NULL
-),
-due AS (
-    SELECT c.*,
         (SELECT min(m.meeting_date) FROM cfg.kf_meetings m
-         WHERE m.paper_deadline > c.first_seen_date) AS due_meeting
-    FROM candidates c
-    WHERE reason IS NOT NULL AND (reason <> 'reviderat värde' OR report_revisions)
+         WHERE ind.stockholm_day_start(m.paper_deadline) > u.pending_since) AS due_meeting
+    FROM unreported u
+    JOIN status s USING (indicator_id)
+    LEFT JOIN last_report r USING (indicator_id)
 ),
 next_meeting AS (
     SELECT min(meeting_date) AS meeting_date FROM cfg.kf_meetings
@@ -40,7 +66,7 @@ next_meeting AS (
 SELECT
     due.indicator_id, due.namnd, due.malomrade, due.name, due.indikator_kalla,
     due.period, due.period_end, due.aktuellt_varde, due.vintage, due.first_seen,
-    due.status, due.reason, due.due_meeting,
+    due.pending_since, due.status, due.reason, due.due_meeting,
     m.paper_deadline AS due_paper_deadline,
     nm.meeting_date AS next_meeting,
     due.due_meeting IS NOT NULL AND due.due_meeting <= nm.meeting_date AS at_next_meeting,
@@ -53,3 +79,14 @@ ORDER BY due.due_meeting NULLS LAST, due.namnd, due.indicator_id;
 
 CREATE OR REPLACE VIEW ind.kf_due_list AS
 SELECT * FROM ind.kf_due_asof(current_date);
+
+-- What the meeting papers for `meeting` showed: per indicator due at that meeting, the value
+-- known when its paper deadline began. This is what mark-reported writes to rep.report_log.
+CREATE OR REPLACE MACRO ind.kf_papers(meeting) AS TABLE
+SELECT d.indicator_id, p.source, p.series, p.region, p.period, p.period_end,
+       p.aktuellt_varde AS value, p.vintage, p.first_seen
+FROM ind.kf_due_asof(meeting) d
+JOIN ind.indicator_status_asof(ind.stockholm_day_start(
+        (SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = CAST(meeting AS DATE)))) p
+    USING (indicator_id)
+WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL;

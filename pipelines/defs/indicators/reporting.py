@@ -20,7 +20,13 @@ def mark_meeting_reported(context: dg.OpExecutionContext, config: MarkReportedCo
     """Spara vad som redovisades vid KF-mötet (värde, period, årgång, källa) i rep.report_log."""
     with warehouse(duckdb) as conn:
         n = mark_reported(conn, date.fromisoformat(config.meeting_date), reported_by=config.reported_by or "dagster")
-    context.log.info(f"{n} indikator(er) markerade som redovisade vid KF {config.meeting_date}")
+    if n == 0:
+        context.log.warning(
+            f"Inget registrerat för KF {config.meeting_date}: inga indikatorer var aktuella "
+            "(redan markerat, eller inga nya värden före handlingsstoppet)"
+        )
+    else:
+        context.log.info(f"{n} indikator(er) markerade som redovisade vid KF {config.meeting_date}")
     return n
 
 

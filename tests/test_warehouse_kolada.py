@@ -1,0 +1,55 @@
+"""Kolada raw landing to observations: provenance and first_seen of re-fetched bodies."""
+
+import json
+
+from sources.kolada import Page
+from tests.conftest import at
+from warehouse import raw
+from warehouse.db import one
+from warehouse.kolada import load_partition
+
+URL = "https://api.kolada.se/v3/data/kpi/N45850/municipality/1882/year/2022?per_page=5000"
+
+
+def page(value, day: str) -> Page:
+    payload = {
+        "values": [
+            {"kpi": "N45850", "municipality": "1882", "period": 2022,
+             "values": [{"gender": "T", "count": 1, "status": "", "value": value, "isdeleted": False}]}
+        ],
+        "next_url": None,
+    }
+    body = json.dumps(payload).encode()
+    return Page(URL, at(day), 200, body, payload)
+
+
+def fetch(conn, value, day):
+    raw.land_kolada_fetch(conn, [page(value, day)], partition_key="2022",
+                          kpis=["N45850"], municipalities=["1882"], years=[2022])
+    return load_partition(conn, "2022")
+
+
+def versions(conn):
+    return conn.execute(
+        "SELECT vintage, value, CAST(timezone('UTC', first_seen) AS DATE)::VARCHAR, response_id "
+        "FROM stg.kolada_observations ORDER BY vintage"
+    ).fetchall()
+
+
+def test_a_value_that_returns_gets_the_time_of_the_fetch_that_brought_it_back(conn):
+    fetch(conn, 8.0, "2026-03-01")
+    fetch(conn, 9.0, "2026-04-01")  # Kolada revises
+    fetch(conn, 8.0, "2026-05-01")  # and reverts: the body is byte-identical to March's
+    rows = versions(conn)
+    assert [(v, val, seen) for v, val, seen, _ in rows] == [
+        (1, 8.0, "2026-03-01"), (2, 9.0, "2026-04-01"), (3, 8.0, "2026-05-01")]
+    # The raw body is stored once and both vintages that carry it point at it.
+    assert rows[0][3] == rows[2][3]
+    assert one(conn, "SELECT count(*) FROM raw.kolada_responses")[0] == 2
+    assert one(conn, "SELECT count(*) FROM raw.kolada_fetches")[0] == 3
+
+
+def test_reloading_the_same_fetch_changes_nothing(conn):
+    fetch(conn, 8.0, "2026-03-01")
+    assert load_partition(conn, "2022").changed == 0
+    assert len(versions(conn)) == 1
