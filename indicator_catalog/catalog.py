@@ -64,6 +64,13 @@ class Catalog:
     def region_for(self, indicator: CatalogIndicator) -> str:
         return getattr(indicator.query, "municipality", None) or self.settings.kommun
 
+    def kolada_indicators(self) -> list[CatalogIndicator]:
+        return [i for i in self.indicators if i.source == "kolada"]
+
+    def kolada_regions(self) -> set[str]:
+        """Every kommun a Kolada indicator reads: the kommun and per-indicator overrides."""
+        return {self.region_for(i) for i in self.kolada_indicators()}
+
 
 def catalog_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get(CATALOG_DIR_ENV) or DEFAULT_DIR)

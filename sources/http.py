@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -141,6 +142,8 @@ def get_json(session: requests.Session, url: str, *, source: str, **kwargs: Any)
     except requests.Timeout as exc:
         raise SourceError(source, url, f"inget svar inom tidsgränsen ({exc.__class__.__name__})") from exc
     except requests.ConnectionError as exc:
+        if _timed_out(exc):
+            raise SourceError(source, url, "inget svar inom tidsgränsen, inte heller efter omförsök") from exc
         raise SourceError(source, url, f"anslutningen misslyckades: {exc}") from exc
     except requests.RequestException as exc:
         raise SourceError(source, url, f"HTTP-fel: {exc}") from exc
@@ -156,6 +159,13 @@ def get_json(session: requests.Session, url: str, *, source: str, **kwargs: Any)
         return resp, json.loads(body)
     except ValueError as exc:
         raise SourceError(source, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
+
+
+def _timed_out(exc: requests.ConnectionError) -> bool:
+    """requests reports read timeouts that exhausted the retries as a ConnectionError
+    wrapping urllib3's MaxRetryError; its `reason` says what really happened."""
+    reason = getattr(exc.args[0] if exc.args else None, "reason", None)
+    return isinstance(reason, (urllib3.exceptions.TimeoutError, TimeoutError))
 
 
 def _snippet(body: bytes, n: int = 160) -> str:

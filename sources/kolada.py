@@ -136,6 +136,8 @@ class KoladaClient:
         group = values[0]
         if not isinstance(group.get("members"), list):
             raise SourceError(SOURCE, url, "fältet 'members' saknas i kommungruppen")
+        if not group["members"]:
+            raise SourceError(SOURCE, url, f"kommungruppen {group_id} har inga medlemmar")
         return group, page
 
 

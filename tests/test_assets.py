@@ -6,10 +6,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from indicator_catalog.catalog import load_catalog
 from pipelines.definitions import defs as load_defs
 from sources.http import DEFAULT_RECORDINGS_DIR
 from tests.conftest import dump_value
 from warehouse import db
+from warehouse.catalog_tables import load_catalog_tables
 from warehouse.db import one
 
 TABLES = ["raw.kolada_responses", "raw.kolada_kpi", "raw.kolada_municipality_group_members",
@@ -42,10 +44,15 @@ def recorded_values(year: int) -> list[dict]:
 def test_full_pipeline_in_replay_mode(defs, tmp_path, monkeypatch):
     path = tmp_path / "wh.duckdb"
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
-    for year in ("2021", "2022"):
-        assert run(defs, "kolada_job", partition_key=year).success
+    results = [run(defs, "kolada_job", partition_key=year) for year in ("2021", "2022")]
     result = run(defs, "indicators_job", run_config={"ops": {"ind__kf_due_list": {"config": {"as_of": "2026-12-01"}}}})
-    assert result.success
+    assert all(r.success for r in results) and result.success
+    # Every asset shows the analyst what it holds: a row count and a preview in the UI.
+    materialized = [m for r in results + [result] for m in r.get_asset_materialization_events()]
+    assert len({m.asset_key for m in materialized}) == 6
+    for m in materialized:
+        metadata = m.materialization.metadata
+        assert metadata["row_count"].value > 0 and "preview" in metadata, m.asset_key
 
     conn = db.connect(path, read_only=True)
     # Every value in the recordings arrived as an observation, traceable to its response.
@@ -150,3 +157,60 @@ def test_mark_reported_job_records_the_meeting(defs, tmp_path, monkeypatch):
     conn = db.connect(path, read_only=True)
     assert one(conn, "SELECT count(*), min(reported_by) FROM rep.report_log WHERE meeting_date = ?", [meeting]) == (expected, "dagster")
     assert one(conn, "SELECT count(*) FROM ind.kf_due_asof(?)", [meeting])[0] == 0
+
+
+def _recording(pattern: str) -> dict:
+    return json.loads(next((DEFAULT_RECORDINGS_DIR / "kolada").glob(pattern)).read_text(encoding="utf-8"))
+
+
+def _live_resources(httpserver, tmp_path, catalog_copy):
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.resources import CatalogResource, KoladaResource
+
+    return {
+        "duckdb": DuckDBResource(database=str(tmp_path / "live.duckdb")),
+        "kolada": KoladaResource(base_url=httpserver.url_for("/v3"), http_mode="live"),
+        "catalog": CatalogResource(directory=str(catalog_copy)),
+    }
+
+
+def test_a_per_indicator_municipality_is_fetched_and_used(httpserver, tmp_path, catalog_copy):
+    from pipelines.defs.kolada.assets import kolada_observations, kolada_values
+
+    settings = catalog_copy / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("jamforelsegrupp: G37333", "jamforelsegrupp: null"), encoding="utf-8")
+    social = catalog_copy / "namnder" / "socialnamnden.yaml"
+    social.write_text(social.read_text(encoding="utf-8").replace("query: {kpi: N45850}", 'query: {kpi: N45850, municipality: "0840"}'), encoding="utf-8")
+    body = _recording("data_2022_*.json")["response"]["body"]
+    body["values"] = [v for v in body["values"] if v["municipality"] in ("0840", "1882")]
+    assert {v["municipality"] for v in body["values"]} == {"0840", "1882"}
+    httpserver.expect_request("/v3/data/kpi/N01004,N01963,N03937,N45850,N52004/municipality/0840,1882/year/2022").respond_with_json(body)
+
+    result = dg.materialize([kolada_values, kolada_observations], partition_key="2022",
+                            resources=_live_resources(httpserver, tmp_path, catalog_copy), raise_on_error=False)
+    assert result.success
+    httpserver.check_assertions()
+    mat = result.asset_materializations_for_node("raw__kolada_values")[0]
+    assert mat.metadata["municipalities"].value == "0840, 1882"
+    assert mat.metadata["row_count"].value == sum(len(v["values"]) for v in body["values"])
+    conn = db.connect(tmp_path / "live.duckdb")
+    db.ensure_views(conn)
+    load_catalog_tables(conn, load_catalog(catalog_copy))
+    row = one(conn, "SELECT region, aktuellt_varde FROM ind.indicator_status WHERE indicator_id = 'gastnatter'")
+    assert row[0] == "0840"
+    assert row[1] == pytest.approx(next(x["value"] for v in body["values"] if v["kpi"] == "N45850" and v["municipality"] == "0840" for x in v["values"]))
+
+
+def test_gender_the_kpi_does_not_have_fails_the_metadata_asset(httpserver, tmp_path, catalog_copy):
+    from pipelines.defs.kolada.assets import kolada_kpi
+
+    social = catalog_copy / "namnder" / "socialnamnden.yaml"
+    social.write_text(social.read_text(encoding="utf-8").replace("query: {kpi: N45850}", "query: {kpi: N45850, gender: K}"), encoding="utf-8")
+    httpserver.expect_request("/v3/kpi/N01004,N01963,N03937,N45850,N52004").respond_with_json(_recording("kpi_*.json")["response"]["body"])
+    result = dg.materialize([kolada_kpi], resources=_live_resources(httpserver, tmp_path, catalog_copy), raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    message = failure.step_failure_data.error.to_string()
+    assert "socialnamnden.yaml: indikator gastnatter: fält query.gender = K" in message
+    assert "N45850 redovisas inte per kön" in message

@@ -15,12 +15,28 @@ def test_definitions_load_with_expected_keys():
         "raw/kolada_values", "stg/kolada_observations", "raw/kolada_kpi",
         "cfg/indicator_catalog", "ind/indicator_status", "ind/kf_due_list",
     }
-    assert {j for j in ("kolada_job", "indicators_job", "mark_kf_reported_job") if defs.resolve_job_def(j)}
+    jobs = {j.name for j in defs.resolve_all_job_defs()}
+    assert {"kolada_job", "indicators_job", "mark_kf_reported_job"} <= jobs
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"kolada_nightly_schedule", "indicators_nightly_schedule"}
     for s in schedules.values():
         assert s.execution_timezone == "Europe/Stockholm"
-        assert s.default_status == dg.DefaultScheduleStatus.RUNNING
+        assert s.default_status == dg.DefaultScheduleStatus.STOPPED  # replay mode
+
+
+def test_schedules_start_switched_on_in_live_mode(monkeypatch):
+    monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "live")
+    import importlib
+
+    import pipelines.defs.indicators.schedules as ind_schedules
+    import pipelines.defs.kolada.schedules as kolada_schedules
+
+    for module in (ind_schedules, kolada_schedules):
+        module = importlib.reload(module)
+        schedule = next(v for v in vars(module).values() if isinstance(v, dg.ScheduleDefinition))
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "replay")
+    importlib.reload(ind_schedules), importlib.reload(kolada_schedules)
 
 
 def test_every_duckdb_asset_is_in_the_duckdb_pool():

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from sources.kolada import Page
 from tests.conftest import at
 from warehouse import raw
@@ -53,3 +55,27 @@ def test_reloading_the_same_fetch_changes_nothing(conn):
     fetch(conn, 8.0, "2026-03-01")
     assert load_partition(conn, "2022").changed == 0
     assert len(versions(conn)) == 1
+
+
+def kpi_page(url, ids, day="2026-03-01"):
+    payload = {"values": [{"id": k, "title": f"titel {k}", "is_divided_by_gender": False,
+                           "publication_date": "2026-02-20"} for k in ids], "next_url": None}
+    return Page(url, at(day), 200, json.dumps(payload).encode(), payload)
+
+
+def test_kpi_metadata_from_every_page_points_at_its_page(conn):
+    from warehouse.kolada import store_kpi_metadata
+
+    pages = [kpi_page("https://api.kolada.se/v3/kpi/A?page=1", ["N1", "N2"]),
+             kpi_page("https://api.kolada.se/v3/kpi/A?page=2", ["N3"])]
+    assert store_kpi_metadata(conn, ["N1", "N2", "N3"], pages) == 3
+    rows = conn.execute("SELECT k.kpi, r.url FROM raw.kolada_kpi k JOIN raw.kolada_responses r USING (response_id) ORDER BY kpi").fetchall()
+    assert [(k, u[-6:]) for k, u in rows] == [("N1", "page=1"), ("N2", "page=1"), ("N3", "page=2")]
+
+
+def test_unknown_kpi_stores_nothing(conn):
+    from warehouse.kolada import UnknownKpi, store_kpi_metadata
+
+    with pytest.raises(UnknownKpi, match="N9"):
+        store_kpi_metadata(conn, ["N1", "N9"], [kpi_page("https://api.kolada.se/v3/kpi/N1,N9", ["N1"])])
+    assert one(conn, "SELECT count(*) FROM raw.kolada_kpi")[0] == 0

@@ -42,6 +42,14 @@ def observation_frame(conn: duckdb.DuckDBPyConnection, response_ids, fetched_at)
     return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "int64"})
 
 
+def parsed_pages(pages) -> pd.DataFrame:
+    """The values of fetched pages as a flat frame (kpi, municipality, period, gender, value,
+    status): for previews and counts before anything is merged."""
+    rows = [r for p in pages for r in parse_data_page(p.payload, p.url)]
+    cols = ["kpi", "municipality", "period", "gender", "value", "status", "isdeleted"]
+    return pd.DataFrame(rows, columns=cols + ["count"])[cols]
+
+
 def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> MergeResult:
     """Merge the latest landed fetch of `partition_key` into stg.kolada_observations."""
     fetch = raw.latest_fetch(conn, partition_key)
@@ -89,13 +97,36 @@ class UnknownKpi(LookupError):
     pass
 
 
-def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], records: list[dict], pages) -> int:
-    """Store KPI metadata; fail loudly if a catalog KPI id is unknown to Kolada.
+class GenderNotAvailable(ValueError):
+    pass
+
+
+def check_gender(indicators, records: list[dict]) -> None:
+    """Refuse a catalog indicator asking for K or M of a KPI Kolada does not split by gender.
+
+    Kolada would just return T rows, and the indicator would show "ingen data" for ever
+    without saying why. `indicators` are catalog indicators (source kolada).
+    """
+    divided = {r["id"]: r.get("is_divided_by_gender") for r in records}
+    bad = [
+        f"{i.file.name}: indikator {i.id}: fält query.gender = {i.query.gender}, men {i.query.kpi} "
+        "redovisas inte per kön i Kolada (använd T)"
+        for i in indicators
+        if i.query.gender != "T" and divided.get(i.query.kpi) is False
+    ]
+    if bad:
+        raise GenderNotAvailable("; ".join(bad))
+
+
+def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages) -> int:
+    """Store KPI metadata from every page; fail loudly if a catalog KPI id is unknown to Kolada.
 
     Kolada answers an unknown id with an empty result, not an error, and ids disappear
     between catalogue versions (reference/kolada.md §8), so this is the place to notice.
+    Each KPI row points at the raw response (page) it came from.
     """
-    found = {r["id"] for r in records}
+    records = [(i, r) for i, p in enumerate(pages) for r in p.payload["values"]]
+    found = {r["id"] for _, r in records}
     unknown = sorted(set(wanted) - found)
     if unknown:
         raise UnknownKpi(
@@ -114,20 +145,21 @@ def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], recor
                 "publ_period": r.get("publ_period"),
                 "publication_date": r.get("publication_date"),
                 "prel_publication_date": r.get("prel_publication_date"),
+                "page": i,
             }
-            for r in records
+            for i, r in records
         ]
     )
-    conn.register("incoming_kpi", frame)
     conn.execute("BEGIN")
     try:
-        response_id = raw.store_response(conn, "raw.kolada_responses", pages[0])
+        ids = [raw.store_response(conn, "raw.kolada_responses", p) for p in pages]
+        frame["response_id"] = [ids[i] for i in frame.pop("page")]
+        conn.register("incoming_kpi", frame)
         conn.execute("DELETE FROM raw.kolada_kpi WHERE list_contains(?, kpi)", [sorted(found)])
         conn.execute(
             "INSERT INTO raw.kolada_kpi SELECT kpi, title, description, is_divided_by_gender, "
             "municipality_type, operating_area, publ_period, CAST(publication_date AS DATE), "
-            "CAST(prel_publication_date AS DATE), ? FROM incoming_kpi",
-            [response_id],
+            "CAST(prel_publication_date AS DATE), response_id FROM incoming_kpi"
         )
         conn.execute("COMMIT")
     except Exception:

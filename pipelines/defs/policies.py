@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from sources.http import http_mode
+
 # Every step that opens the DuckDB file runs in this pool (limit 1 in dagster.yaml), because
 # DuckDB allows one writing process and readers lock too (reference/dagster.md §7).
 DUCKDB_POOL = "duckdb"
@@ -10,3 +12,14 @@ OWNERS = ["team:analys"]
 # No step-level RetryPolicy on API assets: request-level retries with backoff and
 # Retry-After live in sources.http, and a step retry would also re-run errors that no wait
 # can fix (a bad KPI id, a missing recording) and delay the message the analyst needs.
+
+
+def schedule_default_status() -> dg.DefaultScheduleStatus:
+    """Schedules start switched on in live mode only.
+
+    In replay mode the recordings never change and cover only the years recorded, so a
+    nightly run would re-read the same bytes or fail on a year without recordings; an
+    analyst can still switch a schedule on in the UI.
+    """
+    live = http_mode() == "live"
+    return dg.DefaultScheduleStatus.RUNNING if live else dg.DefaultScheduleStatus.STOPPED

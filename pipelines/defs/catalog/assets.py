@@ -18,8 +18,14 @@ def indicator_catalog(duckdb: DuckDBResource, catalog: CatalogResource) -> dg.Ma
     cat = catalog.load()
     with warehouse(duckdb) as conn:
         counts = load_catalog_tables(conn, cat)
+        preview = conn.execute(
+            "SELECT namnd, indicator_id, malomrade, source, series, onskat_varde, indikator_kf "
+            "FROM cfg.indicators ORDER BY namnd, indicator_id"
+        ).df()
     return dg.MaterializeResult(
         metadata={
+            "row_count": counts["indicators"],
+            "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
             "indicators": counts["indicators"],
             "kf_meetings": counts["meetings"],
             "kommun": f"{cat.settings.kommun} {cat.settings.kommun_namn}",

@@ -69,6 +69,7 @@ def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb
             "paper_deadline": str(meeting[1]) if meeting else "",
             "due_at_next_meeting": len(at_next),
             "due_total": len(due),
+            "row_count": len(due),
             "preview": dg.MetadataValue.md(at_next[cols].to_markdown(index=False) if len(at_next) else "inga"),
         }
     )

@@ -1,5 +1,7 @@
 import dagster as dg
 
+from pipelines.defs.policies import schedule_default_status
+
 from pipelines.defs.indicators.jobs import indicators_job
 
 # After the Kolada refresh at 02:30; the due list also changes with the date alone.
@@ -8,5 +10,5 @@ indicators_nightly_schedule = dg.ScheduleDefinition(
     job=indicators_job,
     cron_schedule="30 4 * * *",
     execution_timezone="Europe/Stockholm",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    default_status=schedule_default_status(),
 )

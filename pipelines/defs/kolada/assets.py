@@ -13,10 +13,20 @@ from warehouse.db import one
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
 
+RAW_NOT_EMPTY = "raw_not_empty"
+
+
 @dg.asset(
     key=["raw", "kolada_values"],
     partitions_def=yearly_partition,
     kinds={"duckdb", "api"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            RAW_NOT_EMPTY,
+            asset=["raw", "kolada_values"],
+            description="Årets hämtning gav minst ett värde (tomt tyder på fel KPI-id, kommunkod eller ett år utan data ännu).",
+        )
+    ],
     **COMMON,
 )
 def kolada_values(
@@ -30,11 +40,12 @@ def kolada_values(
     Hämtar /v3/data/kpi/…/municipality/…/year/<år> (högst 25 id per segment, 5000 per sida,
     alla sidor) och sparar varje svar oförändrat i raw.kolada_responses med URL, tid och
     sha256. Inget sparas om någon sida misslyckas. Kör om ett år för att hämta revideringar.
+    Kontrollen raw_not_empty varnar om årets hämtning var tom (vanligt för innevarande år).
     """
     cat = catalog.load()
     client = kolada.client()
     year = int(context.partition_key)
-    municipalities = {cat.settings.kommun}
+    municipalities = set(cat.kolada_regions())
     group = group_page = None
     if cat.settings.jamforelsegrupp:
         group, group_page = client.municipality_group(cat.settings.jamforelsegrupp)
@@ -56,15 +67,27 @@ def kolada_values(
             years=[year],
             run_id=context.run.run_id,
         )
+    frame = wh_kolada.parsed_pages(pages)
+    per_kpi = frame["kpi"].value_counts().to_dict()
     return dg.MaterializeResult(
         metadata={
             "fetch_id": fetch_id,
             "pages": len(pages),
-            "values": n_values,
+            "row_count": len(frame),
             "kpis": ", ".join(kpis),
+            **{f"rows: {k}": int(per_kpi.get(k, 0)) for k in kpis},
             "municipalities": ", ".join(sorted(municipalities)),
+            "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "inga värden"),
             "urls": dg.MetadataValue.md("\n".join(f"- {p.url}" for p in pages)),
-        }
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=RAW_NOT_EMPTY,
+                passed=n_values > 0,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"values": n_values, "year": year},
+            )
+        ],
     )
 
 
@@ -88,12 +111,19 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
             "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
             [context.partition_key],
         )[0]
+        preview = conn.execute(
+            "SELECT series, breakdown, region, period, value, status, vintage, first_seen "
+            "FROM stg.current_observations WHERE source = 'kolada' AND period = ? "
+            "ORDER BY first_seen DESC, series, region, breakdown LIMIT 10",
+            [context.partition_key],
+        ).df()
     return dg.MaterializeResult(
         metadata={
             "new_values": result.inserted,
             "revised_values": result.revised,
             "deleted_values": result.deleted,
             "row_count": total,
+            "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "inga värden"),
         }
     )
 
@@ -102,13 +132,16 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
 def kolada_kpi(duckdb: DuckDBResource, kolada: KoladaResource, catalog: CatalogResource) -> dg.MaterializeResult:
     """Kolada KPI-metadata (titel, beskrivning, publiceringsdatum) för katalogens KPI:er.
 
-    Misslyckas med ett tydligt fel om ett KPI-id i katalogen inte finns i Kolada: Kolada
-    svarar med ett tomt resultat, inte ett fel, och id:n försvinner mellan versioner.
+    Misslyckas med ett tydligt fel om ett KPI-id i katalogen inte finns i Kolada (Kolada
+    svarar med ett tomt resultat, inte ett fel, och id:n försvinner mellan versioner), eller
+    om katalogen begär kön K/M för ett KPI som inte redovisas per kön.
     """
-    kpis = catalog.load().kolada_kpis()
+    cat = catalog.load()
+    kpis = cat.kolada_kpis()
     records, pages = kolada.client().kpi_metadata(kpis)
+    wh_kolada.check_gender(cat.kolada_indicators(), records)
     with warehouse(duckdb) as conn:
-        n = wh_kolada.store_kpi_metadata(conn, kpis, records, pages)
+        n = wh_kolada.store_kpi_metadata(conn, kpis, pages)
         preview = conn.execute(
             "SELECT kpi, title, publ_period, publication_date FROM raw.kolada_kpi ORDER BY kpi"
         ).df()

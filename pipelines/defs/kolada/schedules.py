@@ -1,5 +1,7 @@
 import dagster as dg
 
+from pipelines.defs.policies import schedule_default_status
+
 from pipelines.defs.kolada.jobs import kolada_job
 from pipelines.defs.partitions import yearly_partition
 
@@ -13,7 +15,7 @@ RECENT_YEARS = 3
     cron_schedule="30 2 * * *",
     execution_timezone="Europe/Stockholm",
     job=kolada_job,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    default_status=schedule_default_status(),
 )
 def kolada_nightly_schedule(context: dg.ScheduleEvaluationContext):
     """Nattlig uppdatering av Kolada för de tre senaste hela åren."""
