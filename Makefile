@@ -42,9 +42,10 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
-# Rebuild the Kolada replay recordings from ../shared/fixtures after changing the catalog.
+# Rebuild the Kolada and SCB replay recordings from ../shared/fixtures after changing the catalog.
 recordings: install
 	$(BIN)/python tools/build_kolada_recordings.py
+	$(BIN)/python tools/build_scb_recordings.py
 
 clean:
 	rm -rf data .dagster_home .pytest_cache

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from indicator_catalog.models import Calendar, Indicator, NamndFile, Settings
+from indicator_catalog.models import Calendar, Indicator, NamndFile, ScbQuery, Settings
 
 CATALOG_DIR_ENV = "MALSTYRNING_CATALOG_DIR"
 KOMMUN_ENV = "MALSTYRNING_KOMMUN"
@@ -66,6 +66,25 @@ class Catalog:
 
     def kolada_indicators(self) -> list[CatalogIndicator]:
         return [i for i in self.indicators if i.source == "kolada"]
+
+    def scb_indicators(self) -> list[CatalogIndicator]:
+        return [i for i in self.indicators if isinstance(i.query, ScbQuery)]
+
+    def scb_series(self) -> dict[str, ScbQuery]:
+        """Each SCB series once; indicators sharing a series id must define it alike."""
+        out: dict[str, ScbQuery] = {}
+        for i in self.scb_indicators():
+            q = i.query
+            known = out.setdefault(q.series, q)
+            if known.tables != q.tables:
+                raise CatalogError(
+                    f"{i.file}: indikator '{i.id}': fält 'query.tables': serien {q.series} "
+                    "är definierad annorlunda av en annan indikator"
+                )
+        return out
+
+    def scb_regions(self, series: str) -> list[str]:
+        return sorted({self.region_for(i) for i in self.scb_indicators() if i.query.series == series})
 
     def kolada_regions(self) -> set[str]:
         """Every kommun a Kolada indicator reads: the kommun and per-indicator overrides."""
@@ -148,9 +167,11 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
                 )
             first_file[ind.id] = f
             indicators.append(ind)
-    return Catalog(
+    catalog = Catalog(
         indicators=tuple(indicators),
         calendar=load_calendar(root / "kf_calendar.yaml"),
         settings=load_settings(root / "settings.yaml"),
         directory=root,
     )
+    catalog.scb_series()  # a series defined two ways fails here, naming file and indicator
+    return catalog

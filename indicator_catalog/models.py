@@ -8,11 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sources.jsonstat import period_bounds
+
 Malomrade = Literal["Välfärd", "Företagsklimat", "Attraktion", "Finansiellt", "Organisatoriskt"]
 Source = Literal["kolada", "scb", "arbetsformedlingen", "ekonomi", "hr"]
 # Sources whose client exists. Indicators from the others stay in the catalog and show
 # "ingen data" until their issue lands.
-IMPLEMENTED_SOURCES = {"kolada"}
+IMPLEMENTED_SOURCES = {"kolada", "scb"}
 
 KOMMUNKOD = r"^\d{4}$"
 
@@ -25,6 +27,56 @@ class KoladaQuery(_Strict):
     kpi: str = Field(pattern=r"^[NU]\d{5}$")
     gender: Literal["T", "K", "M"] = "T"
     # Defaults to the configured kommun; set to compare with e.g. Riket ("0000").
+    municipality: str | None = Field(default=None, pattern=KOMMUNKOD)
+
+
+class ScbTable(_Strict):
+    """One SCB table of a series, and the periods it supplies to it.
+
+    A series can span tables: from reference year 2025 SCB moved population to new tables
+    with new codes (TAB638 -> TAB5557, reference/scb.md §8). List the tables oldest first,
+    each with the periods it supplies (`from_period`/`to_period`, SCB time codes,
+    inclusive). A monthly table may run beside a yearly one (a fresher aktuellt värde); two
+    tables must never supply the same period code for a region, which loading refuses.
+    `selection` pins every other variable to one code (use the table's total codes, e.g.
+    Alder: [TotSA]); a variable left out is eliminated by SCB (its total or sum), which the
+    table's metadata must allow.
+    """
+
+    table: str = Field(pattern=r"^TAB\d+$")
+    contents: str = Field(min_length=1, description="ContentsCode, e.g. BE0101N1")
+    selection: dict[str, list[str]] = Field(default_factory=dict)
+    codelists: dict[str, str] = Field(default_factory=dict)
+    from_period: str | None = None
+    to_period: str | None = None
+    region_variable: str = "Region"
+    time_variable: str = "Tid"
+    contents_variable: str = "ContentsCode"
+
+    @field_validator("from_period", "to_period", mode="before")
+    @classmethod
+    def _period_as_text(cls, value):
+        return None if value is None else str(value)  # YAML reads 2024 as a number
+
+    @field_validator("from_period", "to_period")
+    @classmethod
+    def _known_period(cls, value):
+        if value is not None:
+            period_bounds(value)  # raises with the code in the message
+        return value
+
+    @field_validator("selection")
+    @classmethod
+    def _one_code_each(cls, selection: dict[str, list[str]]):
+        wide = [k for k, v in selection.items() if len(v) != 1]
+        if wide:
+            raise ValueError(f"välj exakt en kod för {', '.join(wide)} (en serie har ett värde per region och period)")
+        return selection
+
+
+class ScbQuery(_Strict):
+    series: str = Field(pattern=r"^[a-z0-9_]+$", description="stable id of the stitched series")
+    tables: list[ScbTable] = Field(min_length=1)
     municipality: str | None = Field(default=None, pattern=KOMMUNKOD)
 
 
@@ -41,7 +93,7 @@ class Indicator(_Strict):
     malomrade: Malomrade
     indikator_kalla: str = Field(min_length=1)
     source: Source
-    query: KoladaQuery | PendingQuery
+    query: KoladaQuery | ScbQuery | PendingQuery
     unit: str = Field(min_length=1)
     decimals: int = Field(default=1, ge=0, le=6)
     direction: Literal["higher", "lower"]
@@ -60,7 +112,14 @@ class Indicator(_Strict):
     def _query_for_source(cls, value, info):
         # Pick the query model from `source`, so an error names the right fields instead
         # of listing why every alternative of the union failed.
-        model = KoladaQuery if info.data.get("source") == "kolada" else PendingQuery
+        # An scb indicator without `series`/`tables` is pending: no verified table yet.
+        source = info.data.get("source")
+        if source == "kolada":
+            model = KoladaQuery
+        elif source == "scb" and isinstance(value, dict) and ({"series", "tables"} & set(value)):
+            model = ScbQuery
+        else:
+            model = PendingQuery
         return model.model_validate(value) if isinstance(value, dict) else value
 
 

@@ -1,7 +1,8 @@
 """Run the whole pipeline once and print the result: `make demo` (or python -m pipelines.demo).
 
 Runs the real Dagster jobs in this process (the same jobs the schedules launch): the Kolada
-job for each year, then the indicators job, against the DuckDB file in MALSTYRNING_DUCKDB.
+and SCB jobs for each year, then the indicators job, against the DuckDB file in
+MALSTYRNING_DUCKDB.
 HTTP goes through MALSTYRNING_HTTP_MODE: replay (default, recordings in the repo, no
 network) or live. With DAGSTER_HOME set, the runs are kept and show up in `make dev`.
 """
@@ -42,18 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     defs = load_defs()
     kolada_job = defs.resolve_job_def("kolada_job")
+    scb_job = defs.resolve_job_def("scb_job")
     indicators_job = defs.resolve_job_def("indicators_job")
 
     print(f"Databas: {db.database_path()}   HTTP-läge: {mode}")
     years = _years(args.years)
     start = time.monotonic()
     for i, year in enumerate(years, 1):
-        result = kolada_job.execute_in_process(
-            partition_key=year, instance=instance, run_config=QUIET, raise_on_error=False
-        )
-        if not result.success:
-            return _failed(result, f"kolada_job {year}")
-        print(f"  [{i}/{len(years)}] Kolada {year} hämtat och laddat", flush=True)
+        for name, job in (("Kolada", kolada_job), ("SCB", scb_job)):
+            result = job.execute_in_process(partition_key=year, instance=instance, run_config=QUIET, raise_on_error=False)
+            if not result.success:
+                return _failed(result, f"{job.name} {year}")
+        print(f"  [{i}/{len(years)}] Kolada och SCB {year} hämtat och laddat", flush=True)
     config = {**QUIET, "ops": {"ind__kf_due_list": {"config": {"as_of": args.as_of.isoformat() if args.as_of else None}}}}
     result = indicators_job.execute_in_process(instance=instance, run_config=config, raise_on_error=False)
     if not result.success:

@@ -13,10 +13,12 @@ the real API and saves every response as a recording.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,14 +133,37 @@ def build_session(
     return session
 
 
+@dataclass(frozen=True)
+class Page:
+    """One HTTP response as received: what the raw landing tables store."""
+
+    url: str
+    fetched_at: datetime
+    status_code: int
+    body: bytes
+    payload: Any
+    request_body: bytes | None = None  # the POST body (SCB selections), kept for provenance
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
 def get_json(session: requests.Session, url: str, *, source: str, **kwargs: Any) -> tuple[requests.Response, Any]:
-    """GET `url` and return (response, parsed JSON), or raise a SourceError naming the cause.
+    """GET `url` and return (response, parsed JSON), or raise a SourceError naming the cause."""
+    return request_json(session, "GET", url, source=source, **kwargs)
+
+
+def request_json(
+    session: requests.Session, method: str, url: str, *, source: str, **kwargs: Any
+) -> tuple[requests.Response, Any]:
+    """Send a request and return (response, parsed JSON), or raise a SourceError naming the cause.
 
     Rejects non-2xx answers (after the session's retries), HTML error pages served with
     status 200 (Kolada does this during outages), and truncated or invalid JSON.
     """
     try:
-        resp = session.get(url, **kwargs)
+        resp = session.request(method, url, **kwargs)
     except requests.Timeout as exc:
         raise SourceError(source, url, f"inget svar inom tidsgränsen ({exc.__class__.__name__})") from exc
     except requests.ConnectionError as exc:
@@ -149,7 +174,8 @@ def get_json(session: requests.Session, url: str, *, source: str, **kwargs: Any)
         raise SourceError(source, url, f"HTTP-fel: {exc}") from exc
     if resp.status_code >= 400:
         raise SourceError(
-            source, url, f"HTTP {resp.status_code} {resp.reason} efter omförsök: {_snippet(resp.content)}"
+            source, url, f"HTTP {resp.status_code} {resp.reason} efter omförsök: {_snippet(resp.content)}",
+            status=resp.status_code, body=resp.content,
         )
     ctype = resp.headers.get("Content-Type", "")
     body = resp.content

@@ -12,10 +12,8 @@ Rules the API imposes, kept here and nowhere else:
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from itertools import product
 from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin
@@ -24,7 +22,7 @@ import requests
 
 from sources import clock
 from sources.errors import SourceError
-from sources.http import get_json
+from sources.http import Page, get_json
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +32,6 @@ PER_PAGE = 5000
 MAX_IDS_PER_SEGMENT = 25
 MAX_PAGES = 10_000
 GENDERS = ("T", "K", "M")
-
-
-@dataclass(frozen=True)
-class Page:
-    """One HTTP response as received: what the raw landing table stores."""
-
-    url: str
-    fetched_at: datetime
-    status_code: int
-    body: bytes
-    payload: dict
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
 
 
 def chunks(ids: Iterable[Any], size: int = MAX_IDS_PER_SEGMENT) -> list[list[str]]:

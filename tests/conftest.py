@@ -49,6 +49,7 @@ def _isolated_env(monkeypatch, tmp_path):
     depend on the day the suite runs."""
     monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "replay")
     monkeypatch.setenv("MALSTYRNING_NOW", FIXED_NOW)
+    monkeypatch.setenv("MALSTYRNING_RATELIMIT_DIR", str(tmp_path / "ratelimit"))
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "warehouse.duckdb"))
     for var in ("MALSTYRNING_CATALOG_DIR", "MALSTYRNING_KOMMUN", "MALSTYRNING_JAMFORELSEGRUPP", "MALSTYRNING_RECORDINGS_DIR"):
         monkeypatch.delenv(var, raising=False)

@@ -14,11 +14,12 @@ def test_definitions_load_with_expected_keys():
     assert keys == {
         "raw/kolada_values", "stg/kolada_observations", "raw/kolada_kpi",
         "cfg/indicator_catalog", "ind/indicator_status", "ind/kf_due_list",
+        "raw/scb_values", "stg/scb_observations",
     }
     jobs = {j.name for j in defs.resolve_all_job_defs()}
-    assert {"kolada_job", "indicators_job", "mark_kf_reported_job"} <= jobs
+    assert {"kolada_job", "scb_job", "indicators_job", "mark_kf_reported_job"} <= jobs
     schedules = {s.name: s for s in defs.schedules}
-    assert set(schedules) == {"kolada_nightly_schedule", "indicators_nightly_schedule"}
+    assert set(schedules) == {"kolada_nightly_schedule", "scb_nightly_schedule", "indicators_nightly_schedule"}
     for s in schedules.values():
         assert s.execution_timezone == "Europe/Stockholm"
         assert s.default_status == dg.DefaultScheduleStatus.STOPPED  # replay mode
@@ -30,13 +31,15 @@ def test_schedules_start_switched_on_in_live_mode(monkeypatch):
 
     import pipelines.defs.indicators.schedules as ind_schedules
     import pipelines.defs.kolada.schedules as kolada_schedules
+    import pipelines.defs.scb.schedules as scb_schedules
 
-    for module in (ind_schedules, kolada_schedules):
+    for module in (ind_schedules, kolada_schedules, scb_schedules):
         module = importlib.reload(module)
         schedule = next(v for v in vars(module).values() if isinstance(v, dg.ScheduleDefinition))
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "replay")
-    importlib.reload(ind_schedules), importlib.reload(kolada_schedules)
+    for module in (ind_schedules, kolada_schedules, scb_schedules):
+        importlib.reload(module)
 
 
 def test_every_duckdb_asset_is_in_the_duckdb_pool():
@@ -64,3 +67,12 @@ def test_nightly_schedule_refreshes_the_last_three_years():
         result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()))
     assert [r.partition_key for r in result.run_requests] == ["2023", "2024", "2025"]
     assert len({r.run_key for r in result.run_requests}) == 3
+
+
+def test_scb_nightly_checks_the_current_and_previous_year():
+    defs = load_defs()
+    schedule = defs.resolve_schedule_def("scb_nightly_schedule")
+    when = datetime(2026, 11, 26, 3, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+    with dg.instance_for_test() as instance:
+        result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()))
+    assert [r.partition_key for r in result.run_requests] == ["2025", "2026"]

@@ -10,6 +10,7 @@ from werkzeug import Response
 from sources.errors import RecordingMissing, SourceError
 from sources.http import HttpPolicy, build_session
 from sources.kolada import KoladaClient, data_urls, parse_data_page
+from indicator_catalog.catalog import load_catalog
 from tests.conftest import dump_value
 
 FAST = HttpPolicy(read_timeout=2, retries=2, backoff_factor=0.01)
@@ -134,7 +135,7 @@ def test_replay_mode_answers_from_recordings_with_the_same_client():
     group, _ = client.municipality_group("G37333")
     assert group["title"].startswith("Liknande kommuner, övergripande, Askersund")
     munis = ["1882"] + [m["member_id"] for m in group["members"]]
-    pages = list(client.data_pages(["N01004", "N01963", "N03937", "N45850", "N52004"], munis, [2022]))
+    pages = list(client.data_pages(load_catalog().kolada_kpis(), munis, [2022]))
     rows = [r for p in pages for r in parse_data_page(p.payload, p.url)]
     gastnatter = [r for r in rows if r["kpi"] == "N45850" and r["municipality"] == "1882"]
     assert len(gastnatter) == 1

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sources.kolada import Page
+from sources.http import Page
 from tests.conftest import at
 from warehouse import raw
 from warehouse.db import one

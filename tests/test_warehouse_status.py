@@ -60,9 +60,9 @@ def test_lower_is_better(wh, offset_in_tolerances, expected):
 
 
 def test_exactly_on_target_despite_float_noise(wh):
-    series, goal, _ = target(wh, "befolkningsutveckling")
+    series, goal, _ = target(wh, "nystartade_arbetsstallen")
     observe(wh, series, 2022, goal * 3 / 3 - 1e-12, "2026-03-01")
-    assert status(wh, "befolkningsutveckling")[0] == "uppnått"
+    assert status(wh, "nystartade_arbetsstallen")[0] == "uppnått"
 
 
 def test_latest_period_and_change_since_previous(wh):

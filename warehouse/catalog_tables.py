@@ -20,8 +20,9 @@ def indicator_rows(catalog: Catalog) -> pd.DataFrame:
                 "malomrade": ind.malomrade,
                 "indikator_kalla": ind.indikator_kalla,
                 "source": ind.source,
-                "series": getattr(q, "kpi", None),
-                "breakdown": getattr(q, "gender", None),
+                "series": getattr(q, "kpi", None) or getattr(q, "series", None),
+                # SCB series pin their breakdown in the catalog's selection: 'T'.
+                "breakdown": getattr(q, "gender", None) or ("T" if hasattr(q, "series") else None),
                 "region": catalog.region_for(ind),
                 "unit": ind.unit,
                 "decimals": ind.decimals,

@@ -52,15 +52,25 @@ def merge_observations(
     source: str,
     incoming: pd.DataFrame,
     scope: Scope | None = None,
+    extra: Sequence[str] = (),
 ) -> MergeResult:
-    missing = [c for c in COLUMNS if c not in incoming.columns]
+    """Merge `incoming` (COLUMNS plus the source table's `extra` columns) into `table`.
+
+    Extra columns (SCB: source_table, period_start, published_at, …) are carried into each
+    new vintage; a tombstone copies them from the vintage it ends.
+    """
+    cols = COLUMNS + list(extra)
+    missing = [c for c in cols if c not in incoming.columns]
     if missing:
         raise ValueError(f"{table}: kolumner saknas i inkommande observationer: {missing}")
     dupes = incoming[incoming.duplicated(KEY, keep=False)]
     if not dupes.empty:
         sample = dupes[KEY].head(3).to_dict("records")
         raise DuplicateObservations(f"{table}: {len(dupes)} dubblerade nycklar i samma hämtning, t.ex. {sample}")
-    conn.register("incoming_obs", incoming[COLUMNS])
+    conn.register("incoming_obs", incoming[cols])
+    ins_extra = "".join(f", {c}" for c in extra)
+    sel_extra = "".join(f", i.{c}" for c in extra)
+    cur_extra = "".join(f", cur.{c}" for c in extra)
     current = f"""
         SELECT * FROM (
             SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
@@ -80,11 +90,11 @@ def merge_observations(
         conn.execute(
             f"""
             INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
-                                 vintage, first_seen, fetched_at, response_id)
+                                 vintage, first_seen, fetched_at, response_id{ins_extra})
             WITH cur AS ({current})
             SELECT ?, i.series, i.breakdown, i.region, i.period, i.period_end,
                    CASE WHEN i.is_deleted THEN NULL ELSE i.value END, i.status, i.is_deleted,
-                   coalesce(cur.vintage, 0) + 1, i.fetched_at, i.fetched_at, i.response_id
+                   coalesce(cur.vintage, 0) + 1, i.fetched_at, i.fetched_at, i.response_id{sel_extra}
             FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})
             WHERE (cur.series IS NULL AND NOT i.is_deleted)
                OR (cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
@@ -98,10 +108,10 @@ def merge_observations(
             absent = conn.execute(
                 f"""
                 INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
-                                     vintage, first_seen, fetched_at, response_id)
+                                     vintage, first_seen, fetched_at, response_id{ins_extra})
                 WITH cur AS ({current})
                 SELECT cur.source, cur.series, cur.breakdown, cur.region, cur.period, cur.period_end,
-                       NULL, '', true, cur.vintage + 1, $fetched_at, $fetched_at, NULL
+                       NULL, '', true, cur.vintage + 1, $fetched_at, $fetched_at, NULL{cur_extra}
                 FROM cur
                 WHERE NOT cur.is_deleted
                   AND list_contains($series, cur.series)

@@ -66,10 +66,25 @@ def render_status(frame: pd.DataFrame) -> str:
 
 
 def render_sources(frame: pd.DataFrame) -> str:
+    """Indikator/källa per indicator, and where the current value came from."""
     lines = []
     for _, r in frame.iterrows():
-        lines.append(f"  {r['indicator_id']}: {r['indikator_kalla']}" + (f" [{r['note']}]" if pd.notna(r["note"]) else ""))
+        line = f"  {r['indicator_id']}: {r['indikator_kalla']}"
+        if pd.notna(r["aktuellt_varde"]):
+            line += f" — {_provenance(r)}"
+        if pd.notna(r["note"]):
+            line += f" [{r['note']}]"
+        lines.append(line)
     return "\n".join(lines)
+
+
+def _provenance(r) -> str:
+    if r["source"] == "scb":
+        text = f"SCB {r['source_table']}, period {r['period']}"
+        return text + (f", publicerad {fmt_date(r['published_at'])}" if pd.notna(r["published_at"]) else "")
+    if r["source"] == "kolada":
+        return f"Kolada {r['series']}, period {r['period']}"
+    return f"{r['source']}, period {r['period']}"
 
 
 def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = False) -> str:
@@ -86,10 +101,11 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
             "Nämnd": rows["namnd"],
             "Indikator": rows["name"],
             "Period": rows["period"],
-            "Värde": [fmt_number(v, 2) for v in rows["aktuellt_varde"]],
+            "Värde": [fmt_number(v, n) for v, n in zip(rows["aktuellt_varde"], rows["decimals"])],
             "Status": rows["status"],
             "Skäl": rows["reason"],
-            "Först sedd": [fmt_date(d) for d in rows["first_seen"]],
+            # The date the due rule counts from: published (where the source says) or first seen.
+            "Tillgänglig": [fmt_date(d) for d in rows["pending_since"]],
             "Ska till KF": [fmt_date(d) if not pd.isna(d) else "ej i kalendern" for d in rows["due_meeting"]],
             "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
         }

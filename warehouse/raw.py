@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 
 import duckdb
 
-from sources.kolada import Page
+from sources.http import Page
 from warehouse.db import one
 
 
@@ -68,7 +68,7 @@ def land_kolada_fetch(
 def latest_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str) -> dict | None:
     row = one(conn,
         "SELECT fetch_id, fetched_at, kpis, municipalities, years, response_ids "
-        "FROM raw.kolada_fetches WHERE partition_key = ? ORDER BY fetched_at DESC LIMIT 1",
+        "FROM raw.kolada_fetches WHERE partition_key = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
         [partition_key],
     )
     if row is None:

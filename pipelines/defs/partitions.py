@@ -9,3 +9,13 @@ yearly_partition = dg.TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1 *",
     timezone="Europe/Stockholm",
 )
+
+# SCB publishes monthly tables (population per month) during the year, so its partitions
+# run to the current year: partition Y holds Y's yearly figure and Y's months.
+scb_yearly_partition = dg.TimeWindowPartitionsDefinition(
+    start="2010",
+    fmt="%Y",
+    cron_schedule="0 0 1 1 *",
+    timezone="Europe/Stockholm",
+    end_offset=1,
+)

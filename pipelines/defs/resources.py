@@ -1,4 +1,4 @@
-"""Resources: the warehouse file, the Kolada client and the indicator catalog.
+"""Resources: the warehouse file, the Kolada and SCB clients and the indicator catalog.
 
 MALSTYRNING_DUCKDB names the working DuckDB file. MALSTYRNING_HTTP_MODE switches every
 source between replay (recordings in the repo, the default), live and record.
@@ -15,7 +15,12 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from indicator_catalog.catalog import Catalog, load_catalog
-from sources.http import build_session
+from sources.http import build_session, http_mode
+from sources.ratelimit import SharedRateLimiter, default_state_path
+from sources.scb import BASE_URL as SCB_BASE_URL
+from sources.scb import MAX_CALLS as SCB_MAX_CALLS
+from sources.scb import TIME_WINDOW as SCB_TIME_WINDOW
+from sources.scb import ScbClient
 from sources.kolada import BASE_URL, KoladaClient
 from warehouse.db import DUCKDB_ENV, ensure_views, migrate
 
@@ -29,6 +34,27 @@ class KoladaResource(dg.ConfigurableResource):
 
     def client(self) -> KoladaClient:
         return KoladaClient(build_session(mode=self.http_mode, recordings=self.recordings_dir), self.base_url)
+
+
+class ScbResource(dg.ConfigurableResource):
+    """SCB PxWebApi 2.0. http_mode None means MALSTYRNING_HTTP_MODE (default replay).
+
+    Outside replay mode every call first takes a slot in a host-wide limiter file (SCB
+    allows 30 calls per 10 s per IP address, shared by all run processes on this host).
+    """
+
+    base_url: str = SCB_BASE_URL
+    http_mode: str | None = None
+    recordings_dir: str | None = None
+    max_calls: int = SCB_MAX_CALLS
+    time_window: float = SCB_TIME_WINDOW
+
+    def client(self) -> ScbClient:
+        session = build_session(mode=self.http_mode, recordings=self.recordings_dir)
+        limiter = None
+        if http_mode(self.http_mode) != "replay":
+            limiter = SharedRateLimiter(default_state_path("scb"), self.max_calls, self.time_window).acquire
+        return ScbClient(session, self.base_url, before_call=limiter)
 
 
 class CatalogResource(dg.ConfigurableResource):
@@ -58,6 +84,7 @@ def resources() -> dg.Definitions:
         resources={
             "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_ENV)),
             "kolada": KoladaResource(),
+            "scb": ScbResource(),
             "catalog": CatalogResource(),
         }
     )

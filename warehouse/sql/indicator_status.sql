@@ -19,14 +19,16 @@ WHERE rn = 1 AND NOT is_deleted;
 
 CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before) AS TABLE
 WITH obs AS (
+    -- At the same end date the longer period wins: the year over its December month.
     SELECT o.*, row_number() OVER (
-        PARTITION BY source, series, breakdown, region ORDER BY period_end DESC) AS recency
+        PARTITION BY source, series, breakdown, region ORDER BY period_end DESC, period_start) AS recency
     FROM stg.observations_asof(known_before) o
     WHERE value IS NOT NULL
 ),
 joined AS (
     SELECT i.*, cur.period, cur.period_end, cur.value, cur.vintage, cur.first_seen,
-           cur.fetched_at, cur.response_id, prev.period AS prev_period, prev.value AS prev_value
+           cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
+           prev.period AS prev_period, prev.value AS prev_value
     FROM cfg.indicators i
     LEFT JOIN obs cur ON cur.recency = 1 AND cur.source = i.source AND cur.series = i.series
         AND cur.breakdown = i.breakdown AND cur.region = i.region
@@ -37,7 +39,8 @@ SELECT
     indicator_id, namnd, malomrade, name, indikator_kalla, source, series, breakdown, region,
     unit, decimals, direction, onskat_varde, target_year, tolerance,
     uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
-    period, period_end, value AS aktuellt_varde, vintage, first_seen, fetched_at, response_id,
+    period, period_end, value AS aktuellt_varde, vintage, first_seen, fetched_at, published_at,
+    source_table, response_id,
     prev_period, prev_value, value - prev_value AS change,
     CASE
         WHEN value IS NULL THEN 'ingen data'

@@ -1,6 +1,8 @@
 -- The KF due rule (README "Status- och KF-regler"):
 --   An Indikator KF indicator is due at the first KF meeting whose paper deadline falls after
---   the day (Stockholm time) its oldest unreported value was first seen, and stays due until
+--   the day (Stockholm time) its oldest unreported value became available: published (the
+--   source's publication time, e.g. SCB's table `updated`) or, where the source gives none
+--   or the warehouse saw it earlier, first seen. It stays due until
 --   a meeting is marked reported. "Unreported" = a version of a period newer than the last
 --   reported period, or (with report_revisions) a newer vintage of the reported period.
 --   Taking the oldest unreported version means a value that missed a meeting stays overdue
@@ -33,7 +35,9 @@ last_report AS (
 ),
 unreported AS (
     -- every value version not yet reported, of a period that still has a value at as_of
-    SELECT i.indicator_id, min(o.first_seen) AS pending_since
+    SELECT i.indicator_id,
+           min(CASE WHEN o.published_at < o.first_seen THEN o.published_at ELSE o.first_seen END)
+               AS pending_since
     FROM cfg.indicators i
     JOIN stg.observations o ON o.source = i.source AND o.series = i.series
         AND o.breakdown = i.breakdown AND o.region = i.region
@@ -64,9 +68,9 @@ next_meeting AS (
     WHERE meeting_date >= CAST(as_of AS DATE)
 )
 SELECT
-    due.indicator_id, due.namnd, due.malomrade, due.name, due.indikator_kalla,
-    due.period, due.period_end, due.aktuellt_varde, due.vintage, due.first_seen,
-    due.pending_since, due.status, due.reason, due.due_meeting,
+    due.indicator_id, due.namnd, due.malomrade, due.name, due.indikator_kalla, due.unit, due.decimals,
+    due.source, due.series, due.period, due.period_end, due.aktuellt_varde, due.vintage, due.first_seen,
+    due.published_at, due.source_table, due.pending_since, due.status, due.reason, due.due_meeting,
     m.paper_deadline AS due_paper_deadline,
     nm.meeting_date AS next_meeting,
     due.due_meeting IS NOT NULL AND due.due_meeting <= nm.meeting_date AS at_next_meeting,

@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.catalog.assets import indicator_catalog
 from pipelines.defs.kolada.assets import kolada_observations
+from pipelines.defs.scb.assets import scb_observations
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from warehouse.reporting import due_list, next_meeting
@@ -15,7 +16,7 @@ from warehouse.db import one
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
 
-@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, indicator_catalog], **COMMON)
+@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, indicator_catalog], **COMMON)
 def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Indikatorstatus: aktuellt värde, datum och status mot önskat värde per indikator.
 

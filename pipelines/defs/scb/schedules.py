@@ -1,0 +1,25 @@
+import dagster as dg
+
+from pipelines.defs.partitions import scb_yearly_partition
+from pipelines.defs.policies import schedule_default_status
+from pipelines.defs.scb.jobs import scb_job
+
+# The current year (monthly tables) and the previous one (yearly figures, and preliminary
+# figures revised until December's are out: reference/scb.md §11). An unchanged table costs
+# one metadata call per year and no data call.
+RECENT_YEARS = 2
+
+
+@dg.schedule(
+    name="scb_nightly_schedule",
+    cron_schedule="0 3 * * *",
+    execution_timezone="Europe/Stockholm",
+    job=scb_job,
+    default_status=schedule_default_status(),
+)
+def scb_nightly_schedule(context: dg.ScheduleEvaluationContext):
+    """Nattlig kontroll av SCB-tabellerna; data hämtas bara när en tabell uppdaterats."""
+    keys = scb_yearly_partition.get_partition_keys(current_time=context.scheduled_execution_time)
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    for key in keys[-RECENT_YEARS:]:
+        yield dg.RunRequest(run_key=f"scb:{key}:{day}", partition_key=key)

@@ -1,0 +1,146 @@
+"""The SCB assets: replay into DuckDB, the incremental refresh (request counts against a
+local server), and one series across SCB's 2025 table change."""
+
+import json
+
+import dagster as dg
+import pytest
+from dagster_duckdb import DuckDBResource
+from werkzeug import Response
+
+from pipelines.defs.resources import CatalogResource, ScbResource
+from pipelines.defs.scb.assets import scb_observations, scb_values
+from tests.conftest import dump_value
+from tests.test_sources_scb import fixture
+from warehouse import db
+from warehouse.db import one
+
+
+def materialize(resources, partition):
+    result = dg.materialize([scb_values, scb_observations], partition_key=partition, resources=resources,
+                            raise_on_error=False)
+    assert result.success, [e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure]
+    return result
+
+
+def test_replay_loads_folkmangd_from_tab638_with_notes(tmp_path):
+    path = tmp_path / "wh.duckdb"
+    resources = {"duckdb": DuckDBResource(database=str(path)), "scb": ScbResource(), "catalog": CatalogResource()}
+    materialize(resources, "2022")
+    conn = db.connect(path, read_only=True)
+    row = one(conn, "SELECT value, period_end, source_table, published_at, status FROM stg.scb_observations "
+                    "WHERE series = 'folkmangd' AND region = '1882' AND period = '2022'")
+    assert row[0] == dump_value("N01951", "1882", 2022)
+    assert str(row[1]) == "2022-12-31" and row[2] == "TAB638" and row[4] == ""
+    assert row[3].isoformat().startswith("2025-02-21")
+    assert one(conn, "SELECT count(*) FILTER (WHERE mandatory) FROM stg.scb_notes WHERE table_id = 'TAB638'")[0] >= 3
+
+
+class FakeScb:
+    """A local PxWebApi 2.0: /config, /tables/{id} and POST data, counting every request."""
+
+    def __init__(self, httpserver, tables: dict[str, dict], value):
+        self.requests: list[tuple[str, str]] = []
+        self.tables = tables
+        self.value = value  # (table, region, period) -> number
+        httpserver.expect_request("/api/v2/config").respond_with_handler(self._config)
+        for table in tables:
+            httpserver.expect_request(f"/api/v2/tables/{table}", method="GET").respond_with_handler(self._table(table))
+            httpserver.expect_request(f"/api/v2/tables/{table}/data", method="POST").respond_with_handler(self._data(table))
+
+    def _config(self, request):
+        self.requests.append(("GET", request.path))
+        return Response(json.dumps(fixture("config.json") | {"maxDataCells": 150000}), content_type="application/json")
+
+    def _table(self, table):
+        def handler(request):
+            self.requests.append(("GET", request.path))
+            return Response(json.dumps({"id": table, "label": table, **self.tables[table]}), content_type="application/json")
+        return handler
+
+    def _data(self, table):
+        def handler(request):
+            self.requests.append(("POST", request.path))
+            sel = {s["variableCode"]: s["valueCodes"] for s in json.loads(request.data)["selection"]}
+            ids = list(sel)
+            values = []
+            import itertools
+            for combo in itertools.product(*sel.values()):
+                cell = dict(zip(ids, combo))
+                values.append(self.value(table, cell["Region"], cell["Tid"]))
+            doc = {"version": "2.0", "class": "dataset", "label": table, "source": "SCB",
+                   "updated": self.tables[table]["updated"], "id": ids, "size": [len(sel[d]) for d in ids],
+                   "role": {"time": ["Tid"], "metric": ["ContentsCode"]},
+                   "note": [f"not för {table}"], "extension": {"noteMandatory": {"0": True}, "px": {"tableid": table}},
+                   "dimension": {d: {"label": d, "category": {"index": {c: i for i, c in enumerate(v)}}} for d, v in sel.items()},
+                   "value": values}
+            return Response(json.dumps(doc), content_type="application/json")
+        return handler
+
+    def count(self, method, suffix=""):
+        return sum(1 for m, p in self.requests if m == method and p.endswith(suffix))
+
+
+def live(httpserver, tmp_path):
+    return {"duckdb": DuckDBResource(database=str(tmp_path / "live.duckdb")),
+            "scb": ScbResource(base_url=httpserver.url_for("/api/v2"), http_mode="live"),
+            "catalog": CatalogResource()}
+
+
+TAB638 = {"updated": "2025-02-21T07:00:00Z", "firstPeriod": "1968", "lastPeriod": "2024"}
+
+
+def test_second_refresh_with_nothing_new_makes_no_data_request(httpserver, tmp_path):
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: 11000 + int(p[:4]) - 2000)
+    resources = live(httpserver, tmp_path)
+    materialize(resources, "2024")
+    assert (scb.count("GET", "/tables/TAB638"), scb.count("POST")) == (1, 1)
+    second = materialize(resources, "2024")
+    # Only the table's metadata was read; no data call, not even /config.
+    assert (scb.count("GET", "/tables/TAB638"), scb.count("POST"), scb.count("GET", "/config")) == (2, 1, 1)
+    mat = second.asset_materializations_for_node("raw__scb_values")[0]
+    assert mat.metadata["data_calls"].value == 0 and "TAB638" in mat.metadata["tables_unchanged"].value
+    # SCB publishes an update: the next refresh fetches again, and a revised value is a new vintage.
+    scb.tables["TAB638"]["updated"] = "2026-02-20T07:00:00Z"
+    scb.value = lambda t, r, p: 11111
+    materialize(resources, "2024")
+    assert scb.count("POST") == 2
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    rows = conn.execute("SELECT vintage, value, published_at FROM stg.scb_observations WHERE period = '2024' ORDER BY vintage").fetchall()
+    assert [(v, x) for v, x, _ in rows] == [(1, 11024.0), (2, 11111.0)]
+    assert rows[1][2].isoformat().startswith("2026-02-20")
+    checks = conn.execute("SELECT data_fetched FROM raw.scb_table_checks ORDER BY checked_at").fetchall()
+    assert [c for (c,) in checks] == [True, False, True]
+
+
+def test_folkmangd_is_one_series_across_the_2025_table_change(httpserver, tmp_path):
+    tables = {
+        "TAB638": dict(TAB638),
+        "TAB5557": {"updated": "2026-02-24T07:00:00Z", "firstPeriod": "2025", "lastPeriod": "2025"},
+        "TAB6471": {"updated": "2026-06-08T06:00:00Z", "firstPeriod": "2025M01", "lastPeriod": "2026M04"},
+    }
+    numbers = {"TAB638": 11500, "TAB5557": 11520, "TAB6471": 11530}
+    scb = FakeScb(httpserver, tables, lambda t, r, p: numbers[t] + (int(p[5:]) if "M" in p else 0))
+    resources = live(httpserver, tmp_path)
+    for year in ("2024", "2025", "2026"):
+        materialize(resources, year)
+    # TAB638 is asked for 2024 only; TAB5557 is checked for 2025 and 2026 (it may gain 2026)
+    # but has data for 2025 only, so 2026 costs no data call.
+    assert scb.count("GET", "/tables/TAB638") == 1 and scb.count("POST", "/tables/TAB638/data") == 1
+    assert scb.count("GET", "/tables/TAB5557") == 2 and scb.count("POST", "/tables/TAB5557/data") == 1
+    conn = db.connect(tmp_path / "live.duckdb")
+    db.ensure_views(conn)
+    series = conn.execute("SELECT period, source_table, value FROM stg.current_observations "
+                          "WHERE series = 'folkmangd' ORDER BY period_end, period_start DESC").fetchall()
+    assert series[0] == ("2024", "TAB638", 11500.0)
+    assert ("2025", "TAB5557", 11520.0) in series and ("2025M12", "TAB6471", 11542.0) in series
+    assert series[-1] == ("2026M04", "TAB6471", 11534.0)
+    assert len(series) == 1 + 1 + 12 + 4
+    # Status reads the freshest value; at the same end date the yearly figure beats December's.
+    from indicator_catalog.catalog import load_catalog
+    from warehouse.catalog_tables import load_catalog_tables
+    load_catalog_tables(conn, load_catalog())
+    row = one(conn, "SELECT period, aktuellt_varde, source_table, prev_period FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'")
+    assert row == ("2026M04", 11534.0, "TAB6471", "2026M03")
+    conn.execute("DELETE FROM stg.scb_observations WHERE year(period_end) = 2026")
+    assert one(conn, "SELECT period, source_table FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'") == ("2025", "TAB5557")

@@ -1,0 +1,206 @@
+"""SCB: landing responses, remembering table checks, and stitching observations.
+
+The nightly refresh is incremental: `last_fetched_updated` says which `updated` of a table
+the stored data of a partition was fetched at, so an unchanged table costs one metadata
+call and no data call. Loading turns each series' latest fetches into observations; every
+value keeps the table it came from and the table's `updated` as its publication time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from indicator_catalog.catalog import Catalog
+from indicator_catalog.models import ScbQuery
+from sources.http import Page
+from sources.jsonstat import parse, period_bounds
+from sources.scb import TableInfo
+from warehouse.db import one
+from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
+
+TABLE = "stg.scb_observations"
+EXTRA = ["period_start", "published_at", "source_table", "contents"]
+
+
+class StitchError(ValueError):
+    """Two tables of one series supplied the same period for a region."""
+
+
+def store_response(conn: duckdb.DuckDBPyConnection, page: Page) -> int:
+    req_sha = hashlib.sha256(page.request_body).hexdigest() if page.request_body else ""
+    row = one(conn, "SELECT response_id FROM raw.scb_responses WHERE url = ? AND request_sha256 = ? AND sha256 = ?",
+              [page.url, req_sha, page.sha256])
+    if row:
+        return row[0]
+    return one(conn,
+        "INSERT INTO raw.scb_responses (url, request_sha256, request_body, fetched_at, status_code, sha256, payload) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING response_id",
+        [page.url, req_sha, page.request_body.decode("utf-8") if page.request_body else None,
+         page.fetched_at, page.status_code, page.sha256, page.body.decode("utf-8")],
+    )[0]
+
+
+def last_fetched_updated(conn, partition_key: str, series: str, table_id: str, plan: str) -> datetime | None:
+    """The table's `updated` when this partition's data was last fetched with this plan."""
+    row = one(conn,
+        "SELECT table_updated FROM raw.scb_fetches WHERE partition_key = ? AND series = ? AND table_id = ? "
+        "AND plan_sha256 = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
+        [partition_key, series, table_id, plan],
+    )
+    return row[0] if row else None
+
+
+@dataclass
+class TableFetch:
+    """The outcome of one table for one series in one partition: checked, maybe fetched."""
+
+    series: str
+    info: TableInfo
+    plan: str
+    regions: list[str]
+    periods: list[str]
+    pages: list[Page]  # empty: skipped, `updated` unchanged
+
+    @property
+    def skipped(self) -> bool:
+        return not self.pages
+
+
+def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, partition_key: str,
+         run_id: str | None = None) -> list[str]:
+    """Store the table checks and the complete data fetches in one transaction."""
+    fetch_ids = []
+    conn.execute("BEGIN")
+    try:
+        for f in fetches:
+            check_id = store_response(conn, f.info.page)
+            conn.execute(
+                "INSERT INTO raw.scb_table_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [f.info.page.fetched_at, f.info.id, f.info.updated, f.info.label, f.info.first_period,
+                 f.info.last_period, partition_key, f.series, not f.skipped, check_id, run_id],
+            )
+            if f.skipped:
+                continue
+            ids = [store_response(conn, p) for p in f.pages]
+            fetch_id = str(uuid.uuid4())
+            conn.execute(
+                "INSERT INTO raw.scb_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [fetch_id, partition_key, f.series, f.info.id, f.plan, f.info.updated,
+                 max(p.fetched_at for p in f.pages), f.regions, f.periods, ids, run_id],
+            )
+            fetch_ids.append(fetch_id)
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    return fetch_ids
+
+
+def pages_frame(pages: Sequence[Page]) -> pd.DataFrame:
+    """The cells of fetched data pages (codes, value, status), for previews and counts."""
+    rows = [r for p in pages for r in parse(p.payload, p.url).rows]
+    return pd.DataFrame(rows)
+
+
+def _latest_fetches(conn, partition_key: str, series: str) -> list[tuple]:
+    return conn.execute(
+        """
+        SELECT table_id, fetched_at, table_updated, regions, periods, response_ids FROM (
+            -- rowid breaks ties: two fetches can carry the same time (a fixed clock, a fast rerun).
+            SELECT *, row_number() OVER (PARTITION BY table_id ORDER BY fetched_at DESC, rowid DESC) AS rn
+            FROM raw.scb_fetches WHERE partition_key = ? AND series = ?)
+        WHERE rn = 1 ORDER BY table_id
+        """,
+        [partition_key, series],
+    ).fetchall()
+
+
+def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tuple]) -> tuple[pd.DataFrame, list[dict]]:
+    """Rows of the given fetches for `series`, each restricted to the periods its table supplies."""
+    specs = {t.table: t for t in query.tables}
+    rows, notes, seen = [], [], {}
+    for table_id, fetched_at, updated, _regions, _periods, response_ids in fetches:
+        spec = specs.get(table_id)
+        if spec is None:
+            continue  # the catalog no longer lists this table for the series
+        lo = period_bounds(spec.from_period)[0] if spec.from_period else None
+        hi = period_bounds(spec.to_period)[1] if spec.to_period else None
+        for response_id, url, payload in _responses(conn, response_ids):
+            ds = parse(payload, url)
+            for n in ds.notes:
+                notes.append({"response_id": response_id, "table_id": table_id, "dimension": n.dimension or "",
+                              "category": n.category or "", "note_index": n.index, "mandatory": n.mandatory,
+                              "text": n.text})
+            for r in ds.rows:
+                if r.get(spec.contents_variable, spec.contents) != spec.contents:
+                    continue
+                period = r[spec.time_variable]
+                start, end = period_bounds(period)
+                if (lo and start < lo) or (hi and end > hi):
+                    continue
+                key = (r[spec.region_variable], period)
+                if key in seen and seen[key] != table_id:
+                    raise StitchError(
+                        f"SCB-serien {series}: både {seen[key]} och {table_id} ger {key[1]} för {key[0]}; "
+                        "rätta from_period/to_period i katalogen"
+                    )
+                seen[key] = table_id
+                rows.append({
+                    "series": series, "breakdown": "T", "region": key[0], "period": period,
+                    "period_start": start, "period_end": end, "value": r["value"], "status": r["status"],
+                    "is_deleted": False, "fetched_at": fetched_at, "response_id": response_id,
+                    "published_at": updated, "source_table": table_id, "contents": spec.contents,
+                })
+    frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
+    return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "int64"}), notes
+
+
+def _responses(conn, ids) -> list[tuple[int, str, dict]]:
+    rows = conn.execute(
+        "SELECT response_id, url, payload FROM raw.scb_responses WHERE list_contains(?, response_id)", [list(ids)]
+    ).fetchall()
+    by_id = {r[0]: r for r in rows}
+    return [(i, by_id[i][1], json.loads(by_id[i][2])) for i in ids]
+
+
+def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog: Catalog) -> MergeResult:
+    """Merge the latest fetches of every SCB series in `partition_key` into stg.scb_observations."""
+    total = MergeResult(0, 0, 0)
+    for series, query in catalog.scb_series().items():
+        fetches = _latest_fetches(conn, partition_key, series)
+        if not fetches:
+            continue
+        frame, notes = observation_frame(conn, series, query, fetches)
+        _store_notes(conn, notes)
+        scope = Scope(
+            series=[series],
+            regions=sorted({r for f in fetches for r in f[3]}),
+            periods=sorted({p for f in fetches for p in f[4]}),
+            fetched_at=max(f[1] for f in fetches),
+        )
+        r = merge_observations(conn, TABLE, "scb", frame, scope, extra=EXTRA)
+        total = MergeResult(total.inserted + r.inserted, total.revised + r.revised, total.deleted + r.deleted)
+    return total
+
+
+def _store_notes(conn, notes: list[dict]) -> None:
+    if not notes:
+        return
+    frame = pd.DataFrame(notes).drop_duplicates(["response_id", "dimension", "category", "note_index"])
+    conn.register("incoming_notes", frame)
+    try:
+        conn.execute(
+            "INSERT INTO stg.scb_notes BY NAME SELECT * FROM incoming_notes n WHERE NOT EXISTS ("
+            "SELECT 1 FROM stg.scb_notes s WHERE s.response_id = n.response_id AND s.dimension = n.dimension "
+            "AND s.category = n.category AND s.note_index = n.note_index)"
+        )
+    finally:
+        conn.unregister("incoming_notes")

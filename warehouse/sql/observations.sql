@@ -1,0 +1,22 @@
+-- All sources' observations in one shape. Each source's table keeps its own extra columns;
+-- here: period_start (so a yearly and a monthly figure ending the same day can be told
+-- apart), published_at (the source's publication time, where it gives one) and
+-- source_table (the SCB table a value came from).
+CREATE OR REPLACE VIEW stg.observations AS
+SELECT source, series, breakdown, region, period,
+       make_date(CAST(period AS INTEGER), 1, 1) AS period_start, period_end, value, status,
+       is_deleted, vintage, first_seen, fetched_at, CAST(NULL AS TIMESTAMPTZ) AS published_at,
+       CAST(NULL AS VARCHAR) AS source_table, response_id
+FROM stg.kolada_observations
+UNION ALL BY NAME
+SELECT source, series, breakdown, region, period, period_start, period_end, value, status,
+       is_deleted, vintage, first_seen, fetched_at, published_at, source_table, response_id
+FROM stg.scb_observations;
+
+-- The latest vintage of every key that is not deleted: "what we know now".
+CREATE OR REPLACE VIEW stg.current_observations AS
+SELECT * EXCLUDE (rn) FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY source, series, breakdown, region, period ORDER BY vintage DESC) AS rn
+    FROM stg.observations)
+WHERE rn = 1 AND NOT is_deleted;
