@@ -144,3 +144,38 @@ def test_folkmangd_is_one_series_across_the_2025_table_change(httpserver, tmp_pa
     assert row == ("2026M04", 11534.0, "TAB6471", "2026M03")
     conn.execute("DELETE FROM stg.scb_observations WHERE year(period_end) = 2026")
     assert one(conn, "SELECT period, source_table FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'") == ("2025", "TAB5557")
+
+
+def test_two_tables_supplying_the_same_period_is_refused_at_load(httpserver, tmp_path, catalog_copy):
+    bou = catalog_copy / "namnder" / "barn_och_utbildningsnamnden.yaml"
+    text = bou.read_text(encoding="utf-8")
+    assert 'from_period: "2025"\n' in text
+    bou.write_text(text.replace('from_period: "2025"\n', 'from_period: "2024"\n', 1), encoding="utf-8")
+    tables = {"TAB638": dict(TAB638),
+              "TAB5557": {"updated": "2026-02-24T07:00:00Z", "firstPeriod": "2024", "lastPeriod": "2025"}}
+    FakeScb(httpserver, tables, lambda t, r, p: 1)
+    resources = live(httpserver, tmp_path) | {"catalog": CatalogResource(directory=str(catalog_copy))}
+    result = dg.materialize([scb_values, scb_observations], partition_key="2024", resources=resources, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == "stg__scb_observations"
+    error, messages = failure.step_failure_data.error, []
+    while error is not None:
+        messages.append(error.message)
+        error = error.cause
+    assert "både TAB638 och TAB5557 ger 2024 för 1882" in " ".join(messages)
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    assert one(conn, "SELECT count(*) FROM stg.scb_observations")[0] == 0  # nothing half-loaded
+
+
+def test_every_real_tables_entry_reads_as_table_info(httpserver):
+    from sources.http import build_session
+    from sources.scb import ScbClient
+
+    entries = fixture("tables_page1.json")["tables"] + fixture("tables_search_befolkning.json")["tables"]
+    for e in entries:
+        httpserver.expect_request(f"/api/v2/tables/{e['id']}").respond_with_json(e)
+    client = ScbClient(build_session(mode="live"), httpserver.url_for("/api/v2"))
+    infos = [client.table(e["id"]) for e in entries]
+    assert [(i.id, i.updated, i.first_period, i.last_period) for i in infos] == [
+        (e["id"], e["updated"], e["firstPeriod"], e["lastPeriod"]) for e in entries]

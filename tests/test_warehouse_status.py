@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from tests.conftest import at, observe
@@ -211,3 +212,28 @@ def test_the_log_keeps_what_the_papers_could_show(wh):
 def test_marking_a_meeting_with_nothing_due_records_nothing(wh):
     assert mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30")) == 0
     assert reported_at(wh, date(2026, 3, 30)).empty
+
+
+def observe_scb(conn, period: str, value, seen: str, published: str):
+    """Merge one SCB observation (folkmängd) fetched on `seen` from a table updated on `published`."""
+    from sources.jsonstat import period_bounds
+    from warehouse.observations import merge_observations
+
+    start, end = period_bounds(period)
+    frame = pd.DataFrame([{
+        "series": "folkmangd", "breakdown": "T", "region": "1882", "period": period, "period_start": start,
+        "period_end": end, "value": value, "status": "", "is_deleted": False, "fetched_at": at(seen),
+        "response_id": 1, "published_at": at(published), "source_table": "TAB638", "contents": "BE0101N1",
+    }]).astype({"value": "float64"})
+    return merge_observations(conn, "stg.scb_observations", "scb", frame,
+                              extra=["period_start", "published_at", "source_table", "contents"])
+
+
+def test_publication_time_sets_the_due_meeting_for_scb(wh):
+    # Published 1 March, before the 13 March deadline, but first fetched on 20 March.
+    observe_scb(wh, "2025", 11500, "2026-03-20", "2026-03-01")
+    row = due(wh, "2026-03-20")["befolkningsutveckling"]
+    assert str(row.due_meeting.date()) == "2026-03-30" and str(row.pending_since.date()) == "2026-03-01"
+    assert row.source_table == "TAB638"
+    # Point in time: before it was fetched the warehouse did not know it.
+    assert "befolkningsutveckling" not in due(wh, "2026-03-10")

@@ -126,8 +126,11 @@ def _latest_fetches(conn, partition_key: str, series: str) -> list[tuple]:
 def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tuple]) -> tuple[pd.DataFrame, list[dict]]:
     """Rows of the given fetches for `series`, each restricted to the periods its table supplies."""
     specs = {t.table: t for t in query.tables}
+    order = {t.table: i for i, t in enumerate(query.tables)}
     rows, notes, seen = [], [], {}
-    for table_id, fetched_at, updated, _regions, _periods, response_ids in fetches:
+    # In the catalog's order (oldest table first), so messages name the tables in that order.
+    for table_id, fetched_at, updated, _regions, _periods, response_ids in sorted(
+            fetches, key=lambda f: order.get(f[0], len(order))):
         spec = specs.get(table_id)
         if spec is None:
             continue  # the catalog no longer lists this table for the series

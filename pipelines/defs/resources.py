@@ -72,10 +72,15 @@ def warehouse(duckdb_resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnec
     # DuckDB creates the file but not its folder.
     Path(duckdb_resource.database).parent.mkdir(parents=True, exist_ok=True)
     with duckdb_resource.get_connection() as conn:
-        conn.execute("SET TimeZone = 'Europe/Stockholm'")
-        migrate(conn)
-        ensure_views(conn)
-        yield conn
+        # dagster-duckdb closes the connection only when the block ends without an error; a
+        # failed step would keep the file open (and locked) in this process, so close it here.
+        try:
+            conn.execute("SET TimeZone = 'Europe/Stockholm'")
+            migrate(conn)
+            ensure_views(conn)
+            yield conn
+        finally:
+            conn.close()
 
 
 @dg.definitions
