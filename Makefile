@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test dev lock recordings clean
+.PHONY: install demo test dev lock recordings bench clean
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ lock: install
 recordings: install
 	$(BIN)/python tools/build_kolada_recordings.py
 	$(BIN)/python tools/build_scb_recordings.py
+
+# Long benchmarks, never in CI: the SIE parser on a generated 500,000-#TRANS file.
+bench: install
+	$(BIN)/python tools/bench_sie.py
 
 clean:
 	rm -rf data .dagster_home .pytest_cache
