@@ -61,15 +61,22 @@ def _status_map(status: Any, n: int, source: str, url: str) -> dict[int, str]:
     # json-stat2 allows a dict {"index": symbol}, a list (one per cell), or one string for all.
     if status is None:
         return {}
-    if isinstance(status, str):
-        return {i: status for i in range(n)}
+    if isinstance(status, str) or (isinstance(status, list) and len(status) == 1 and n != 1):
+        one = status if isinstance(status, str) else status[0]  # one symbol for every cell
+        return {i: one for i in range(n)} if one not in (None, "") else {}
     if isinstance(status, list):
+        if len(status) != n:
+            raise SourceError(source, url, f"json-stat2: status har {len(status)} poster men {n} celler")
         return {i: s for i, s in enumerate(status) if s not in (None, "")}
     if isinstance(status, dict):
         try:
-            return {int(k): v for k, v in status.items() if v not in (None, "")}
+            out = {int(k): v for k, v in status.items() if v not in (None, "")}
         except ValueError as exc:
             raise SourceError(source, url, f"json-stat2: ogiltigt index i status ({exc})") from exc
+        bad = [i for i in out if not 0 <= i < n]
+        if bad:
+            raise SourceError(source, url, f"json-stat2: status pekar på cell {bad[0]} men det finns {n} celler")
+        return out
     raise SourceError(source, url, f"json-stat2: 'status' har okänd typ {type(status).__name__}")
 
 
@@ -84,11 +91,13 @@ def _notes(doc: dict) -> list[Note]:
     for dim_id, dim in (doc.get("dimension") or {}).items():
         ext = dim.get("extension") or {}
         add(dim.get("note"), ext.get("noteMandatory"), dim_id)
-        # Category notes (json-stat2 `category.note`, code -> [text]); no recorded SCB response
-        # has one, nor a mandatory flag for them, so they are kept but not marked mandatory.
+        # Category notes (`category.note`, code -> [text]) with their flags in
+        # `extension.categoryNoteMandatory[code][index]` (as PxWeb2's json-stat2 mapper reads it;
+        # no recorded SCB response in the fixtures has one).
         category = dim.get("category") or {}
+        flags = ext.get("categoryNoteMandatory") or {}
         for code, notes in (category.get("note") or {}).items():
-            add(notes, None, dim_id, code)
+            add(notes, flags.get(code), dim_id, code)
     return out
 
 

@@ -179,3 +179,21 @@ def test_every_real_tables_entry_reads_as_table_info(httpserver):
     infos = [client.table(e["id"]) for e in entries]
     assert [(i.id, i.updated, i.first_period, i.last_period) for i in infos] == [
         (e["id"], e["updated"], e["firstPeriod"], e["lastPeriod"]) for e in entries]
+
+
+def test_a_selection_changed_and_changed_back_is_fetched_again(httpserver, tmp_path, catalog_copy):
+    bou = catalog_copy / "namnder" / "barn_och_utbildningsnamnden.yaml"
+    original = bou.read_text(encoding="utf-8")
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: 11000)
+    resources = live(httpserver, tmp_path) | {"catalog": CatalogResource(directory=str(catalog_copy))}
+    materialize(resources, "2024")
+    bou.write_text(original.replace("selection: {Alder: [tot]}", 'selection: {Alder: ["20"]}'), encoding="utf-8")
+    scb.value = lambda t, r, p: 150
+    materialize(resources, "2024")
+    bou.write_text(original, encoding="utf-8")
+    scb.value = lambda t, r, p: 11000
+    materialize(resources, "2024")
+    # The table never changed, but the stored data was for another selection: fetched again.
+    assert scb.count("POST") == 3
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    assert one(conn, "SELECT value FROM stg.current_observations WHERE series = 'folkmangd' AND period = '2024'") == (11000.0,)

@@ -89,3 +89,32 @@ def test_period_bounds(code, start, end):
 def test_unknown_period_code(code):
     with pytest.raises(ValueError, match="okänd tidskod"):
         period_bounds(code)
+
+
+def _small(status):
+    return {"version": "2.0", "class": "dataset", "id": ["Tid"], "size": [3],
+            "dimension": {"Tid": {"category": {"index": {"2022": 0, "2023": 1, "2024": 2}},
+                                  "note": ["dim note"], "extension": {"noteMandatory": {"0": True},
+                                  "categoryNoteMandatory": {"2024": {"1": True}}}}},
+            "value": [1, None, 3], "status": status}
+
+
+@pytest.mark.parametrize("status, expected", [
+    ({"1": ".."}, ["", "..", ""]), ([None, "..", "p"], ["", "..", "p"]), (["p"], ["p", "p", "p"]), ("..", ["..", "..", ".."]),
+])
+def test_status_in_every_json_stat_form(status, expected):
+    assert [r["status"] for r in parse(_small(status)).rows] == expected
+
+
+@pytest.mark.parametrize("status, message", [([None, ".."], "status har 2 poster men 3 celler"), ({"7": ".."}, "status pekar på cell 7")])
+def test_status_that_does_not_fit_the_cells_is_an_error(status, message):
+    with pytest.raises(SourceError, match=message):
+        parse(_small(status))
+
+
+def test_category_notes_carry_their_mandatory_flag():
+    doc = _small(None)
+    doc["dimension"]["Tid"]["category"]["note"] = {"2024": ["frivillig", "preliminär uppgift"]}
+    notes = [(n.dimension, n.category, n.text, n.mandatory) for n in parse(doc).notes]
+    assert ("Tid", None, "dim note", True) in notes
+    assert ("Tid", "2024", "frivillig", False) in notes and ("Tid", "2024", "preliminär uppgift", True) in notes

@@ -229,7 +229,13 @@ def observe_scb(conn, period: str, value, seen: str, published: str):
                               extra=["period_start", "published_at", "source_table", "contents"])
 
 
+def watch_table(conn, since: str):
+    conn.execute("INSERT INTO raw.scb_table_checks VALUES (?, 'TAB638', ?, NULL, NULL, NULL, '2025', 'folkmangd', true, 1, NULL)",
+                 [at(since), at(since)])
+
+
 def test_publication_time_sets_the_due_meeting_for_scb(wh):
+    watch_table(wh, "2026-02-01")
     # Published 1 March, before the 13 March deadline, but first fetched on 20 March.
     observe_scb(wh, "2025", 11500, "2026-03-20", "2026-03-01")
     row = due(wh, "2026-03-20")["befolkningsutveckling"]
@@ -237,3 +243,22 @@ def test_publication_time_sets_the_due_meeting_for_scb(wh):
     assert row.source_table == "TAB638"
     # Point in time: before it was fetched the warehouse did not know it.
     assert "befolkningsutveckling" not in due(wh, "2026-03-10")
+
+
+def test_publication_before_the_warehouse_watched_the_table_counts_from_first_seen(wh):
+    watch_table(wh, "2026-03-20")  # a new installation: the first check is the first fetch
+    observe_scb(wh, "2024", 11400, "2026-03-20", "2025-02-21")
+    row = due(wh, "2026-03-20")["befolkningsutveckling"]
+    assert str(row.pending_since.date()) == "2026-03-20" and str(row.due_meeting.date()) == "2026-04-27"
+    assert not row.overdue
+
+
+def test_the_year_after_its_reported_december_month_is_a_new_period(wh):
+    watch_table(wh, "2026-01-01")
+    observe_scb(wh, "2025M12", 11500, "2026-01-20", "2026-01-19")
+    mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30"))
+    observe_scb(wh, "2025", 11480, "2026-04-02", "2026-04-01")
+    row = due(wh, "2026-04-02")["befolkningsutveckling"]
+    assert row.period == "2025" and row.reason == "ny period" and str(row.due_meeting.date()) == "2026-04-27"
+    # The December month is not the "previous period" of its year: no change from noise.
+    assert one(wh, "SELECT prev_period, change FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'") == (None, None)

@@ -53,11 +53,13 @@ def merge_observations(
     incoming: pd.DataFrame,
     scope: Scope | None = None,
     extra: Sequence[str] = (),
+    compare: Sequence[str] = (),
 ) -> MergeResult:
     """Merge `incoming` (COLUMNS plus the source table's `extra` columns) into `table`.
 
     Extra columns (SCB: source_table, period_start, published_at, …) are carried into each
-    new vintage; a tombstone copies them from the vintage it ends.
+    new vintage; a tombstone copies them from the vintage it ends. A change in one of the
+    `compare` columns (a subset of `extra`) makes a new vintage like a changed value does.
     """
     cols = COLUMNS + list(extra)
     missing = [c for c in cols if c not in incoming.columns]
@@ -71,6 +73,7 @@ def merge_observations(
     ins_extra = "".join(f", {c}" for c in extra)
     sel_extra = "".join(f", i.{c}" for c in extra)
     cur_extra = "".join(f", cur.{c}" for c in extra)
+    changed_extra = "".join(f" OR cur.{c} IS DISTINCT FROM i.{c}" for c in compare)
     current = f"""
         SELECT * FROM (
             SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
@@ -83,7 +86,7 @@ def merge_observations(
             SELECT
                 count(*) FILTER (WHERE cur.series IS NULL AND NOT i.is_deleted),
                 count(*) FILTER (WHERE cur.series IS NOT NULL AND NOT i.is_deleted AND (
-                    cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status)),
+                    cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status{changed_extra})),
                 count(*) FILTER (WHERE cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
             FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})"""
         )
@@ -99,7 +102,7 @@ def merge_observations(
             WHERE (cur.series IS NULL AND NOT i.is_deleted)
                OR (cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
                OR (cur.series IS NOT NULL AND NOT i.is_deleted AND (
-                     cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status))
+                     cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status{changed_extra}))
             """,
             [source],
         )

@@ -48,14 +48,19 @@ def store_response(conn: duckdb.DuckDBPyConnection, page: Page) -> int:
     )[0]
 
 
-def last_fetched_updated(conn, partition_key: str, series: str, table_id: str, plan: str) -> datetime | None:
-    """The table's `updated` when this partition's data was last fetched with this plan."""
+def is_unchanged(conn, partition_key: str, series: str, table_id: str, plan: str, updated: datetime) -> bool:
+    """Whether the data loaded for this partition is exactly what a new fetch would return:
+    its latest fetch used the same request plan and the table's `updated` has not moved.
+
+    The latest fetch is what loading reads, so an older fetch with the same plan does not
+    count (the catalog may have changed the selection and changed it back).
+    """
     row = one(conn,
-        "SELECT table_updated FROM raw.scb_fetches WHERE partition_key = ? AND series = ? AND table_id = ? "
-        "AND plan_sha256 = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
-        [partition_key, series, table_id, plan],
+        "SELECT plan_sha256, table_updated FROM raw.scb_fetches WHERE partition_key = ? AND series = ? "
+        "AND table_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
+        [partition_key, series, table_id],
     )
-    return row[0] if row else None
+    return row is not None and row[0] == plan and row[1] == updated
 
 
 @dataclass
@@ -84,16 +89,16 @@ def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, part
             check_id = store_response(conn, f.info.page)
             conn.execute(
                 "INSERT INTO raw.scb_table_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [f.info.page.fetched_at, f.info.id, f.info.updated, f.info.label, f.info.first_period,
+                [f.info.page.fetched_at, f.info.id, f.info.updated_at, f.info.label, f.info.first_period,
                  f.info.last_period, partition_key, f.series, not f.skipped, check_id, run_id],
             )
-            if f.skipped:
+            if f.skipped or not f.periods:
                 continue
             ids = [store_response(conn, p) for p in f.pages]
             fetch_id = str(uuid.uuid4())
             conn.execute(
                 "INSERT INTO raw.scb_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [fetch_id, partition_key, f.series, f.info.id, f.plan, f.info.updated,
+                [fetch_id, partition_key, f.series, f.info.id, f.plan, f.info.updated_at,
                  max(p.fetched_at for p in f.pages), f.regions, f.periods, ids, run_id],
             )
             fetch_ids.append(fetch_id)
@@ -189,7 +194,9 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog:
             periods=sorted({p for f in fetches for p in f[4]}),
             fetched_at=max(f[1] for f in fetches),
         )
-        r = merge_observations(conn, TABLE, "scb", frame, scope, extra=EXTRA)
+        # A value now supplied by another table (the catalog re-stitched) is a new vintage too,
+        # so every current value names the table it really came from.
+        r = merge_observations(conn, TABLE, "scb", frame, scope, extra=EXTRA, compare=["source_table"])
         total = MergeResult(total.inserted + r.inserted, total.revised + r.revised, total.deleted + r.deleted)
     return total
 

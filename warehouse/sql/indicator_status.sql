@@ -25,22 +25,33 @@ WITH obs AS (
     FROM stg.observations_asof(known_before) o
     WHERE value IS NOT NULL
 ),
+-- The previous period is the newest one that ends before the current one (a December month
+-- beside its year is not a previous period).
+prev AS (
+    SELECT * FROM (
+        SELECT o.*, row_number() OVER (
+            PARTITION BY o.source, o.series, o.breakdown, o.region ORDER BY o.period_end DESC, o.period_start) AS rn
+        FROM obs o JOIN obs c ON c.recency = 1 AND c.source = o.source AND c.series = o.series
+            AND c.breakdown = o.breakdown AND c.region = o.region
+        WHERE o.period_end < c.period_end)
+    WHERE rn = 1
+),
 joined AS (
-    SELECT i.*, cur.period, cur.period_end, cur.value, cur.vintage, cur.first_seen,
-           cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
+    SELECT i.*, cur.period, cur.period_start, cur.period_end, cur.value, cur.status AS value_status,
+           cur.vintage, cur.first_seen, cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
            prev.period AS prev_period, prev.value AS prev_value
     FROM cfg.indicators i
     LEFT JOIN obs cur ON cur.recency = 1 AND cur.source = i.source AND cur.series = i.series
         AND cur.breakdown = i.breakdown AND cur.region = i.region
-    LEFT JOIN obs prev ON prev.recency = 2 AND prev.source = i.source AND prev.series = i.series
+    LEFT JOIN prev ON prev.source = i.source AND prev.series = i.series
         AND prev.breakdown = i.breakdown AND prev.region = i.region
 )
 SELECT
     indicator_id, namnd, malomrade, name, indikator_kalla, source, series, breakdown, region,
     unit, decimals, direction, onskat_varde, target_year, tolerance,
     uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
-    period, period_end, value AS aktuellt_varde, vintage, first_seen, fetched_at, published_at,
-    source_table, response_id,
+    period, period_start, period_end, value AS aktuellt_varde, value_status, vintage, first_seen,
+    fetched_at, published_at, source_table, response_id,
     prev_period, prev_value, value - prev_value AS change,
     CASE
         WHEN value IS NULL THEN 'ingen data'

@@ -26,35 +26,48 @@ known AS (
     FROM stg.observations_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
     WHERE value IS NOT NULL
 ),
+-- The last report per indicator, with the start of its period: a period is newer if it ends
+-- later, or ends the same day and is longer (the year after its December month).
 last_report AS (
-    SELECT indicator_id, arg_max(period_end, meeting_date) AS period_end,
-           arg_max(vintage, meeting_date) AS vintage, max(meeting_date) AS last_meeting
-    FROM rep.report_log
-    WHERE meeting_date <= CAST(as_of AS DATE)
-    GROUP BY indicator_id
+    SELECT l.*, (SELECT min(o.period_start) FROM stg.observations o
+                 WHERE o.source = l.source AND o.series = l.series AND o.region = l.region
+                   AND o.period = l.period) AS period_start
+    FROM (
+        SELECT indicator_id, arg_max(source, meeting_date) AS source, arg_max(series, meeting_date) AS series,
+               arg_max(region, meeting_date) AS region, arg_max(period, meeting_date) AS period,
+               arg_max(period_end, meeting_date) AS period_end, arg_max(vintage, meeting_date) AS vintage,
+               max(meeting_date) AS last_meeting
+        FROM rep.report_log
+        WHERE meeting_date <= CAST(as_of AS DATE)
+        GROUP BY indicator_id) l
 ),
 unreported AS (
     -- every value version not yet reported, of a period that still has a value at as_of
     SELECT i.indicator_id,
-           min(CASE WHEN o.published_at < o.first_seen THEN o.published_at ELSE o.first_seen END)
-               AS pending_since
+           -- Available since: published, if that was while the warehouse watched the table
+           -- (an older publication date only says the figure existed before we looked).
+           min(CASE WHEN o.published_at < o.first_seen AND o.published_at >= w.since THEN o.published_at
+                    ELSE o.first_seen END) AS pending_since
     FROM cfg.indicators i
     JOIN stg.observations o ON o.source = i.source AND o.series = i.series
         AND o.breakdown = i.breakdown AND o.region = i.region
     JOIN known k ON k.source = o.source AND k.series = o.series AND k.breakdown = o.breakdown
         AND k.region = o.region AND k.period = o.period
+    LEFT JOIN stg.source_watch w ON w.source = o.source AND w.source_table = o.source_table
     LEFT JOIN last_report r ON r.indicator_id = i.indicator_id
     WHERE i.indikator_kf AND NOT o.is_deleted AND o.value IS NOT NULL
       AND o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
-      AND (r.indicator_id IS NULL OR o.period_end > r.period_end
-           OR (i.report_revisions AND o.period_end = r.period_end AND o.vintage > r.vintage))
+      AND (r.indicator_id IS NULL
+           OR o.period_end > r.period_end
+           OR (o.period_end = r.period_end AND o.period <> r.period AND o.period_start < r.period_start)
+           OR (i.report_revisions AND o.period = r.period AND o.vintage > r.vintage))
     GROUP BY i.indicator_id
 ),
 due AS (
     SELECT s.*, u.pending_since, r.last_meeting,
         CASE
             WHEN r.indicator_id IS NULL THEN 'nytt värde'
-            WHEN s.period_end > r.period_end THEN 'ny period'
+            WHEN s.period <> r.period THEN 'ny period'
             ELSE 'reviderat värde'
         END AS reason,
         (SELECT min(m.meeting_date) FROM cfg.kf_meetings m
@@ -93,4 +106,8 @@ FROM ind.kf_due_asof(meeting) d
 JOIN ind.indicator_status_asof(ind.stockholm_day_start(
         (SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = CAST(meeting AS DATE)))) p
     USING (indicator_id)
-WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL;
+WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL
+  -- the papers' value must be one not reported before (a newer one may have come too late)
+  AND NOT EXISTS (SELECT 1 FROM rep.report_log r
+                  WHERE r.indicator_id = d.indicator_id AND r.meeting_date < CAST(meeting AS DATE)
+                    AND r.period = p.period AND r.vintage = p.vintage);

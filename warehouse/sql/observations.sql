@@ -20,3 +20,10 @@ SELECT * EXCLUDE (rn) FROM (
         PARTITION BY source, series, breakdown, region, period ORDER BY vintage DESC) AS rn
     FROM stg.observations)
 WHERE rn = 1 AND NOT is_deleted;
+
+-- Since when the warehouse has watched each source table: a publication time earlier than
+-- this says nothing about when the value could have reached the KF papers (kf_due.sql).
+CREATE OR REPLACE VIEW stg.source_watch AS
+SELECT 'scb' AS source, table_id AS source_table, min(checked_at) AS since
+FROM raw.scb_table_checks
+GROUP BY table_id;

@@ -1,7 +1,5 @@
 """SCB: the catalog's SCB series for the kommun, one yearly partition at a time."""
 
-from datetime import datetime
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -16,10 +14,6 @@ from warehouse.db import one
 # it also means one SCB step at a time across all runs; the limiter file in ScbResource
 # keeps each step within SCB's per-IP budget.
 COMMON = dict(group_name="scb", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=scb_yearly_partition)
-
-
-def _updated(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dg.asset(key=["raw", "scb_values"], kinds={"duckdb", "api"}, **COMMON)
@@ -47,13 +41,14 @@ def scb_values(
             periods = time_codes(year, info.first_period, info.last_period, spec.from_period, spec.to_period)
             if not periods:
                 context.log.info(f"SCB {spec.table}: inga perioder {year} (tabellen har {info.first_period}–{info.last_period})")
+                fetches.append(wh_scb.TableFetch(series, info, "", regions, [], []))  # the check is logged
                 continue
             selection = build_selection(spec.region_variable, regions, spec.contents_variable, spec.contents,
                                         spec.selection, spec.time_variable, periods)
             plan = plan_sha256(spec.table, selection, spec.codelists)
             with warehouse(duckdb) as conn:
-                last = wh_scb.last_fetched_updated(conn, context.partition_key, series, spec.table, plan)
-            if last is not None and last == _updated(info.updated):
+                unchanged = wh_scb.is_unchanged(conn, context.partition_key, series, spec.table, plan, info.updated_at)
+            if unchanged:
                 context.log.info(f"SCB {spec.table} oförändrad sedan {info.updated}: hämtar inga data")
                 pages = []
             else:
@@ -63,12 +58,13 @@ def scb_values(
     with warehouse(duckdb) as conn:
         fetch_ids = wh_scb.land(conn, fetches, partition_key=context.partition_key, run_id=context.run.run_id)
     fetched = [f for f in fetches if not f.skipped]
+    unchanged = [f for f in fetches if f.skipped and f.periods]
     frame = wh_scb.pages_frame([p for f in fetched for p in f.pages])
     return dg.MaterializeResult(
         metadata={
             "tables_checked": len(fetches),
             "tables_fetched": len(fetched),
-            "tables_unchanged": ", ".join(f"{f.info.id} ({f.info.updated})" for f in fetches if f.skipped) or "inga",
+            "tables_unchanged": ", ".join(f"{f.info.id} ({f.info.updated})" for f in unchanged) or "inga",
             "data_calls": sum(len(f.pages) for f in fetched),
             "row_count": len(frame),
             "fetch_ids": ", ".join(fetch_ids) or "inga",

@@ -1,0 +1,120 @@
+"""The HR export contract: sick leave, working time, headcount and leavers, aggregated per
+förvaltning and month (a project proposal, reference/ekonomi_hr.md §4; no public standard
+exists, so the column names are configurable through `HrContract`).
+
+The warehouse holds aggregates only. A file that looks person-level (a personnummer-like
+value anywhere, or a column named like one that identifies a person) is refused before any
+row is kept, and the error never repeats the value it found.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+# 6 or 8 digits of birth date, optional -/+, 4 digits: YYMMDD-NNNN, YYYYMMDDNNNN, …
+PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])[-+]?\d{4}(?!\d)")
+PERSON_COLUMNS = re.compile(r"person|pnr|namn|name|anst(ä|a)llningsnummer|anstnr|e-?post|email|f(ö|o)dd", re.I)
+
+
+class HrFileError(ValueError):
+    def __init__(self, path, message: str, *, person_data: bool = False):
+        self.path = str(path)
+        self.person_data = person_data  # the caller must delete such a file, not keep it
+        super().__init__(f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class HrContract:
+    """Column names of the export; change them here (or in configuration) to fit a system."""
+
+    period: str = "period"                         # YYYY-MM
+    forvaltning: str = "forvaltning"
+    measures: tuple[str, ...] = (
+        "ordinarie_arbetstid_timmar",
+        "sjuk_timmar_dag1_14",
+        "sjuk_timmar_dag15_59",
+        "sjuk_timmar_dag60plus",
+        "antal_tillsvidareanstallda_medel",
+        "avgangar_egen_begaran",
+        "avgangar_pension",
+        "avgangar_ovrigt",
+        "nyanstallda",
+    )
+    optional: tuple[str, ...] = ("kon", "aldersgrupp")
+
+
+@dataclass
+class HrExport:
+    path: str
+    frame: pd.DataFrame            # one row per period × förvaltning (× kön × åldersgrupp)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _decode(raw: bytes, path) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise HrFileError(path, "kan inte läsa teckenkodningen (UTF-8 eller Windows-1252 väntas)")
+
+
+def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrContract()) -> HrExport:
+    text = _decode(raw, path)
+    if PERSONNUMMER.search(text):
+        line = next(i for i, row in enumerate(text.splitlines(), 1) if PERSONNUMMER.search(row))
+        raise HrFileError(path, f"rad {line} innehåller något som liknar ett personnummer; filen ser ut att "
+                                "innehålla personuppgifter och lagras inte (bara aggregat per förvaltning och månad)",
+                          person_data=True)
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=";,\t")
+    except csv.Error:
+        raise HrFileError(path, "rubrikraden saknas eller har ingen avgränsare (; , eller tab)") from None
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    header = [h.strip().lower() for h in rows[0]]
+    suspicious = [h for h in header if PERSON_COLUMNS.search(h)]
+    if suspicious:
+        raise HrFileError(path, f"kolumnen {suspicious[0]!r} tyder på uppgifter om enskilda personer; filen lagras inte",
+                          person_data=True)
+    required = [contract.period, contract.forvaltning, *contract.measures]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise HrFileError(path, f"kolumner saknas: {', '.join(missing)} (kontraktet: {', '.join(required)})")
+    keep = required + [c for c in contract.optional if c in header]
+    idx = {c: header.index(c) for c in keep}
+    records = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise HrFileError(path, f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
+        rec = {c: row[i].strip() for c, i in idx.items()}
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", rec[contract.period]):
+            raise HrFileError(path, f"rad {n}, kolumn {contract.period}: {rec[contract.period]!r} är inte ÅÅÅÅ-MM")
+        if not rec[contract.forvaltning]:
+            raise HrFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
+        for m in contract.measures:
+            value = rec[m].replace("\u00a0", "").replace(" ", "").replace(",", ".")
+            try:
+                number = float(value)
+            except ValueError:
+                raise HrFileError(path, f"rad {n}, kolumn {m}: {rec[m]!r} är inte ett tal") from None
+            if number < 0:
+                raise HrFileError(path, f"rad {n}, kolumn {m}: negativt värde {rec[m]!r}")
+            rec[m] = number
+        records.append(rec)
+    if not records:
+        raise HrFileError(path, "filen har inga datarader")
+    frame = pd.DataFrame(records).rename(columns={contract.period: "period", contract.forvaltning: "forvaltning"})
+    keys = ["period", "forvaltning"] + [c for c in contract.optional if c in frame.columns]
+    dupes = frame[frame.duplicated(keys, keep=False)]
+    if not dupes.empty:
+        first = dupes.iloc[0]
+        raise HrFileError(path, f"samma {', '.join(keys)} förekommer flera gånger, t.ex. {first['period']} {first['forvaltning']}")
+    return HrExport(str(path), frame)
