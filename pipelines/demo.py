@@ -21,7 +21,7 @@ from pipelines.definitions import defs as load_defs
 from sources.http import http_mode, recordings_dir
 from sources.replay import recording_notes
 from warehouse import db
-from warehouse.present import render_due, render_sources, render_status, status_frame
+from warehouse.present import render_due, render_mandatory_notes, render_sources, render_status, status_frame
 from warehouse.db import one
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -67,8 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
     print(render_status(frame))
     print("\nIndikator/källa:\n" + render_sources(frame))
+    notes = render_mandatory_notes(conn)
+    if notes:
+        print("\n" + notes)
     as_of = args.as_of or one(conn, "SELECT current_date")[0]
-    print("\n" + render_due(conn, as_of))
+    # All due indicators, with the meeting each is due at: on the paper-deadline day the
+    # next meeting's list is closed and new values wait for the one after.
+    print("\n" + render_due(conn, as_of, show_all=True))
     print("\nStatus: uppnått / nära (inom toleransen) / ej uppnått / ingen data. Önskat värde: exempelvärden.")
     if mode == "replay":
         print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")

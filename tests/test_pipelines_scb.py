@@ -39,10 +39,11 @@ def test_replay_loads_folkmangd_from_tab638_with_notes(tmp_path):
 class FakeScb:
     """A local PxWebApi 2.0: /config, /tables/{id} and POST data, counting every request."""
 
-    def __init__(self, httpserver, tables: dict[str, dict], value):
+    def __init__(self, httpserver, tables: dict[str, dict], value, codes: dict[str, dict[str, set]] | None = None):
         self.requests: list[tuple[str, str]] = []
         self.tables = tables
         self.value = value  # (table, region, period) -> number
+        self.codes = codes or {}  # table -> variable -> the codes SCB has; others answer 400
         httpserver.expect_request("/api/v2/config").respond_with_handler(self._config)
         for table in tables:
             httpserver.expect_request(f"/api/v2/tables/{table}", method="GET").respond_with_handler(self._table(table))
@@ -62,6 +63,12 @@ class FakeScb:
         def handler(request):
             self.requests.append(("POST", request.path))
             sel = {s["variableCode"]: s["valueCodes"] for s in json.loads(request.data)["selection"]}
+            for var, known in self.codes.get(table, {}).items():
+                wrong = [c for c in sel.get(var, []) if c not in known]
+                if wrong or (var not in sel and var != "Kon"):
+                    problem = {"title": "Non-existent value" if wrong else "Missing selection for mandantory variable",
+                               "status": 400, "detail": f"{var}: {wrong}"}
+                    return Response(json.dumps(problem), status=400, content_type="application/problem+json")
             ids = list(sel)
             values = []
             import itertools
@@ -120,7 +127,18 @@ def test_folkmangd_is_one_series_across_the_2025_table_change(httpserver, tmp_pa
         "TAB6471": {"updated": "2026-06-08T06:00:00Z", "firstPeriod": "2025M01", "lastPeriod": "2026M04"},
     }
     numbers = {"TAB638": 11500, "TAB5557": 11520, "TAB6471": 11530}
-    scb = FakeScb(httpserver, tables, lambda t, r, p: numbers[t] + (int(p[5:]) if "M" in p else 0))
+    # The codes each table really has: TAB638 from a real response (tests/fixtures/scb), TAB5557
+    # as in reference/scb.md §8 (new total codes, Alder and Civilstand not eliminable), TAB6471
+    # from its real metadata. A code from the wrong table answers 400, as SCB does.
+    tab638 = fixture("TAB638_data_wrapped.json")["response"]["dimension"]
+    tab6471 = fixture("TAB6471_metadata.json")["dimension"]
+    codes = {
+        "TAB638": {"ContentsCode": set(tab638["ContentsCode"]["category"]["index"]), "Alder": {"tot"}},
+        "TAB5557": {"ContentsCode": {"000007ME", "000007MG"}, "Alder": {"TotSA", "TOT1", "TOT5", "TOT10"},
+                    "Civilstand": {"SC"}, "Kon": {"TotSa"}},
+        "TAB6471": {v: set(tab6471[v]["category"]["index"]) for v in ("Region", "Alder", "Kon", "ContentsCode")},
+    }
+    scb = FakeScb(httpserver, tables, lambda t, r, p: numbers[t] + (int(p[5:]) if "M" in p else 0), codes)
     resources = live(httpserver, tmp_path)
     for year in ("2024", "2025", "2026"):
         materialize(resources, year)
@@ -169,6 +187,9 @@ def test_two_tables_supplying_the_same_period_is_refused_at_load(httpserver, tmp
 
 
 def test_every_real_tables_entry_reads_as_table_info(httpserver):
+    # The entries come from real /tables list answers, served here as /tables/{id} answers:
+    # whether SCB wraps the single entry is unverified (sources/scb.py), so this checks the
+    # fields, not the wrapping.
     from sources.http import build_session
     from sources.scb import ScbClient
 

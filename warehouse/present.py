@@ -72,6 +72,8 @@ def render_sources(frame: pd.DataFrame) -> str:
         line = f"  {r['indicator_id']}: {r['indikator_kalla']}"
         if pd.notna(r["aktuellt_varde"]):
             line += f" — {_provenance(r)}"
+            if r.get("value_status"):
+                line += f", statussymbol {r['value_status']!r}"
         if pd.notna(r["note"]):
             line += f" [{r['note']}]"
         lines.append(line)
@@ -94,6 +96,9 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
     due = due_list(conn, as_of)
     rows = due if show_all else due[due["at_next_meeting"].fillna(False).astype(bool)]
     head = f"KF {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
+    if show_all:
+        n_next = int(due["at_next_meeting"].fillna(False).astype(bool).sum())
+        head += f" {n_next} att redovisa, {len(rows) - n_next} till senare möten"
     if rows.empty:
         return head + "\n  Inga indikatorer att redovisa."
     table = pd.DataFrame(
@@ -111,3 +116,22 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
         }
     )
     return f"{head}\n{table.to_string(index=False)}"
+
+
+def render_mandatory_notes(conn: duckdb.DuckDBPyConnection, width: int = 220) -> str:
+    """The notes SCB marks as mandatory for the responses behind today's SCB values."""
+    rows = conn.execute(
+        """
+        SELECT DISTINCT n.table_id, n.text FROM ind.indicator_status s
+        JOIN stg.scb_notes n ON n.response_id = s.response_id AND n.mandatory
+        WHERE s.source = 'scb' AND s.aktuellt_varde IS NOT NULL
+        ORDER BY n.table_id, n.text
+        """
+    ).fetchall()
+    if not rows:
+        return ""
+    lines = ["Noter som SCB kräver ska visas med siffrorna:"]
+    for table, text in rows:
+        flat = " ".join(text.split())
+        lines.append(f"  {table}: {flat[:width]}{'…' if len(flat) > width else ''}")
+    return "\n".join(lines)

@@ -90,6 +90,11 @@ SELECT
     change                     AS "Förändring",
     trend                      AS "Trend",
     unit                       AS "Enhet",
-    indicator_id               AS "Indikator-id"
+    indicator_id               AS "Indikator-id",
+    CASE WHEN aktuellt_varde IS NULL THEN NULL
+         WHEN source = 'scb' THEN 'SCB ' || source_table
+         WHEN source = 'kolada' THEN 'Kolada ' || series
+         ELSE source END       AS "Källa",
+    nullif(value_status, '')   AS "Statussymbol"
 FROM ind.indicator_status
 ORDER BY namnd, malomrade, indicator_id;
