@@ -152,6 +152,8 @@ class ScbClient:
         try:
             return [self._send("POST", f"/tables/{table_id}/data", {"outputFormat": "json-stat2"}, body)]
         except SourceError as exc:
+            if exc.status == 400 and not _too_many_cells(exc):
+                self._explain_bad_selection(table_id, selection, exc)
             if not _too_many_cells(exc) or depth >= MAX_SPLIT_DEPTH:
                 raise
             cells = count_data_cells(selection)
@@ -160,6 +162,27 @@ class ScbClient:
             halves = split_value_codes(selection, max(1, cells // 2))
             log.warning("SCB %s: servern nekade %d celler; delar i %d anrop", table_id, cells, len(halves))
             return [p for half in halves for p in self._data_part(table_id, half, codelists, depth + 1)]
+
+
+    def _explain_bad_selection(self, table_id: str, selection: dict[str, list[str]], exc: SourceError) -> None:
+        """SCB's 400s do not say which value is wrong (PxWebApi #426): compare the selection
+        with the table's metadata and raise an error that names variable and code."""
+        try:
+            meta, _ = self.table_metadata(table_id)
+        except SourceError:
+            return  # keep SCB's own message
+        problems = []
+        for var, codes in selection.items():
+            if var not in meta.codes:
+                problems.append(f"variabeln {var} finns inte (tabellen har {', '.join(meta.dimensions)})")
+                continue
+            wrong = [c for c in codes if c not in meta.codes[var]]
+            if wrong:
+                sample = ", ".join(meta.codes[var][:8])
+                problems.append(f"{var}: {', '.join(wrong)} finns inte (t.ex. {sample})")
+        if problems:
+            raise SourceError(SOURCE, exc.url, f"tabellen {table_id}: urvalet stämmer inte med tabellen: "
+                              + "; ".join(problems), status=exc.status, body=exc.body) from exc
 
 
 def _too_many_cells(exc: SourceError) -> bool:

@@ -148,3 +148,13 @@ def test_time_codes_of_a_year(year, first, last, frm, to, expected):
 def test_year_overlaps_decides_whether_a_table_is_asked_at_all():
     assert year_overlaps(2024, None, "2024") and not year_overlaps(2025, None, "2024")
     assert not year_overlaps(2024, "2025M01", None) and year_overlaps(2025, "2025M01", None)
+
+
+def test_a_code_the_table_does_not_have_is_named_from_its_metadata(httpserver):
+    problem = {"title": "Non-existent value", "status": 400, "detail": None}
+    httpserver.expect_request("/api/v2/tables/TAB6471/data", method="POST").respond_with_response(
+        Response(json.dumps(problem), status=400, content_type="application/problem+json"))
+    httpserver.expect_request("/api/v2/tables/TAB6471/metadata").respond_with_json(fixture("TAB6471_metadata.json"))
+    selection = {"Region": ["1882"], "ContentsCode": ["000007SF"], "Alder": ["tot"], "Tid": ["2026M01"]}
+    with pytest.raises(SourceError, match=r"tabellen TAB6471: urvalet stämmer inte med tabellen: Alder: tot finns inte \(t.ex. 0, TotSA"):
+        client(httpserver).data("TAB6471", selection)
