@@ -14,7 +14,7 @@ Malomrade = Literal["Välfärd", "Företagsklimat", "Attraktion", "Finansiellt",
 Source = Literal["kolada", "scb", "arbetsformedlingen", "ekonomi", "hr"]
 # Sources whose client exists. Indicators from the others stay in the catalog and show
 # "ingen data" until their issue lands.
-IMPLEMENTED_SOURCES = {"kolada", "scb"}
+IMPLEMENTED_SOURCES = {"kolada", "scb", "hr"}
 
 KOMMUNKOD = r"^\d{4}$"
 
@@ -80,6 +80,14 @@ class ScbQuery(_Strict):
     municipality: str | None = Field(default=None, pattern=KOMMUNKOD)
 
 
+class HrQuery(_Strict):
+    """A series computed from the HR export (warehouse/hr.py), for one förvaltning or 'T'."""
+
+    series: Literal["sjukfranvaro_total_andel", "sjukfranvaro_korttid_andel", "sjukfranvaro_langtid_andel",
+                    "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad"]
+    forvaltning: str = Field(min_length=1, description="as named in the HR export, or T for the whole kommun")
+
+
 class PendingQuery(_Strict):
     """A source whose client is not built yet: what is known about where the figure lives."""
 
@@ -93,7 +101,7 @@ class Indicator(_Strict):
     malomrade: Malomrade
     indikator_kalla: str = Field(min_length=1)
     source: Source
-    query: KoladaQuery | ScbQuery | PendingQuery
+    query: KoladaQuery | ScbQuery | HrQuery | PendingQuery
     unit: str = Field(min_length=1)
     decimals: int = Field(default=1, ge=0, le=6)
     direction: Literal["higher", "lower"]
@@ -118,6 +126,8 @@ class Indicator(_Strict):
             model = KoladaQuery
         elif source == "scb" and isinstance(value, dict) and ({"series", "tables"} & set(value)):
             model = ScbQuery
+        elif source == "hr" and isinstance(value, dict) and "series" in value:
+            model = HrQuery
         else:
             model = PendingQuery
         return model.model_validate(value) if isinstance(value, dict) else value

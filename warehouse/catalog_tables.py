@@ -22,7 +22,8 @@ def indicator_rows(catalog: Catalog) -> pd.DataFrame:
                 "source": ind.source,
                 "series": getattr(q, "kpi", None) or getattr(q, "series", None),
                 # SCB series pin their breakdown in the catalog's selection: 'T'.
-                "breakdown": getattr(q, "gender", None) or ("T" if hasattr(q, "series") else None),
+                "breakdown": getattr(q, "gender", None) or getattr(q, "forvaltning", None)
+                             or ("T" if hasattr(q, "series") else None),
                 "region": catalog.region_for(ind),
                 "unit": ind.unit,
                 "decimals": ind.decimals,

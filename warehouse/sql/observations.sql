@@ -11,7 +11,12 @@ FROM stg.kolada_observations
 UNION ALL BY NAME
 SELECT source, series, breakdown, region, period, period_start, period_end, value, status,
        is_deleted, vintage, first_seen, fetched_at, published_at, source_table, response_id
-FROM stg.scb_observations;
+FROM stg.scb_observations
+UNION ALL BY NAME
+SELECT source, series, breakdown, region, period, period_start, period_end, value, status,
+       is_deleted, vintage, first_seen, fetched_at, CAST(NULL AS TIMESTAMPTZ) AS published_at,
+       file_sha256 AS source_table, response_id
+FROM stg.file_observations;
 
 -- The latest vintage of every key that is not deleted: "what we know now".
 CREATE OR REPLACE VIEW stg.current_observations AS

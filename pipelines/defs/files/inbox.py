@@ -1,0 +1,101 @@
+"""The file inbox: a sensor that launches a run per new file, and the job that loads it.
+
+Folders (created when missing): MALSTYRNING_INBOX (default data/inkorg), and beside it
+`arkiv/` for processed files and `karantan/` for rejected ones, each with a `.fel.txt`
+explaining why. A file with person-level data is deleted, not quarantined: only its error
+note is kept.
+"""
+
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.policies import DUCKDB_POOL
+from pipelines.defs.resources import CatalogResource, warehouse
+from sources import clock
+from warehouse.files import load_file, sha256_of
+
+INBOX_ENV = "MALSTYRNING_INBOX"
+# A file still being copied must not be read half-way: wait until it has been quiet this long.
+SETTLE_SECONDS = 5.0
+
+
+def inbox_dir() -> Path:
+    return Path(os.environ.get(INBOX_ENV) or "data/inkorg")
+
+
+def _folders(inbox: Path) -> tuple[Path, Path]:
+    archive, quarantine = inbox.parent / "arkiv", inbox.parent / "karantan"
+    for d in (inbox, archive, quarantine):
+        d.mkdir(parents=True, exist_ok=True)
+    return archive, quarantine
+
+
+class InboxFileConfig(dg.Config):
+    path: str
+    sha256: str
+
+
+@dg.op(pool=DUCKDB_POOL)
+def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duckdb: DuckDBResource,
+                    catalog: CatalogResource) -> str:
+    """Läs in en fil från inkorgen (HR-export) och flytta den till arkiv eller karantän."""
+    path = Path(config.path)
+    if not path.exists():
+        context.log.warning(f"{path.name} finns inte längre i inkorgen (redan hanterad?)")
+        return "saknas"
+    archive, quarantine = _folders(path.parent)
+    kommun = catalog.load().settings.kommun
+    with warehouse(duckdb) as conn:
+        outcome = load_file(conn, path, config.sha256, kommun=kommun, now=clock.now())
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    if outcome.status in ("loaded", "duplicate"):
+        shutil.move(path, archive / f"{stamp}_{path.name}")
+        log = context.log.info if outcome.status == "loaded" else context.log.warning
+        log(f"{path.name}: {outcome.message}")
+    else:
+        note = quarantine / f"{stamp}_{path.name}.fel.txt"
+        if outcome.person_data:
+            path.unlink()  # never kept anywhere
+            note.write_text(f"{path.name} raderades utan att sparas:\n{outcome.message}\n", encoding="utf-8")
+        else:
+            shutil.move(path, quarantine / f"{stamp}_{path.name}")
+            note.write_text(f"{path.name} lästes inte in:\n{outcome.message}\n", encoding="utf-8")
+        context.log.error(f"{path.name}: {outcome.message}")
+    context.add_output_metadata({"file": path.name, "kind": outcome.kind, "status": outcome.status,
+                                 "periods": ", ".join(outcome.periods) or "–", "rows": outcome.rows})
+    return outcome.status
+
+
+@dg.job(description="Läs in en fil från inkorgen (startas av inbox_sensor).")
+def inbox_job():
+    load_inbox_file()
+
+
+@dg.sensor(job=inbox_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext):
+    """Bevakar inkorgen; varje ny fil (sha256) blir en körning av inbox_job."""
+    inbox = inbox_dir()
+    if not inbox.exists():
+        return dg.SkipReason(f"inkorgen {inbox} finns inte")
+    now = clock.now().timestamp()
+    requests = []
+    for path in sorted(inbox.iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.suffix in (".tmp", ".part"):
+            continue
+        stat = path.stat()
+        if now - stat.st_mtime < SETTLE_SECONDS:
+            continue  # still being written
+        sha = sha256_of(path)
+        # The key includes name and mtime: a re-sent copy gets its own run, which archives it
+        # as a duplicate instead of loading it twice (raw.file_loads knows the sha256).
+        requests.append(dg.RunRequest(
+            run_key=f"{sha}:{path.name}:{int(stat.st_mtime)}",
+            run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.resolve()), "sha256": sha}}}},
+            tags={"malstyrning/fil": path.name},
+        ))
+    return requests or dg.SkipReason("inga nya filer")

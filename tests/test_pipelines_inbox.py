@@ -1,0 +1,128 @@
+"""The inbox sensor and job: new, re-sent, bad and person-level files."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs as load_defs
+from pipelines.defs.files.inbox import inbox_sensor
+from sources import clock
+from tests.test_sources_hr import HEADER
+from warehouse import db
+from warehouse.db import one
+
+GOOD = HEADER + ("2025-01;Barn- och utbildningsförvaltningen;41250;1020;410;980;262;2;1;0;3\n"
+                 "2025-01;Kultur- och teknikförvaltningen;12400;310;95;120;78;0;0;1;0\n"
+                 "2025-01;Lilla enheten;800;10;0;0;6;0;0;0;0\n")
+
+
+@pytest.fixture
+def inbox(tmp_path, monkeypatch):
+    box = tmp_path / "filer" / "inkorg"
+    box.mkdir(parents=True)
+    monkeypatch.setenv("MALSTYRNING_INBOX", str(box))
+    return box
+
+
+def drop(inbox: Path, name: str, text: str, *, age: float = 60) -> Path:
+    path = inbox / name
+    path.write_text(text, encoding="utf-8")
+    t = clock.now().timestamp() - age
+    os.utime(path, (t, t))
+    return path
+
+
+def tick(instance):
+    result = inbox_sensor(dg.build_sensor_context(instance=instance))
+    return result if isinstance(result, list) else []
+
+
+def run_all(requests, instance):
+    job = load_defs().resolve_job_def("inbox_job")
+    return [job.execute_in_process(run_config=r.run_config, instance=instance).output_for_node("load_inbox_file")
+            for r in requests]
+
+
+def observations(path):
+    conn = db.connect(path, read_only=True)
+    try:
+        return conn.execute("SELECT series, breakdown, period, value, status, vintage FROM stg.file_observations ORDER BY ALL").fetchall()
+    finally:
+        conn.close()
+
+
+def test_new_file_is_loaded_and_archived(inbox, tmp_path):
+    drop(inbox, "hr_2025-01.csv", GOOD)
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["loaded"]
+    rows = observations(tmp_path / "warehouse.duckdb")
+    korttid = {b: v for s, b, p, v, st, _ in rows if s == "sjukfranvaro_korttid_andel"}
+    assert korttid["Barn- och utbildningsförvaltningen"] == pytest.approx(1020 / 41250 * 100, abs=1e-4)
+    assert korttid["T"] == pytest.approx((1020 + 310 + 10) / (41250 + 12400 + 800) * 100, abs=1e-4)
+    langtid = {b: v for s, b, p, v, st, _ in rows if s == "sjukfranvaro_langtid_andel"}
+    assert langtid["Kultur- och teknikförvaltningen"] == pytest.approx(120 / (310 + 95 + 120) * 100, abs=1e-4)
+    # A unit of ten or fewer is not published.
+    assert {(v, st) for s, b, p, v, st, _ in rows if b == "Lilla enheten"} == {(None, "≤10")}
+    assert not list(inbox.iterdir()) and len(list((inbox.parent / "arkiv").iterdir())) == 1
+
+
+def test_resent_file_is_archived_as_duplicate_not_loaded_twice(inbox, tmp_path):
+    drop(inbox, "hr_2025-01.csv", GOOD)
+    with dg.instance_for_test() as instance:
+        run_all(tick(instance), instance)
+        before = observations(tmp_path / "warehouse.duckdb")
+        drop(inbox, "hr_2025-01 (kopia).csv", GOOD)
+        assert run_all(tick(instance), instance) == ["duplicate"]
+    assert observations(tmp_path / "warehouse.duckdb") == before
+    assert len(list((inbox.parent / "arkiv").iterdir())) == 2
+
+
+def test_bad_file_goes_to_quarantine_with_an_explanation_and_changes_nothing(inbox, tmp_path):
+    drop(inbox, "hr_2025-01.csv", GOOD)
+    with dg.instance_for_test() as instance:
+        run_all(tick(instance), instance)
+        before = observations(tmp_path / "warehouse.duckdb")
+        drop(inbox, "hr_2025-02.csv", HEADER + "2025-02;Barn- och utbildningsförvaltningen;många;1;1;1;262;0;0;0;0\n")
+        assert run_all(tick(instance), instance) == ["rejected"]
+    assert observations(tmp_path / "warehouse.duckdb") == before
+    quarantine = inbox.parent / "karantan"
+    names = sorted(p.name for p in quarantine.iterdir())
+    assert len(names) == 2 and names[0].endswith("hr_2025-02.csv") and names[1].endswith(".fel.txt")
+    assert "rad 2, kolumn ordinarie_arbetstid_timmar: 'många' är inte ett tal" in (quarantine / names[1]).read_text(encoding="utf-8")
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    assert one(conn, "SELECT status FROM raw.file_loads WHERE file_name = 'hr_2025-02.csv'") == ("rejected",)
+
+
+def test_person_level_file_is_deleted_not_kept(inbox, tmp_path):
+    drop(inbox, "hr_personer.csv", HEADER + "2025-01;19850312-1234;100;1;1;1;1;0;0;0;0\n")
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    leftovers = [p for d in ("inkorg", "arkiv", "karantan") for p in (inbox.parent / d).iterdir()]
+    assert [p.name.endswith(".fel.txt") for p in leftovers] == [True]
+    assert "19850312-1234" not in leftovers[0].read_text(encoding="utf-8")
+    assert observations(tmp_path / "warehouse.duckdb") == []
+
+
+def test_sensor_waits_for_files_still_being_written_and_ignores_hidden(inbox):
+    drop(inbox, "hr_2025-03.csv", GOOD, age=1)
+    drop(inbox, ".~lock.hr.csv#", "x")
+    with dg.instance_for_test() as instance:
+        assert tick(instance) == []
+
+
+def test_loaded_hr_figures_reach_the_nämnd_indicators(inbox, tmp_path):
+    from indicator_catalog.catalog import load_catalog
+    from warehouse.catalog_tables import load_catalog_tables
+
+    drop(inbox, "hr_2025-01.csv", GOOD)
+    with dg.instance_for_test() as instance:
+        run_all(tick(instance), instance)
+    conn = db.connect(tmp_path / "warehouse.duckdb")
+    db.ensure_views(conn)
+    load_catalog_tables(conn, load_catalog())
+    rows = dict(conn.execute("SELECT indicator_id, aktuellt_varde FROM ind.indicator_status WHERE source = 'hr'").fetchall())
+    assert rows["korttidssjukskrivningar"] == pytest.approx(1020 / 41250 * 100, abs=1e-3)
+    assert rows["langtidssjukskrivningar"] == pytest.approx(120 / 525 * 100, abs=1e-3)
+    assert one(conn, "SELECT period, \"Datum\" FROM ind.indicator_status s JOIN ind.namnd_indikatorer n ON n.\"Indikator-id\" = s.indicator_id WHERE indicator_id = 'korttidssjukskrivningar'")[0] == "2025M01"

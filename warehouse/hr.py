@@ -1,0 +1,78 @@
+"""HR aggregates into indicator series, per förvaltning and month and for the whole kommun.
+
+Definitions (reference/ekonomi_hr.md §4), all in percent:
+- sjukfranvaro_total_andel: all sick hours / ordinary working time;
+- sjukfranvaro_korttid_andel: sick hours of days 1–14 / ordinary working time (the
+  sjuklöneperiod; korttid has no legal definition, so the day limits follow the export);
+- sjukfranvaro_langtid_andel: sick hours of spells of 60+ days / all sick hours (the legal
+  disclosure, KRL 4:1a / LKBR 11 kap.);
+- sjukfranvaro_langtid_av_arbetstid: the same hours / ordinary working time (what many
+  kommuner report beside it);
+- personalomsattning_manad: leavers (own request, pension, other) / average permanent
+  headcount, for the month.
+A group of ten or fewer permanent employees is not published (value NULL, status '≤10'):
+the law forbids figures that could identify a person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from sources.jsonstat import period_bounds
+from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
+
+TABLE = "stg.file_observations"
+EXTRA = ["period_start", "file_sha256"]
+TOTAL = "T"  # breakdown for the whole kommun
+MIN_GROUP = 10
+SICK = ["sjuk_timmar_dag1_14", "sjuk_timmar_dag15_59", "sjuk_timmar_dag60plus"]
+LEAVERS = ["avgangar_egen_begaran", "avgangar_pension", "avgangar_ovrigt"]
+SERIES = ["sjukfranvaro_total_andel", "sjukfranvaro_korttid_andel", "sjukfranvaro_langtid_andel",
+          "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad"]
+
+
+def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
+    return (num / den.where(den > 0)) * 100
+
+
+def series_frame(hr: pd.DataFrame, *, region: str, fetched_at: datetime, file_sha256: str) -> pd.DataFrame:
+    """One row per series × (förvaltning or kommun total) × month, in the observations shape."""
+    measures = [c for c in hr.columns if c not in ("period", "forvaltning", "kon", "aldersgrupp")]
+    per_unit = hr.groupby(["period", "forvaltning"], as_index=False)[measures].sum()
+    total = per_unit.groupby("period", as_index=False)[measures].sum().assign(forvaltning=TOTAL)
+    groups = pd.concat([per_unit, total], ignore_index=True)
+    sick = groups[SICK].sum(axis=1)
+    values = {
+        "sjukfranvaro_total_andel": _pct(sick, groups["ordinarie_arbetstid_timmar"]),
+        "sjukfranvaro_korttid_andel": _pct(groups["sjuk_timmar_dag1_14"], groups["ordinarie_arbetstid_timmar"]),
+        "sjukfranvaro_langtid_andel": _pct(groups["sjuk_timmar_dag60plus"], sick),
+        "sjukfranvaro_langtid_av_arbetstid": _pct(groups["sjuk_timmar_dag60plus"], groups["ordinarie_arbetstid_timmar"]),
+        "personalomsattning_manad": _pct(groups[LEAVERS].sum(axis=1), groups["antal_tillsvidareanstallda_medel"]),
+    }
+    small = groups["antal_tillsvidareanstallda_medel"] <= MIN_GROUP
+    rows = []
+    for i, g in groups.iterrows():
+        code = g["period"].replace("-", "M")  # 2025-01 -> 2025M01, the period codes used elsewhere
+        start, end = period_bounds(code)
+        for name in SERIES:
+            v = values[name].iloc[i]
+            suppressed = bool(small.iloc[i])
+            rows.append({
+                "series": name, "breakdown": g["forvaltning"], "region": region, "period": code,
+                "period_start": start, "period_end": end,
+                "value": None if suppressed or pd.isna(v) else round(float(v), 4),
+                "status": "≤10" if suppressed else "", "is_deleted": False,
+                "fetched_at": fetched_at, "response_id": None, "file_sha256": file_sha256,
+            })
+    frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
+    return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "Int64"})
+
+
+def load(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, fetched_at: datetime) -> MergeResult:
+    """Merge one file's series; a förvaltning missing from a re-sent month is tombstoned."""
+    scope = Scope(series=SERIES, regions=sorted(frame["region"].unique()),
+                  periods=sorted(frame["period"].unique()), fetched_at=fetched_at)
+    return merge_observations(conn, TABLE, "hr", frame, scope, extra=EXTRA)
