@@ -1,6 +1,7 @@
 """The inbox sensor and job: new, re-sent, bad and person-level files."""
 
 import os
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -125,4 +126,5 @@ def test_loaded_hr_figures_reach_the_nämnd_indicators(inbox, tmp_path):
     rows = dict(conn.execute("SELECT indicator_id, aktuellt_varde FROM ind.indicator_status WHERE source = 'hr'").fetchall())
     assert rows["korttidssjukskrivningar"] == pytest.approx(1020 / 41250 * 100, abs=1e-3)
     assert rows["langtidssjukskrivningar"] == pytest.approx(120 / 525 * 100, abs=1e-3)
-    assert one(conn, "SELECT period, \"Datum\" FROM ind.indicator_status s JOIN ind.namnd_indikatorer n ON n.\"Indikator-id\" = s.indicator_id WHERE indicator_id = 'korttidssjukskrivningar'")[0] == "2025M01"
+    assert one(conn, "SELECT period, period_end FROM ind.indicator_status WHERE indicator_id = 'korttidssjukskrivningar'") == (
+        "2025M01", date(2025, 1, 31))
