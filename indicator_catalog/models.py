@@ -14,7 +14,7 @@ Malomrade = Literal["Välfärd", "Företagsklimat", "Attraktion", "Finansiellt",
 Source = Literal["kolada", "scb", "arbetsformedlingen", "ekonomi", "hr"]
 # Sources whose client exists. Indicators from the others stay in the catalog and show
 # "ingen data" until their issue lands.
-IMPLEMENTED_SOURCES = {"kolada", "scb", "hr"}
+IMPLEMENTED_SOURCES = {"kolada", "scb", "hr", "ekonomi"}
 
 KOMMUNKOD = r"^\d{4}$"
 
@@ -88,6 +88,15 @@ class HrQuery(_Strict):
     forvaltning: str = Field(min_length=1, description="as named in the HR export, or T for the whole kommun")
 
 
+class EkonomiQuery(_Strict):
+    """A series computed from the SIE or forecast export (warehouse/ekonomi.py)."""
+
+    series: Literal["skuldsattningsgrad", "arets_resultat", "resultat_ack", "budget_resultat_ack",
+                    "resultat_mot_budget", "upparbetade_investeringar_kr", "upparbetade_investeringar_andel",
+                    "prognos_arets_resultat", "prognos_avvikelse_mot_budget"]
+    forvaltning: str = Field(default="T", min_length=1, description="förvaltning (forecast), or T for the kommun")
+
+
 class PendingQuery(_Strict):
     """A source whose client is not built yet: what is known about where the figure lives."""
 
@@ -101,7 +110,7 @@ class Indicator(_Strict):
     malomrade: Malomrade
     indikator_kalla: str = Field(min_length=1)
     source: Source
-    query: KoladaQuery | ScbQuery | HrQuery | PendingQuery
+    query: KoladaQuery | ScbQuery | HrQuery | EkonomiQuery | PendingQuery
     unit: str = Field(min_length=1)
     decimals: int = Field(default=1, ge=0, le=6)
     direction: Literal["higher", "lower"]
@@ -128,6 +137,8 @@ class Indicator(_Strict):
             model = ScbQuery
         elif source == "hr" and isinstance(value, dict) and "series" in value:
             model = HrQuery
+        elif source == "ekonomi" and isinstance(value, dict) and "series" in value:
+            model = EkonomiQuery
         else:
             model = PendingQuery
         return model.model_validate(value) if isinstance(value, dict) else value

@@ -325,6 +325,13 @@ def _year(token, lineno: int, path) -> int:
         raise SieError(path, lineno, f"årsnr {token!r} är inte ett heltal (0, -1, …)") from None
 
 
+def parse_bytes(raw: bytes, path: str | Path = "<bytes>", encoding: str | None = None) -> SieFile:
+    if encoding:
+        return parse_text(raw.decode(encoding), path, encoding)
+    text, used = decode(raw, path)
+    return parse_text(text, path, used)
+
+
 def parse_file(path: str | Path, encoding: str | None = None) -> SieFile:
     """Read and parse a SIE file; `encoding` overrides the detection."""
     raw = Path(path).read_bytes()

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import duckdb
 
+from indicator_catalog.ekonomi import load_mapping
 from sources.hr import HrFileError, parse_hr
+from sources.prognos import parse_prognos
+from sources.sie import parse_bytes
+from warehouse import ekonomi as wh_ekonomi
 from warehouse import hr as wh_hr
 from warehouse.db import one
 
@@ -73,11 +77,20 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
             result = wh_hr.load(conn, frame, now)  # one transaction: all of the file or nothing
             _record(conn, sha, path.name, kind, now, "loaded", None, periods, len(frame))
             return Outcome(kind, "loaded", f"{len(hr.frame)} rader, {result.changed} ändrade värden", periods, len(frame))
-        raise UnsupportedFile(
-            {"sie": "SIE-filer läses ännu inte in till indikatorer (parsern finns, kopplingen kommer)",
-             "prognos": "prognosfiler läses ännu inte in",
-             "okänd": "okänd filtyp: väntade en SIE-fil (#FLAGGA …) eller en HR-export med kolumnen sjuk_timmar_dag1_14"}[kind]
-        )
+        if kind == "sie":
+            sie = parse_bytes(raw, path.name)
+            frame = wh_ekonomi.sie_series(sie, load_mapping(), region=kommun, fetched_at=now, sha=sha)
+        elif kind == "prognos":
+            frame = wh_ekonomi.prognos_series(parse_prognos(raw, path.name), region=kommun, fetched_at=now, sha=sha)
+        else:
+            raise UnsupportedFile("okänd filtyp: väntade en SIE-fil (#FLAGGA …), en HR-export (kolumnen "
+                                  "sjuk_timmar_dag1_14) eller en prognosfil (kolumnen prognos_arets_resultat_mnkr)")
+        if frame.empty:
+            raise UnsupportedFile(f"{path.name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
+        periods = sorted(frame["period"].unique())
+        result = wh_ekonomi.load(conn, frame, now)
+        _record(conn, sha, path.name, kind, now, "loaded", None, periods, len(frame))
+        return Outcome(kind, "loaded", f"{len(frame)} värden, {result.changed} ändrade", periods, len(frame))
     except (HrFileError, UnsupportedFile, ValueError) as exc:
         person = getattr(exc, "person_data", False)
         _record(conn, sha, path.name, kind, now, "rejected", str(exc), [], 0)

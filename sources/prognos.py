@@ -1,0 +1,75 @@
+"""The forecast export contract (Prognosticerat resultat is not in SIE: it lives in the
+budget/forecast module, reference/ekonomi_hr.md §2). A project proposal, configurable:
+
+    period;forvaltning;prognos_arets_resultat_mnkr;budget_arets_resultat_mnkr
+    2025-08;Barn- och utbildningsförvaltningen;-3,2;0,5
+
+One row per forecast month and förvaltning; amounts in mnkr, decimal comma or point.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+
+class PrognosFileError(ValueError):
+    def __init__(self, path, message: str):
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class PrognosContract:
+    period: str = "period"
+    forvaltning: str = "forvaltning"
+    prognos: str = "prognos_arets_resultat_mnkr"
+    budget: str = "budget_arets_resultat_mnkr"
+
+
+def parse_prognos(raw: bytes, path: str | Path = "<prognos>", contract: PrognosContract = PrognosContract()) -> pd.DataFrame:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    lines = text.splitlines()
+    if not lines:
+        raise PrognosFileError(path, "filen är tom")
+    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    header = [h.strip().lower() for h in rows[0]]
+    need = [contract.period, contract.forvaltning, contract.prognos, contract.budget]
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise PrognosFileError(path, f"kolumner saknas: {', '.join(missing)} (kontraktet: {', '.join(need)})")
+    idx = {c: header.index(c) for c in need}
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise PrognosFileError(path, f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
+        period = row[idx[contract.period]].strip()
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+            raise PrognosFileError(path, f"rad {n}, kolumn {contract.period}: {period!r} är inte ÅÅÅÅ-MM")
+        rec = {"period": period, "forvaltning": row[idx[contract.forvaltning]].strip()}
+        if not rec["forvaltning"]:
+            raise PrognosFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
+        for key, col in (("prognos", contract.prognos), ("budget", contract.budget)):
+            cell = row[idx[col]].strip().replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("−", "-")
+            try:
+                rec[key] = float(cell)
+            except ValueError:
+                raise PrognosFileError(path, f"rad {n}, kolumn {col}: {row[idx[col]]!r} är inte ett tal") from None
+        out.append(rec)
+    if not out:
+        raise PrognosFileError(path, "filen har inga datarader")
+    frame = pd.DataFrame(out)
+    if frame.duplicated(["period", "forvaltning"]).any():
+        raise PrognosFileError(path, "samma period och förvaltning förekommer flera gånger")
+    return frame
