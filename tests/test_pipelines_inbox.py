@@ -128,3 +128,32 @@ def test_loaded_hr_figures_reach_the_nämnd_indicators(inbox, tmp_path):
     assert rows["langtidssjukskrivningar"] == pytest.approx(120 / 525 * 100, abs=1e-3)
     assert one(conn, "SELECT period, period_end FROM ind.indicator_status WHERE indicator_id = 'korttidssjukskrivningar'") == (
         "2025M01", date(2025, 1, 31))
+
+
+SIE_FILE = Path(__file__).parent / "fixtures" / "sie" / "transaktioner_ovnbolag.se"
+
+
+def test_sie_and_forecast_files_fill_the_financial_series(inbox, tmp_path):
+    from tests.test_warehouse_ekonomi import PROGNOS
+
+    (inbox / "bokslut.se").write_bytes(SIE_FILE.read_bytes())
+    t = clock.now().timestamp() - 60
+    os.utime(inbox / "bokslut.se", (t, t))
+    drop(inbox, "prognos_2025-08.csv", PROGNOS)
+    with dg.instance_for_test() as instance:
+        assert sorted(run_all(tick(instance), instance)) == ["loaded", "loaded"]
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    got = {(s, b, p): v for s, b, p, v in conn.execute(
+        "SELECT series, breakdown, period, value FROM stg.file_observations").fetchall()}
+    assert got[("arets_resultat", "T", "2011")] == 277798.46
+    assert got[("prognos_avvikelse_mot_budget", "Barn- och utbildningsförvaltningen", "2025M08")] == -3.7
+    assert one(conn, "SELECT list_sort(list(kind)) FROM raw.file_loads WHERE status = 'loaded'") == (["prognos", "sie"],)
+
+
+def test_broken_sie_file_is_quarantined_naming_the_line(inbox, tmp_path):
+    drop(inbox, "trasig.se", "#FLAGGA 0\n#SIETYP 4\n#RAR 0 20250101 20251231\n#VER A 1 20250115\n{\n#TRANS 1930 {} 12,50\n}\n")
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    note = next((inbox.parent / "karantan").glob("*.fel.txt")).read_text(encoding="utf-8")
+    assert "trasig.se, rad 6: belopp '12,50' är inte ett tal" in note
+    assert observations(tmp_path / "warehouse.duckdb") == []
