@@ -84,7 +84,7 @@ class HrQuery(_Strict):
     """A series computed from the HR export (warehouse/hr.py), for one förvaltning or 'T'."""
 
     series: Literal["sjukfranvaro_total_andel", "sjukfranvaro_korttid_andel", "sjukfranvaro_langtid_andel",
-                    "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad"]
+                    "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad", "personalomsattning_12m"]
     forvaltning: str = Field(min_length=1, description="as named in the HR export, or T for the whole kommun")
 
 

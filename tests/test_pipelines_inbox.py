@@ -157,3 +157,22 @@ def test_broken_sie_file_is_quarantined_naming_the_line(inbox, tmp_path):
     note = next((inbox.parent / "karantan").glob("*.fel.txt")).read_text(encoding="utf-8")
     assert "trasig.se, rad 6: belopp '12,50' är inte ett tal" in note
     assert observations(tmp_path / "warehouse.duckdb") == []
+
+
+def test_turnover_over_twelve_months_from_monthly_files(inbox, tmp_path):
+    line = "{p};Socialförvaltningen;30000;500;100;200;{hc};{l};0;0;0\n"
+    months = [f"2024-{m:02d}" for m in range(1, 13)] + ["2025-01"]
+    with dg.instance_for_test() as instance:
+        for i, p in enumerate(months):
+            drop(inbox, f"hr_{p}.csv", HEADER + line.format(p=p, hc=200 + i, l=i % 3))
+            assert run_all(tick(instance), instance) == ["loaded"]
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    got = dict((p, (v, st)) for p, v, st in conn.execute(
+        "SELECT period, value, status FROM stg.current_observations WHERE series = 'personalomsattning_12m' "
+        "AND breakdown = 'Socialförvaltningen'").fetchall())
+    # Two months stored: scaled up to a year, and says so.
+    assert got["2024M02"] == (pytest.approx((0 + 1) / 200.5 * 100 * 6, abs=1e-3), "2 mån uppräknat")
+    # January 2025: February 2024 – January 2025, twelve months, the oldest month left out.
+    leavers = sum(i % 3 for i in range(1, 13))
+    headcount = sum(200 + i for i in range(1, 13)) / 12
+    assert got["2025M01"] == (pytest.approx(leavers / headcount * 100, abs=1e-3), "")

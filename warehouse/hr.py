@@ -9,14 +9,17 @@ Definitions (reference/ekonomi_hr.md §4), all in percent:
 - sjukfranvaro_langtid_av_arbetstid: the same hours / ordinary working time (what many
   kommuner report beside it);
 - personalomsattning_manad: leavers (own request, pension, other) / average permanent
-  headcount, for the month.
+  headcount, for the month;
+- personalomsattning_12m: leavers of the last 12 months / their mean headcount, from the
+  stored monthly counts (avgangar_antal, tillsvidareanstallda_medel). With fewer than 12
+  months stored it is scaled up to a year and marked in status ('6 mån uppräknat').
 A group of ten or fewer permanent employees is not published (value NULL, status '≤10'):
 the law forbids figures that could identify a person.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -31,7 +34,9 @@ MIN_GROUP = 10
 SICK = ["sjuk_timmar_dag1_14", "sjuk_timmar_dag15_59", "sjuk_timmar_dag60plus"]
 LEAVERS = ["avgangar_egen_begaran", "avgangar_pension", "avgangar_ovrigt"]
 SERIES = ["sjukfranvaro_total_andel", "sjukfranvaro_korttid_andel", "sjukfranvaro_langtid_andel",
-          "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad"]
+          "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad", "avgangar_antal",
+          "tillsvidareanstallda_medel"]
+TURNOVER = "personalomsattning_12m"
 
 
 def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -51,6 +56,8 @@ def series_frame(hr: pd.DataFrame, *, region: str, fetched_at: datetime, file_sh
         "sjukfranvaro_langtid_andel": _pct(groups["sjuk_timmar_dag60plus"], sick),
         "sjukfranvaro_langtid_av_arbetstid": _pct(groups["sjuk_timmar_dag60plus"], groups["ordinarie_arbetstid_timmar"]),
         "personalomsattning_manad": _pct(groups[LEAVERS].sum(axis=1), groups["antal_tillsvidareanstallda_medel"]),
+        "avgangar_antal": groups[LEAVERS].sum(axis=1),
+        "tillsvidareanstallda_medel": groups["antal_tillsvidareanstallda_medel"],
     }
     small = groups["antal_tillsvidareanstallda_medel"] <= MIN_GROUP
     rows = []
@@ -72,7 +79,48 @@ def series_frame(hr: pd.DataFrame, *, region: str, fetched_at: datetime, file_sh
 
 
 def load(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, fetched_at: datetime) -> MergeResult:
-    """Merge one file's series; a förvaltning missing from a re-sent month is tombstoned."""
-    scope = Scope(series=SERIES, regions=sorted(frame["region"].unique()),
-                  periods=sorted(frame["period"].unique()), fetched_at=fetched_at)
-    return merge_observations(conn, TABLE, "hr", frame, scope, extra=EXTRA)
+    """Merge one file's series (a förvaltning missing from a re-sent month is tombstoned),
+    then the 12-month turnover of the file's months from all stored months."""
+    regions, periods = sorted(frame["region"].unique()), sorted(frame["period"].unique())
+    scope = Scope(series=SERIES, regions=regions, periods=periods, fetched_at=fetched_at)
+    result = merge_observations(conn, TABLE, "hr", frame, scope, extra=EXTRA)
+    turnover = turnover_frame(conn, regions, periods, fetched_at, frame["file_sha256"].iloc[0])
+    if not turnover.empty:
+        scope = Scope(series=[TURNOVER], regions=regions, periods=periods, fetched_at=fetched_at)
+        more = merge_observations(conn, TABLE, "hr", turnover, scope, extra=EXTRA)
+        result = MergeResult(result.inserted + more.inserted, result.revised + more.revised, result.deleted + more.deleted)
+    return result
+
+
+def turnover_frame(conn, regions, periods, fetched_at, sha) -> pd.DataFrame:
+    counts = conn.execute(
+        """
+        SELECT breakdown, region, period, period_end,
+               max(value) FILTER (WHERE series = 'avgangar_antal') AS leavers,
+               max(value) FILTER (WHERE series = 'tillsvidareanstallda_medel') AS headcount
+        FROM stg.current_observations
+        WHERE source = 'hr' AND series IN ('avgangar_antal', 'tillsvidareanstallda_medel') AND list_contains(?, region)
+        GROUP BY ALL
+        """,
+        [list(regions)],
+    ).df()
+    rows = []
+    for code in periods:
+        start, end = period_bounds(code)
+        window_start = date(end.year - 1, end.month + 1, 1) if end.month < 12 else date(end.year, 1, 1)
+        ends = pd.to_datetime(counts["period_end"])
+        window = counts[(ends >= pd.Timestamp(window_start)) & (ends <= pd.Timestamp(end))]
+        for (breakdown, region), g in window.groupby(["breakdown", "region"]):
+            g = g.dropna(subset=["leavers", "headcount"])
+            if g.empty or g["headcount"].mean() <= 0:
+                continue
+            months = len(g)
+            value = g["leavers"].sum() / g["headcount"].mean() * 100 * 12 / months
+            rows.append({
+                "series": TURNOVER, "breakdown": breakdown, "region": region, "period": code,
+                "period_start": start, "period_end": end, "value": round(float(value), 4),
+                "status": "" if months == 12 else f"{months} mån uppräknat", "is_deleted": False,
+                "fetched_at": fetched_at, "response_id": None, "file_sha256": sha,
+            })
+    frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
+    return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "Int64"})
