@@ -59,7 +59,9 @@ class Catalog:
         return {i.id: i for i in self.indicators}
 
     def kolada_kpis(self) -> list[str]:
-        return sorted({i.query.kpi for i in self.indicators if i.source == "kolada"})
+        """The KPIs of Kolada indicators and of the Kolada cross-checks of other indicators."""
+        kpis = {i.query.kpi for i in self.indicators if i.source == "kolada"}
+        return sorted(kpis | {i.kolada_kontroll.kpi for i in self.indicators if i.kolada_kontroll})
 
     def region_for(self, indicator: CatalogIndicator) -> str:
         return getattr(indicator.query, "municipality", None) or self.settings.kommun
@@ -87,8 +89,10 @@ class Catalog:
         return sorted({self.region_for(i) for i in self.scb_indicators() if i.query.series == series})
 
     def kolada_regions(self) -> set[str]:
-        """Every kommun a Kolada indicator reads: the kommun and per-indicator overrides."""
-        return {self.region_for(i) for i in self.kolada_indicators()}
+        """Every kommun a Kolada indicator or cross-check reads: the kommun and overrides."""
+        regions = {self.region_for(i) for i in self.kolada_indicators()}
+        return regions | {i.kolada_kontroll.municipality or self.settings.kommun
+                          for i in self.indicators if i.kolada_kontroll}
 
 
 def catalog_dir(path: str | os.PathLike | None = None) -> Path:

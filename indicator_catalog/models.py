@@ -123,6 +123,9 @@ class Indicator(_Strict):
     frequency: Literal["year", "half_year", "tertial", "quarter", "month"]
     report_revisions: bool = False
     note: str | None = None
+    # A Kolada KPI with (nearly) the same figure, shown beside the kommun's own value as a
+    # yearly cross-check (e.g. N00091 for långtidssjukfrånvaro from the HR export).
+    kolada_kontroll: KoladaQuery | None = None
 
     @field_validator("query", mode="before")
     @classmethod

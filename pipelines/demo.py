@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
+import warnings
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.definitions import defs as load_defs
+from pipelines.defs.files.inbox import inbox_dir, inbox_requests
 from sources.http import http_mode, recordings_dir
 from sources.replay import recording_notes
 from warehouse import db
-from warehouse.present import render_due, render_mandatory_notes, render_sources, render_status, status_frame
+from warehouse.present import fmt_number, render_due, render_mandatory_notes, render_sources, render_status, status_frame
 from warehouse.db import one
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
 
 
 def _years(text: str) -> list[str]:
@@ -33,9 +38,11 @@ def _years(text: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)  # Dagster's own, not actionable here
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--years", default="2010-2022", help="år att hämta, t.ex. 2015-2022")
     ap.add_argument("--as-of", type=date.fromisoformat, help="datum för KF-listan (standard: i dag)")
+    ap.add_argument("--no-files", action="store_true", help="lägg inte exempelfilerna (SIE, HR, prognos) i inkorgen")
     args = ap.parse_args(argv)
 
     os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
@@ -55,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             if not result.success:
                 return _failed(result, f"{job.name} {year}")
         print(f"  [{i}/{len(years)}] Kolada och SCB {year} hämtat och laddat", flush=True)
+    if not args.no_files:
+        code = _load_sample_files(defs, instance)
+        if code:
+            return code
     config = {**QUIET, "ops": {"ind__kf_due_list": {"config": {"as_of": args.as_of.isoformat() if args.as_of else None}}}}
     result = indicators_job.execute_in_process(instance=instance, run_config=config, raise_on_error=False)
     if not result.success:
@@ -67,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
     print(render_status(frame))
     print("\nIndikator/källa:\n" + render_sources(frame))
+    checks = conn.execute("SELECT name, egen_period, eget_varde, kolada_kpi, kolada_period, kolada_varde FROM ind.kolada_kontroll").fetchall()
+    if checks:
+        print("\nKontroll mot Kolada (egen siffra bredvid Koladas årsvärde):")
+        for name, ep, ev, kpi, kp, kv in checks:
+            own = f"{fmt_number(ev, 1)} ({ep})" if ev is not None else "–"
+            kol = f"{fmt_number(kv, 1)} ({kp})" if kv is not None else "inget värde"
+            print(f"  {name}: egen {own}, Kolada {kpi} {kol}")
     notes = render_mandatory_notes(conn)
     if notes:
         print("\n" + notes)
@@ -81,6 +99,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {note}")
     calendar_note = one(conn, "SELECT count(*) FROM cfg.kf_meetings")[0]
     print(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
+    if not args.no_files:
+        print("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
+              "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade.")
+    return 0
+
+
+def _load_sample_files(defs, instance) -> int:
+    """Drop the sample SIE, HR and forecast files (and one broken file) in the inbox and run
+    inbox_job for each, as the sensor would: a file already loaded is archived as a duplicate."""
+    inbox = inbox_dir()
+    inbox.mkdir(parents=True, exist_ok=True)
+    for sample in sorted(SAMPLES.iterdir()):
+        if sample.suffix in (".se", ".csv"):
+            shutil.copy(sample, inbox / sample.name)
+    job = defs.resolve_job_def("inbox_job")
+    print(f"  Inkorgen {inbox}:")
+    for request in inbox_requests(inbox, settle_seconds=0):
+        # The demo prints each outcome itself; the run's own error line would repeat it.
+        silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+        result = job.execute_in_process(run_config={**silent, **request.run_config}, instance=instance, raise_on_error=False)
+        if not result.success:
+            return _failed(result, "inbox_job")
+        name = request.tags["malstyrning/fil"]
+        status = result.output_for_node("load_inbox_file")
+        text = {"loaded": "inläst, flyttad till arkiv", "duplicate": "redan inläst, flyttad till arkiv",
+                "rejected": "AVVISAD, flyttad till karantän"}.get(status, status)
+        print(f"    {name}: {text}")
+        if status == "rejected":
+            note = sorted((inbox.parent / "karantan").glob(f"*_{name}.fel.txt"))[-1]
+            print("      " + note.read_text(encoding="utf-8").strip().splitlines()[-1])
     return 0
 
 

@@ -123,7 +123,8 @@ def test_unknown_kpi_in_catalog_fails_the_metadata_asset(defs, tmp_path, monkeyp
     (rec_dir / "kolada").mkdir(parents=True)
     original = next((DEFAULT_RECORDINGS_DIR / "kolada").glob("kpi_*.json"))
     doc = json.loads(original.read_text(encoding="utf-8"))
-    doc["request"]["url"] = "https://api.kolada.se/v3/kpi/N01004,N03937,N52004,N99999?per_page=5000"
+    kpis = ",".join(load_catalog(catalog_copy).kolada_kpis())
+    doc["request"]["url"] = f"https://api.kolada.se/v3/kpi/{kpis}?per_page=5000"
     doc["response"]["body"]["values"] = [v for v in doc["response"]["body"]["values"] if v["id"] != "N45850"]
     (rec_dir / "kolada" / "kpi.json").write_text(json.dumps(doc), encoding="utf-8")
     result = dg.materialize(
@@ -185,7 +186,8 @@ def test_a_per_indicator_municipality_is_fetched_and_used(httpserver, tmp_path, 
     body = _recording("data_2022_*.json")["response"]["body"]
     body["values"] = [v for v in body["values"] if v["municipality"] in ("0840", "1882")]
     assert {v["municipality"] for v in body["values"]} == {"0840", "1882"}
-    httpserver.expect_request("/v3/data/kpi/N01004,N03937,N45850,N52004/municipality/0840,1882/year/2022").respond_with_json(body)
+    kpis = ",".join(load_catalog(catalog_copy).kolada_kpis())
+    httpserver.expect_request(f"/v3/data/kpi/{kpis}/municipality/0840,1882/year/2022").respond_with_json(body)
 
     result = dg.materialize([kolada_values, kolada_observations], partition_key="2022",
                             resources=_live_resources(httpserver, tmp_path, catalog_copy), raise_on_error=False)
@@ -207,7 +209,8 @@ def test_gender_the_kpi_does_not_have_fails_the_metadata_asset(httpserver, tmp_p
 
     social = catalog_copy / "namnder" / "socialnamnden.yaml"
     social.write_text(social.read_text(encoding="utf-8").replace("query: {kpi: N45850}", "query: {kpi: N45850, gender: K}"), encoding="utf-8")
-    httpserver.expect_request("/v3/kpi/N01004,N03937,N45850,N52004").respond_with_json(_recording("kpi_*.json")["response"]["body"])
+    kpis = ",".join(load_catalog(catalog_copy).kolada_kpis())
+    httpserver.expect_request(f"/v3/kpi/{kpis}").respond_with_json(_recording("kpi_*.json")["response"]["body"])
     result = dg.materialize([kolada_kpi], resources=_live_resources(httpserver, tmp_path, catalog_copy), raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)

@@ -262,3 +262,11 @@ def test_the_year_after_its_reported_december_month_is_a_new_period(wh):
     assert row.period == "2025" and row.reason == "ny period" and str(row.due_meeting.date()) == "2026-04-27"
     # The December month is not the "previous period" of its year: no change from noise.
     assert one(wh, "SELECT prev_period, change FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'") == (None, None)
+
+
+def test_kolada_cross_check_beside_the_own_figure(wh):
+    observe(wh, "N00091", 2023, 41.0, "2026-03-01")
+    observe(wh, "N00091", 2024, 38.5, "2026-03-01")
+    rows = {r[0]: r for r in wh.execute("SELECT indicator_id, eget_varde, kolada_kpi, kolada_period, kolada_varde FROM ind.kolada_kontroll").fetchall()}
+    assert rows["langtidssjukskrivningar"] == ("langtidssjukskrivningar", None, "N00091", "2024", 38.5)
+    assert rows["personalomsattning"][2:] == ("N00216", None, None)

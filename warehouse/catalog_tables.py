@@ -53,6 +53,13 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
         ]
     )
     s = catalog.settings
+    checks = pd.DataFrame(
+        [{"indicator_id": i.id, "source": "kolada", "series": i.kolada_kontroll.kpi,
+          "breakdown": i.kolada_kontroll.gender, "region": i.kolada_kontroll.municipality or s.kommun}
+         for i in catalog.indicators if i.kolada_kontroll],
+        columns=["indicator_id", "source", "series", "breakdown", "region"],
+    )
+    conn.register("incoming_checks", checks)
     conn.register("incoming_indicators", indicators)
     conn.register("incoming_meetings", meetings)
     conn.execute("BEGIN")
@@ -64,6 +71,8 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
             "INSERT INTO cfg.kf_meetings SELECT CAST(meeting_date AS DATE), "
             "CAST(paper_deadline AS DATE), note FROM incoming_meetings"
         )
+        conn.execute("DELETE FROM cfg.kontroller")
+        conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
         conn.execute("DELETE FROM cfg.settings")
         conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
         conn.execute("COMMIT")
@@ -73,4 +82,5 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
     finally:
         conn.unregister("incoming_indicators")
         conn.unregister("incoming_meetings")
+        conn.unregister("incoming_checks")
     return {"indicators": len(indicators), "meetings": len(meetings)}

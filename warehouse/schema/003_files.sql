@@ -32,3 +32,13 @@ CREATE TABLE stg.file_observations (
     response_id  BIGINT,
     PRIMARY KEY (source, series, breakdown, region, period, vintage)
 );
+
+-- Kolada KPIs that cross-check an indicator read from the kommun's own files
+-- (catalog field kolada_kontroll), compared side by side in ind.kolada_kontroll.
+CREATE TABLE cfg.kontroller (
+    indicator_id VARCHAR PRIMARY KEY,
+    source       VARCHAR NOT NULL,
+    series       VARCHAR NOT NULL,
+    breakdown    VARCHAR NOT NULL,
+    region       VARCHAR NOT NULL
+);

@@ -98,3 +98,21 @@ SELECT
     nullif(value_status, '')   AS "Statussymbol"
 FROM ind.indicator_status
 ORDER BY namnd, malomrade, indicator_id;
+
+-- Own figures beside the Kolada KPI that cross-checks them (catalog: kolada_kontroll): the
+-- kommun's latest own value and Kolada's latest yearly value, each with its period.
+CREATE OR REPLACE VIEW ind.kolada_kontroll AS
+WITH kolada AS (
+    SELECT * FROM (
+        SELECT o.*, row_number() OVER (
+            PARTITION BY series, breakdown, region ORDER BY period_end DESC) AS rn
+        FROM stg.current_observations o
+        WHERE source = 'kolada' AND value IS NOT NULL)
+    WHERE rn = 1
+)
+SELECT s.indicator_id, s.namnd, s.name, s.unit, s.period AS egen_period, s.aktuellt_varde AS eget_varde,
+       k.series AS kolada_kpi, ko.period AS kolada_period, ko.value AS kolada_varde
+FROM ind.indicator_status s
+JOIN cfg.kontroller k USING (indicator_id)
+LEFT JOIN kolada ko ON ko.series = k.series AND ko.breakdown = k.breakdown AND ko.region = k.region
+ORDER BY s.namnd, s.indicator_id;

@@ -17,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
+from warehouse.db import database_path
 from warehouse.files import load_file, sha256_of
 
 INBOX_ENV = "MALSTYRNING_INBOX"
@@ -25,7 +26,8 @@ SETTLE_SECONDS = 5.0
 
 
 def inbox_dir() -> Path:
-    return Path(os.environ.get(INBOX_ENV) or "data/inkorg")
+    """MALSTYRNING_INBOX, or `inkorg/` beside the warehouse file (data/inkorg by default)."""
+    return Path(os.environ.get(INBOX_ENV) or database_path().parent / "inkorg")
 
 
 def _folders(inbox: Path) -> tuple[Path, Path]:
@@ -76,19 +78,15 @@ def inbox_job():
     load_inbox_file()
 
 
-@dg.sensor(job=inbox_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
-def inbox_sensor(context: dg.SensorEvaluationContext):
-    """Bevakar inkorgen; varje ny fil (sha256) blir en körning av inbox_job."""
-    inbox = inbox_dir()
-    if not inbox.exists():
-        return dg.SkipReason(f"inkorgen {inbox} finns inte")
+def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[dg.RunRequest]:
+    """A run request per file in the inbox that has been quiet for `settle_seconds`."""
     now = clock.now().timestamp()
     requests = []
     for path in sorted(inbox.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix in (".tmp", ".part"):
             continue
         stat = path.stat()
-        if now - stat.st_mtime < SETTLE_SECONDS:
+        if now - stat.st_mtime < settle_seconds:
             continue  # still being written
         sha = sha256_of(path)
         # The key includes name and mtime: a re-sent copy gets its own run, which archives it
@@ -98,4 +96,13 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
             run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.resolve()), "sha256": sha}}}},
             tags={"malstyrning/fil": path.name},
         ))
-    return requests or dg.SkipReason("inga nya filer")
+    return requests
+
+
+@dg.sensor(job=inbox_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext):
+    """Bevakar inkorgen; varje ny fil (sha256) blir en körning av inbox_job."""
+    inbox = inbox_dir()
+    if not inbox.exists():
+        return dg.SkipReason(f"inkorgen {inbox} finns inte")
+    return inbox_requests(inbox) or dg.SkipReason("inga nya filer")
