@@ -29,6 +29,8 @@ _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _ESCAPE = re.compile(r"\\(.)")
 # '#TRANS konto {objekt} belopp [rest]': one match per line on the hot path.
 _DATE_TEXT = re.compile(r'(\d{8})(?:\s+"([^"\\]*)")?\s*$')
+# The whole '#TRANS …' line in one match (the hot path: no strip, no split first).
+_TRANS_LINE = re.compile(r'\s*#TRANS[ \t]+("(?:[^"\\]|\\.)*"|[^\s{]+)\s+\{([^}]*)\}\s+(-?\d+(?:\.\d+)?)(?:\s+(.*?))?\s*$')
 _TRANS = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[^\s{]+)\s+\{([^}]*)\}\s+(-?\d+(?:\.\d+)?)(?:\s+(.*?))?\s*$')
 
 RECORDS = {
@@ -196,7 +198,20 @@ def _parse(text: str, path, encoding: str) -> SieFile:
     pending_ver = False
     current = -1
     lineno = 0
+    trans_line = _TRANS_LINE.match
     for lineno, line in enumerate(text.splitlines(), start=1):
+        m = trans_line(line)
+        if m is not None and in_block:
+            account, objlist, amount, more = m.groups()
+            objs = objects_cache.get(objlist)
+            if objs is None:
+                objs = objects_cache[objlist] = _objects(objlist, lineno, path) if objlist.strip() else ()
+            if more:
+                day, text_, qty = _trans_tail(more, lineno, path, dates_cache, date_text)
+            else:
+                day = text_ = qty = None
+            add((current, "TRANS", account.strip('"'), objs, float(amount), day, text_, qty))
+            continue
         s = line.strip()
         if not s:
             continue
@@ -228,21 +243,7 @@ def _parse(text: str, path, encoding: str) -> SieFile:
                 objs = objects_cache[objlist] = _objects(objlist, lineno, path) if objlist.strip() else ()
             day = text_ = qty = None
             if more:
-                dm = date_text(more)
-                if dm:  # the common 'YYYYMMDD "text"'
-                    d, text_ = dm.groups()
-                    qty_tok = ""
-                else:
-                    extra = _fields(more, lineno, path)
-                    d = extra[0] if extra else ""
-                    text_ = extra[1] if len(extra) > 1 and isinstance(extra[1], str) else None
-                    qty_tok = extra[2] if len(extra) > 2 else ""
-                if d:
-                    day = dates_cache.get(d)
-                    if day is None:
-                        day = dates_cache[d] = _date(d, lineno, path, "transdatum")
-                if qty_tok:
-                    qty = _amount(qty_tok, lineno, path, "kvantitet")
+                day, text_, qty = _trans_tail(more, lineno, path, dates_cache, date_text)
             add((current, label[1:], account.strip('"'), objs, float(amount), day, text_, qty))
             continue
         if in_block:
@@ -257,6 +258,26 @@ def _parse(text: str, path, encoding: str) -> SieFile:
     if in_block or pending_ver:
         raise SieError(path, lineno, "filen slutar inne i ett #VER-block (saknas '}')")
     return sie
+
+
+def _trans_tail(more: str, lineno: int, path, dates_cache: dict, date_text) -> tuple:
+    """[transdat] [transtext] [kvantitet] after the amount of a #TRANS line."""
+    dm = date_text(more)
+    if dm:  # the common 'YYYYMMDD "text"'
+        d, text_ = dm.groups()
+        qty_tok = ""
+    else:
+        extra = _fields(more, lineno, path)
+        d = extra[0] if extra else ""
+        text_ = extra[1] if len(extra) > 1 and isinstance(extra[1], str) else None
+        qty_tok = extra[2] if len(extra) > 2 else ""
+    day = None
+    if d:
+        day = dates_cache.get(d)
+        if day is None:
+            day = dates_cache[d] = _date(d, lineno, path, "transdatum")
+    qty = _amount(qty_tok, lineno, path, "kvantitet") if qty_tok else None
+    return day, text_, qty
 
 
 def _bad_trans(label: str, rest: str, lineno: int, path) -> None:
