@@ -90,3 +90,15 @@ def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
         assert ind.name in out.stdout
     assert "KF 2026-12-14 (handlingar senast 2026-11-27), per 2026-12-01:" in out.stdout
     assert "replay-läge" in out.stdout
+    # The sample files fill the six financial and organisational indicators; the broken one
+    # is quarantined with its reason and changes nothing.
+    assert "hr_2025-11_felaktig.csv: AVVISAD, flyttad till karantän" in out.stdout
+    assert "rad 2, kolumn sjuk_timmar_dag15_59: 'ej klart' är inte ett tal" in out.stdout
+    conn = db.connect(tmp_path / "demo.duckdb", read_only=True)
+    filled = dict(conn.execute(
+        "SELECT indicator_id, aktuellt_varde FROM ind.indicator_status WHERE source IN ('hr', 'ekonomi')").fetchall())
+    conn.close()
+    assert sorted(filled) == sorted(["prognosticerat_resultat", "korttidssjukskrivningar", "upparbetade_investeringar",
+                                     "langtidssjukskrivningar", "skuldsattningsgrad", "personalomsattning"])
+    assert all(v is not None for v in filled.values()), filled
+    assert sorted(p.name for p in (tmp_path / "karantan").iterdir())[0].endswith("hr_2025-11_felaktig.csv")
