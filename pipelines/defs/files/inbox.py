@@ -9,6 +9,7 @@ note is kept.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -80,7 +81,7 @@ def inbox_job():
 
 def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[dg.RunRequest]:
     """A run request per file in the inbox that has been quiet for `settle_seconds`."""
-    now = clock.now().timestamp()
+    now = time.time()  # the file system's clock (not MALSTYRNING_NOW, which stamps data)
     requests = []
     for path in sorted(inbox.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix in (".tmp", ".part"):
