@@ -19,7 +19,29 @@ import pandas as pd
 
 # 6 or 8 digits of birth date, optional -/+, 4 digits: YYMMDD-NNNN, YYYYMMDDNNNN, …
 PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])[-+]?\d{4}(?!\d)")
-PERSON_COLUMNS = re.compile(r"person|pnr|namn|name|anst(ä|a)llningsnummer|anstnr|e-?post|email|f(ö|o)dd", re.I)
+
+
+
+def decode_text(raw: bytes) -> str:
+    """Text of an exported CSV whatever Excel or the HR system chose: UTF-16 with a BOM
+    ("Unicode text"), UTF-8 with or without BOM, else Windows-1252. NULs are dropped so a
+    UTF-16 file without BOM cannot hide a personnummer between zero bytes."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(enc).replace("\x00", "")
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1").replace("\x00", "")
+
+
+def personnummer_line(text: str) -> int | None:
+    """The first line holding something personnummer-like, or None."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if PERSONNUMMER.search(line):
+            return i
+    return None
 
 
 class HrFileError(ValueError):
@@ -56,19 +78,10 @@ class HrExport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _decode(raw: bytes, path) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise HrFileError(path, "kan inte läsa teckenkodningen (UTF-8 eller Windows-1252 väntas)")
-
-
 def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrContract()) -> HrExport:
-    text = _decode(raw, path)
-    if PERSONNUMMER.search(text):
-        line = next(i for i, row in enumerate(text.splitlines(), 1) if PERSONNUMMER.search(row))
+    text = decode_text(raw)
+    line = personnummer_line(text)
+    if line:
         raise HrFileError(path, f"rad {line} innehåller något som liknar ett personnummer; filen ser ut att "
                                 "innehålla personuppgifter och lagras inte (bara aggregat per förvaltning och månad)",
                           person_data=True)
@@ -78,11 +91,13 @@ def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrCon
         raise HrFileError(path, "rubrikraden saknas eller har ingen avgränsare (; , eller tab)") from None
     rows = list(csv.reader(io.StringIO(text), dialect))
     header = [h.strip().lower() for h in rows[0]]
-    suspicious = [h for h in header if PERSON_COLUMNS.search(h)]
-    if suspicious:
-        raise HrFileError(path, f"kolumnen {suspicious[0]!r} tyder på uppgifter om enskilda personer; filen lagras inte",
-                          person_data=True)
     required = [contract.period, contract.forvaltning, *contract.measures]
+    # An allowlist, not a blocklist of suspicious names: any column outside the contract may
+    # hold names or ids, so the file is refused (and deleted) rather than partly read.
+    extra = [h for h in header if h not in required and h not in contract.optional]
+    if extra:
+        raise HrFileError(path, f"kolumner utanför kontraktet ({', '.join(extra)}) kan innehålla uppgifter om "
+                                "enskilda personer; filen lagras inte", person_data=True)
     missing = [c for c in required if c not in header]
     if missing:
         raise HrFileError(path, f"kolumner saknas: {', '.join(missing)} (kontraktet: {', '.join(required)})")
@@ -95,8 +110,9 @@ def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrCon
         if len(row) != len(header):
             raise HrFileError(path, f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
         rec = {c: row[i].strip() for c, i in idx.items()}
+        # Messages name row and column, never the cell: it might be personal data.
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", rec[contract.period]):
-            raise HrFileError(path, f"rad {n}, kolumn {contract.period}: {rec[contract.period]!r} är inte ÅÅÅÅ-MM")
+            raise HrFileError(path, f"rad {n}, kolumn {contract.period}: inte en månad ÅÅÅÅ-MM")
         if not rec[contract.forvaltning]:
             raise HrFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
         for m in contract.measures:
@@ -104,17 +120,17 @@ def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrCon
             try:
                 number = float(value)
             except ValueError:
-                raise HrFileError(path, f"rad {n}, kolumn {m}: {rec[m]!r} är inte ett tal") from None
+                raise HrFileError(path, f"rad {n}, kolumn {m}: inte ett tal") from None
             if number < 0:
-                raise HrFileError(path, f"rad {n}, kolumn {m}: negativt värde {rec[m]!r}")
+                raise HrFileError(path, f"rad {n}, kolumn {m}: negativt värde")
             rec[m] = number
         records.append(rec)
     if not records:
         raise HrFileError(path, "filen har inga datarader")
     frame = pd.DataFrame(records).rename(columns={contract.period: "period", contract.forvaltning: "forvaltning"})
     keys = ["period", "forvaltning"] + [c for c in contract.optional if c in frame.columns]
-    dupes = frame[frame.duplicated(keys, keep=False)]
-    if not dupes.empty:
-        first = dupes.iloc[0]
-        raise HrFileError(path, f"samma {', '.join(keys)} förekommer flera gånger, t.ex. {first['period']} {first['forvaltning']}")
+    if frame.duplicated(keys).any():
+        # Several rows per förvaltning and month is what a per-employee export looks like.
+        raise HrFileError(path, f"samma {', '.join(keys)} förekommer flera gånger: filen ser ut att ha en rad per "
+                                "person, inte aggregat; den lagras inte", person_data=True)
     return HrExport(str(path), frame)

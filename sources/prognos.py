@@ -56,7 +56,7 @@ def parse_prognos(raw: bytes, path: str | Path = "<prognos>", contract: PrognosC
             raise PrognosFileError(path, f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
         period = row[idx[contract.period]].strip()
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-            raise PrognosFileError(path, f"rad {n}, kolumn {contract.period}: {period!r} är inte ÅÅÅÅ-MM")
+            raise PrognosFileError(path, f"rad {n}, kolumn {contract.period}: inte en månad ÅÅÅÅ-MM")
         rec = {"period": period, "forvaltning": row[idx[contract.forvaltning]].strip()}
         if not rec["forvaltning"]:
             raise PrognosFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
@@ -65,7 +65,7 @@ def parse_prognos(raw: bytes, path: str | Path = "<prognos>", contract: PrognosC
             try:
                 rec[key] = float(cell)
             except ValueError:
-                raise PrognosFileError(path, f"rad {n}, kolumn {col}: {row[idx[col]]!r} är inte ett tal") from None
+                raise PrognosFileError(path, f"rad {n}, kolumn {col}: inte ett tal") from None
         out.append(rec)
     if not out:
         raise PrognosFileError(path, "filen har inga datarader")

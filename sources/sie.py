@@ -132,7 +132,12 @@ def decode(raw: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     cp437 = sum(raw.count(b) for b in _CP437_LETTERS)
     latin1 = sum(raw.count(b) for b in _LATIN1_LETTERS)
     if latin1 > cp437:
-        return raw.decode("latin-1"), "latin-1"
+        # Windows-1252 is Latin-1 plus – € ’ … in 0x80–0x9F, which Latin-1 would turn into
+        # invisible control characters; fall back to Latin-1 only for bytes cp1252 lacks.
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), "latin-1"
     return raw.decode("cp437"), "cp437"
 
 
@@ -222,7 +227,7 @@ def _parse(text: str, path, encoding: str) -> SieFile:
             if s == "}" and in_block:
                 in_block = False
                 continue
-            raise SieError(path, lineno, f"raden börjar inte med #ETIKETT: {s[:60]!r}")
+            raise SieError(path, lineno, "raden börjar inte med #ETIKETT")
         if s.startswith("#TRANS") and s[6:7] in (" ", "\t"):
             label, rest = "#TRANS", s[7:]
         else:
@@ -287,7 +292,7 @@ def _bad_trans(label: str, rest: str, lineno: int, path) -> None:
     if len(f) < 3:
         raise SieError(path, lineno, f"{label} behöver konto, objektlista och belopp")
     _amount(f[2], lineno, path)
-    raise SieError(path, lineno, f"{label}: raden kan inte läsas: {rest[:60]!r}")
+    raise SieError(path, lineno, f"{label}: raden kan inte läsas")
 
 
 def _need(f: list, n: int, label: str, lineno: int, path, what: str) -> None:

@@ -93,7 +93,7 @@ def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
     # The sample files fill the six financial and organisational indicators; the broken one
     # is quarantined with its reason and changes nothing.
     assert "hr_2025-11_felaktig.csv: AVVISAD, flyttad till karantän" in out.stdout
-    assert "rad 2, kolumn sjuk_timmar_dag15_59: 'ej klart' är inte ett tal" in out.stdout
+    assert "rad 2, kolumn sjuk_timmar_dag15_59: inte ett tal" in out.stdout
     conn = db.connect(tmp_path / "demo.duckdb", read_only=True)
     filled = dict(conn.execute(
         "SELECT indicator_id, aktuellt_varde FROM ind.indicator_status WHERE source IN ('hr', 'ekonomi')").fetchall())

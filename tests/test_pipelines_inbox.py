@@ -85,15 +85,36 @@ def test_bad_file_goes_to_quarantine_with_an_explanation_and_changes_nothing(inb
     with dg.instance_for_test() as instance:
         run_all(tick(instance), instance)
         before = observations(tmp_path / "warehouse.duckdb")
-        drop(inbox, "hr_2025-02.csv", HEADER + "2025-02;Barn- och utbildningsförvaltningen;många;1;1;1;262;0;0;0;0\n")
+        # A broken file for the month already loaded: the loaded figures must stay.
+        drop(inbox, "hr_2025-01_ny.csv", HEADER + "2025-01;Barn- och utbildningsförvaltningen;många;1;1;1;262;0;0;0;0\n")
         assert run_all(tick(instance), instance) == ["rejected"]
     assert observations(tmp_path / "warehouse.duckdb") == before
     quarantine = inbox.parent / "karantan"
     names = sorted(p.name for p in quarantine.iterdir())
-    assert len(names) == 2 and names[0].endswith("hr_2025-02.csv") and names[1].endswith(".fel.txt")
-    assert "rad 2, kolumn ordinarie_arbetstid_timmar: 'många' är inte ett tal" in (quarantine / names[1]).read_text(encoding="utf-8")
+    assert len(names) == 2 and names[0].endswith("hr_2025-01_ny.csv") and names[1].endswith(".fel.txt")
+    assert "rad 2, kolumn ordinarie_arbetstid_timmar: inte ett tal" in (quarantine / names[1]).read_text(encoding="utf-8")
     conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
-    assert one(conn, "SELECT status FROM raw.file_loads WHERE file_name = 'hr_2025-02.csv'") == ("rejected",)
+    assert one(conn, "SELECT status FROM raw.file_loads WHERE file_name = 'hr_2025-01_ny.csv'") == ("rejected",)
+
+
+def test_unknown_file_with_a_personnummer_is_deleted_and_its_name_masked(inbox, tmp_path):
+    drop(inbox, "lista 850312-1234.txt", "pnr_anstalld;sjukdagar\n19850312-1234;14\n")
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    leftovers = [p.name for d in ("inkorg", "arkiv", "karantan") for p in (inbox.parent / d).iterdir()]
+    assert len(leftovers) == 1 and leftovers[0].endswith(".fel.txt") and "850312" not in leftovers[0]
+
+
+def test_a_file_overwritten_after_the_tick_is_left_for_the_next_one(inbox, tmp_path):
+    path = drop(inbox, "hr_2025-01.csv", GOOD)
+    with dg.instance_for_test() as instance:
+        requests = tick(instance)
+        path.write_text(GOOD.replace("41250", "41000"), encoding="utf-8")
+        assert run_all(requests, instance) == ["changed"]
+        assert path.exists() and observations(tmp_path / "warehouse.duckdb") == []
+        t = time.time() - 60
+        os.utime(path, (t, t))
+        assert run_all(tick(instance), instance) == ["loaded"]
 
 
 def test_person_level_file_is_deleted_not_kept(inbox, tmp_path):

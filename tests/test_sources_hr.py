@@ -27,17 +27,32 @@ def test_personnummer_anywhere_refuses_the_file_without_repeating_it(cell):
     assert err.value.person_data and "rad 2" in str(err.value) and cell not in str(err.value)
 
 
-def test_person_identifying_column_is_refused():
-    raw = ("anstallningsnummer;" + HEADER.replace("\n", "") + "\nA17;2025-01;BoU;100;1;1;1;1;0;0;0;0\n").encode()
-    with pytest.raises(HrFileError, match="tyder på uppgifter om enskilda personer") as err:
+@pytest.mark.parametrize("column", ["anstallningsnummer", "medarbetare", "födelsedatum", "kommentar"])
+def test_a_column_outside_the_contract_is_refused_as_possibly_personal(column):
+    raw = (f"{column};" + HEADER.replace("\n", "") + "\nAnna Svensson;2025-01;BoU;100;1;1;1;1;0;0;0;0\n").encode()
+    with pytest.raises(HrFileError, match="kolumner utanför kontraktet") as err:
+        parse_hr(raw, "hr.csv")
+    assert err.value.person_data and "Anna" not in str(err.value)
+
+
+def test_one_row_per_person_is_refused_as_person_level():
+    raw = (HEADER + "2025-01;BoU;160;8;0;0;1;0;0;0;0\n" * 3).encode()
+    with pytest.raises(HrFileError, match="en rad per person") as err:
         parse_hr(raw, "hr.csv")
     assert err.value.person_data
 
 
+def test_utf16_export_is_read_and_scanned():
+    raw = (HEADER + "2025-01;19850312-1234;100;1;1;1;1;0;0;0;0\n").encode("utf-16")
+    with pytest.raises(HrFileError, match="personnummer"):
+        parse_hr(raw, "hr.csv")
+    assert len(parse_hr((HEADER + "2025-01;BoU;100;1;1;1;20;0;0;0;0\n").encode("utf-16"), "hr.csv").frame) == 1
+
+
 @pytest.mark.parametrize(
     "row, message",
-    [("2025-13;BoU;100;1;1;1;1;0;0;0;0", "rad 2, kolumn period: '2025-13' är inte ÅÅÅÅ-MM"),
-     ("2025-01;BoU;hundra;1;1;1;1;0;0;0;0", "rad 2, kolumn ordinarie_arbetstid_timmar: 'hundra' är inte ett tal"),
+    [("2025-13;BoU;100;1;1;1;1;0;0;0;0", "rad 2, kolumn period: inte en månad ÅÅÅÅ-MM"),
+     ("2025-01;BoU;hundra;1;1;1;1;0;0;0;0", "rad 2, kolumn ordinarie_arbetstid_timmar: inte ett tal"),
      ("2025-01;BoU;100;1;1", "rad 2: 5 fält, rubriken har 11"),
      ("2025-01;BoU;100;-1;1;1;1;0;0;0;0", "negativt värde")],
 )
@@ -45,6 +60,7 @@ def test_bad_rows_name_line_and_column(row, message):
     with pytest.raises(HrFileError, match=message) as err:
         parse_hr((HEADER + row + "\n").encode(), "hr.csv")
     assert not err.value.person_data
+    assert "hundra" not in str(err.value)  # the cell itself is never repeated
 
 
 def test_missing_columns_and_configurable_names():
@@ -55,7 +71,3 @@ def test_missing_columns_and_configurable_names():
     assert parse_hr(raw, "hr.csv", contract).frame.iloc[0]["period"] == "2025-02"
 
 
-def test_duplicate_keys_are_refused():
-    raw = (HEADER + "2025-01;BoU;100;1;1;1;1;0;0;0;0\n" * 2).encode()
-    with pytest.raises(HrFileError, match="samma period, forvaltning förekommer flera gånger"):
-        parse_hr(raw, "hr.csv")

@@ -80,9 +80,20 @@ def test_forecast_per_förvaltning_and_for_the_kommun():
 
 @pytest.mark.parametrize("text, message", [
     (PROGNOS.replace("budget_arets_resultat_mnkr", "budget"), "kolumner saknas: budget_arets_resultat_mnkr"),
-    (PROGNOS.replace("-3,2", "minus tre"), "rad 2, kolumn prognos_arets_resultat_mnkr: 'minus tre' är inte ett tal"),
-    (PROGNOS.replace("2025-08;Soc", "2025-8;Soc"), "rad 3, kolumn period: '2025-8' är inte ÅÅÅÅ-MM"),
+    (PROGNOS.replace("-3,2", "minus tre"), "rad 2, kolumn prognos_arets_resultat_mnkr: inte ett tal"),
+    (PROGNOS.replace("2025-08;Soc", "2025-8;Soc"), "rad 3, kolumn period: inte en månad ÅÅÅÅ-MM"),
 ])
 def test_bad_forecast_files_name_line_and_column(text, message):
     with pytest.raises(PrognosFileError, match=message):
         parse_prognos(text.encode(), "p.csv")
+
+
+def test_rtrans_btrans_and_credits_do_not_count_as_investment_work():
+    text = ('#FLAGGA 0\n#SIETYP 4\n#RAR 0 20250101 20251231\n#UB 0 1221 1\n'
+            '#VER A 1 20250210 "Faktura"\n{\n#TRANS 1221 {} 1000\n#TRANS 2440 {} -1000\n}\n'
+            '#VER A 2 20250312 "Rättad"\n{\n#RTRANS 1221 {} 500\n#TRANS 1221 {} 500\n#BTRANS 1221 {} 700\n#TRANS 2440 {} -500\n}\n'
+            '#VER A 3 20250831 "Avskrivning"\n{\n#TRANS 1229 {} -300\n#TRANS 7832 {} 300\n}\n')
+    frame = sie_series(parse_text(text, "x.se"), load_mapping(), region="1882", fetched_at=NOW, sha="x")
+    s = {(r.series, r.period): r.value for r in frame.itertuples()}
+    assert s[("upparbetade_investeringar_kr", "2025M03")] == 1500
+    assert s[("upparbetade_investeringar_kr", "2025M08")] == 1500  # runs to the file's last month; depreciation not netted

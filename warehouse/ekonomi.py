@@ -8,9 +8,10 @@ are negative and årets resultat is −Σ of the result accounts (reference/ekon
 - resultat_ack, budget_resultat_ack, resultat_mot_budget (kr, month, year to date): from
   #PSALDO and #PBUDGET (account totals `{}`) of year 0;
 - upparbetade_investeringar_kr (kr, month, year to date) and _andel (% of the year's
-  investment budget from the mapping): #TRANS on the investment accounts (only those with a
-  project object when `projekt_dimension` is set); without vouchers, #PSALDO on them, which
-  in the official files is the period's movement.
+  investment budget from the mapping): debits (#TRANS, not #RTRANS/#BTRANS) on the
+  investment accounts (only those with a project object when `projekt_dimension` is set);
+  without vouchers, #PSALDO on them, which in the official files is the period's movement
+  (and then includes depreciation: prefer 4E files).
 """
 
 from __future__ import annotations
@@ -91,8 +92,11 @@ def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at
     per_month = defaultdict(float)
     if len(sie.transactions):
         tx = sie.transactions
-        for v, account, objs, amount in zip(tx.voucher, tx.account, tx.objects, tx.amount):
-            if not in_ranges(account, inv.konton):
+        for v, kind, account, objs, amount in zip(tx.voucher, tx.kind, tx.account, tx.objects, tx.amount):
+            # #RTRANS is always followed by the same row as #TRANS and #BTRANS is a removed
+            # row (SIE 4B): only #TRANS counts. Credits on the investment accounts are
+            # depreciation, write-downs or sales, not work done: only debits count.
+            if kind != "TRANS" or amount <= 0 or not in_ranges(account, inv.konton):
                 continue
             if inv.projekt_dimension and not any(d == inv.projekt_dimension for d, _ in objs):
                 continue
@@ -102,7 +106,9 @@ def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at
     elif not inv.projekt_dimension:
         per_month = inv_psaldo
     if per_month or len(sie.transactions):
-        last = max(list(per_month) + [last_month, 1])
+        # The series runs to the last month the file covers (vouchers or period balances).
+        voucher_months = [v.date.month for v in sie.vouchers if v.date.year == year]
+        last = max(list(per_month) + voucher_months + [last_month, 1])
         budget_kr = inv.budget_kr.get(year)
         for month in range(1, last + 1):
             code = f"{year}M{month:02d}"

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from indicator_catalog.ekonomi import load_mapping
-from sources.hr import HrFileError, parse_hr
+from sources.hr import HrFileError, decode_text, parse_hr, personnummer_line
 from sources.prognos import parse_prognos
 from sources.sie import parse_bytes
 from warehouse import ekonomi as wh_ekonomi
@@ -65,11 +65,24 @@ def already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> str | None:
 def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: str, now: datetime) -> Outcome:
     """Load one inbox file. Raises nothing for bad files: the outcome says what happened."""
     raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != sha:
+        # Overwritten since the sensor saw it: leave it for the next tick, which sees the new bytes.
+        return Outcome("okänd", "changed", "filen ändrades efter att den upptäcktes; läses vid nästa kontroll", [])
     kind = classify(raw)
     earlier = already_loaded(conn, sha)
     if earlier:
         return Outcome(kind, "duplicate", f"samma innehåll som {earlier} (sha256 {sha[:12]}…) är redan inläst", [])
     try:
+        if kind != "sie":
+            # Every text export is scanned for personnummer before anything else, whatever it
+            # claims to be: an unknown file with person data must not be kept in quarantine.
+            text = decode_text(raw)
+            line = personnummer_line(text)
+            if line:
+                raise HrFileError(path.name, f"rad {line} innehåller något som liknar ett personnummer; filen "
+                                             "lagras inte (bara aggregat tas emot)", person_data=True)
+            raw = text.encode("utf-8")
+            kind = classify(raw)
         if kind == "hr":
             hr = parse_hr(raw, path.name)
             frame = wh_hr.series_frame(hr.frame, region=kommun, fetched_at=now, file_sha256=sha)

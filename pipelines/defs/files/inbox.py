@@ -19,7 +19,13 @@ from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
 from warehouse.db import database_path
-from warehouse.files import load_file, sha256_of
+from sources.hr import PERSONNUMMER
+from warehouse.files import Outcome, load_file, sha256_of
+
+
+def _safe(name: str) -> str:
+    """A file name as stored and logged: a personnummer in it is masked."""
+    return PERSONNUMMER.sub("ÅÅMMDD-XXXX", name)
 
 INBOX_ENV = "MALSTYRNING_INBOX"
 # A file still being copied must not be read half-way: wait until it has been quiet this long.
@@ -53,23 +59,32 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
         return "saknas"
     archive, quarantine = _folders(path.parent)
     kommun = catalog.load().settings.kommun
-    with warehouse(duckdb) as conn:
-        outcome = load_file(conn, path, config.sha256, kommun=kommun, now=clock.now())
-    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    try:
+        with warehouse(duckdb) as conn:
+            outcome = load_file(conn, path, config.sha256, kommun=kommun, now=clock.now())
+    except Exception as exc:  # an unexpected failure: the file must not stay stuck in the inbox
+        outcome = Outcome("okänd", "rejected", f"oväntat fel vid inläsning ({type(exc).__name__}); kontakta förvaltaren", [])
+        context.log.error(f"{_safe(path.name)}: {exc!r}")
+    if outcome.status == "changed":
+        context.log.warning(f"{_safe(path.name)}: {outcome.message}")
+        return outcome.status
+    # Real time and the sha prefix: names stay unique even under a fixed MALSTYRNING_NOW.
+    stamp = f"{time.strftime('%Y%m%dT%H%M%S')}_{config.sha256[:8]}"
+    name = _safe(path.name)
     if outcome.status in ("loaded", "duplicate"):
-        shutil.move(path, archive / f"{stamp}_{path.name}")
+        shutil.move(path, archive / f"{stamp}_{name}")
         log = context.log.info if outcome.status == "loaded" else context.log.warning
-        log(f"{path.name}: {outcome.message}")
+        log(f"{name}: {outcome.message}")
     else:
-        note = quarantine / f"{stamp}_{path.name}.fel.txt"
+        note = quarantine / f"{stamp}_{name}.fel.txt"
         if outcome.person_data:
             path.unlink()  # never kept anywhere
-            note.write_text(f"{path.name} raderades utan att sparas:\n{outcome.message}\n", encoding="utf-8")
+            note.write_text(f"{name} raderades utan att sparas:\n{outcome.message}\n", encoding="utf-8")
         else:
-            shutil.move(path, quarantine / f"{stamp}_{path.name}")
-            note.write_text(f"{path.name} lästes inte in:\n{outcome.message}\n", encoding="utf-8")
-        context.log.error(f"{path.name}: {outcome.message}")
-    context.add_output_metadata({"file": path.name, "kind": outcome.kind, "status": outcome.status,
+            shutil.move(path, quarantine / f"{stamp}_{name}")
+            note.write_text(f"{name} lästes inte in:\n{outcome.message}\n", encoding="utf-8")
+        context.log.error(f"{name}: {outcome.message}")
+    context.add_output_metadata({"file": name, "kind": outcome.kind, "status": outcome.status,
                                  "periods": ", ".join(outcome.periods) or "–", "rows": outcome.rows})
     return outcome.status
 
@@ -95,7 +110,7 @@ def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[
         requests.append(dg.RunRequest(
             run_key=f"{sha}:{path.name}:{int(stat.st_mtime)}",
             run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.resolve()), "sha256": sha}}}},
-            tags={"malstyrning/fil": path.name},
+            tags={"malstyrning/fil": _safe(path.name)},
         ))
     return requests
 
