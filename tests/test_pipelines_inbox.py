@@ -197,3 +197,14 @@ def test_turnover_over_twelve_months_from_monthly_files(inbox, tmp_path):
     leavers = sum(i % 3 for i in range(1, 13))
     headcount = sum(200 + i for i in range(1, 13)) / 12
     assert got["2025M01"] == (pytest.approx(leavers / headcount * 100, abs=1e-3), "")
+
+
+def test_turnover_does_not_depend_on_the_order_files_arrive(inbox, tmp_path):
+    line = "{p};Socialförvaltningen;30000;500;100;200;200;{l};0;0;0\n"
+    with dg.instance_for_test() as instance:
+        for p, leavers in (("2025-02", 2), ("2025-01", 0)):  # February first
+            drop(inbox, f"hr_{p}.csv", HEADER + line.format(p=p, l=leavers))
+            assert run_all(tick(instance), instance) == ["loaded"]
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    assert one(conn, "SELECT value, status FROM stg.current_observations WHERE series = 'personalomsattning_12m' "
+                     "AND breakdown = 'Socialförvaltningen' AND period = '2025M02'") == (pytest.approx(2 / 200 * 100 * 6), "2 mån uppräknat")

@@ -84,9 +84,15 @@ def load(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, fetched_at: datet
     regions, periods = sorted(frame["region"].unique()), sorted(frame["period"].unique())
     scope = Scope(series=SERIES, regions=regions, periods=periods, fetched_at=fetched_at)
     result = merge_observations(conn, TABLE, "hr", frame, scope, extra=EXTRA)
-    turnover = turnover_frame(conn, regions, periods, fetched_at, frame["file_sha256"].iloc[0])
+    # Every stored month, not only the file's: a month loaded late (January after February)
+    # changes the twelve-month windows of the months after it.
+    stored = [p for (p,) in conn.execute(
+        "SELECT DISTINCT period FROM stg.current_observations WHERE source = 'hr' AND series = 'avgangar_antal' "
+        "AND list_contains(?, region) ORDER BY period", [list(regions)]).fetchall()]
+    months = sorted(set(stored) | set(periods))
+    turnover = turnover_frame(conn, regions, months, fetched_at, frame["file_sha256"].iloc[0])
     if not turnover.empty:
-        scope = Scope(series=[TURNOVER], regions=regions, periods=periods, fetched_at=fetched_at)
+        scope = Scope(series=[TURNOVER], regions=regions, periods=months, fetched_at=fetched_at)
         more = merge_observations(conn, TABLE, "hr", turnover, scope, extra=EXTRA)
         result = MergeResult(result.inserted + more.inserted, result.revised + more.revised, result.deleted + more.deleted)
     return result
