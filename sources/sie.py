@@ -24,13 +24,15 @@ from pathlib import Path
 _SWEDISH = "åäöÅÄÖéÉüÜ"
 _CP437_LETTERS = [c.encode("cp437") for c in _SWEDISH]
 _LATIN1_LETTERS = [c.encode("latin-1") for c in _SWEDISH]
+_ASCII = bytes(range(128))
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|\{([^}]*)\}|(\S+)')
 _AMOUNT = re.compile(r"-?\d+(?:\.\d+)?")
 _ESCAPE = re.compile(r"\\(.)")
 # '#TRANS konto {objekt} belopp [rest]': one match per line on the hot path.
 _DATE_TEXT = re.compile(r'(\d{8})(?:\s+"([^"\\]*)")?\s*$')
 # The whole '#TRANS …' line in one match (the hot path: no strip, no split first).
-_TRANS_LINE = re.compile(r'\s*#TRANS[ \t]+("(?:[^"\\]|\\.)*"|[^\s{]+)\s+\{([^}]*)\}\s+(-?\d+(?:\.\d+)?)(?:\s+(.*?))?\s*$')
+_TRANS_LINE = re.compile(r'\s*#TRANS[ \t]+("(?:[^"\\]|\\.)*"|[^\s{]+)\s+\{([^}]*)\}\s+(-?\d+(?:\.\d+)?)'
+                         r'(?:\s+(\d{8}))?(?:\s+"([^"\\]*)")?(?:\s+(-?\d+(?:\.\d+)?))?\s*$')
 _TRANS = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[^\s{]+)\s+\{([^}]*)\}\s+(-?\d+(?:\.\d+)?)(?:\s+(.*?))?\s*$')
 
 RECORDS = {
@@ -129,8 +131,9 @@ def decode(raw: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         return text, "utf-8"
     except UnicodeDecodeError:
         pass
-    cp437 = sum(raw.count(b) for b in _CP437_LETTERS)
-    latin1 = sum(raw.count(b) for b in _LATIN1_LETTERS)
+    high = raw.translate(None, _ASCII)  # only the non-ASCII bytes: counting them is cheap
+    cp437 = sum(high.count(b) for b in _CP437_LETTERS)
+    latin1 = sum(high.count(b) for b in _LATIN1_LETTERS)
     if latin1 > cp437:
         # Windows-1252 is Latin-1 plus – € ’ … in 0x80–0x9F, which Latin-1 would turn into
         # invisible control characters; fall back to Latin-1 only for bytes cp1252 lacks.
@@ -155,10 +158,13 @@ def _fields(line: str, lineno: int, path) -> list:
     return out
 
 
+_OBJ_ITEM = re.compile(r'"((?:[^"\\]|\\.)*)"|([^\s"]+)')
+
+
 def _objects(text: str, lineno: int, path) -> tuple:
-    items = [q if q is not None else b for q, b in ((m.group(1), m.group(3)) for m in _TOKEN.finditer(text))]
-    if len(items) % 2 or any(i is None for i in items):
-        raise SieError(path, lineno, f"objektlistan {{{text}}} har inte par av dimension och objekt")
+    items = [q if q or not b else b for q, b in _OBJ_ITEM.findall(text)]
+    if len(items) % 2:
+        raise SieError(path, lineno, "objektlistan har inte par av dimension och objekt")
     return tuple(zip(items[::2], items[1::2]))
 
 
@@ -199,6 +205,7 @@ def _parse(text: str, path, encoding: str) -> SieFile:
     # Object lists and dates repeat endlessly in a year's vouchers: parse each text once.
     objects_cache: dict[str, tuple] = {"": ()}
     dates_cache: dict[str, date] = {}
+    strings: dict[str, str] = {}
     in_block = False
     pending_ver = False
     current = -1
@@ -207,15 +214,22 @@ def _parse(text: str, path, encoding: str) -> SieFile:
     for lineno, line in enumerate(text.splitlines(), start=1):
         m = trans_line(line)
         if m is not None and in_block:
-            account, objlist, amount, more = m.groups()
+            # konto {objekt} belopp [transdat] ["transtext"] [kvantitet], all in one match.
+            account, objlist, amount, d, text_, q = m.groups()
             objs = objects_cache.get(objlist)
             if objs is None:
                 objs = objects_cache[objlist] = _objects(objlist, lineno, path) if objlist.strip() else ()
-            if more:
-                day, text_, qty = _trans_tail(more, lineno, path, dates_cache, date_text)
-            else:
-                day = text_ = qty = None
-            add((current, "TRANS", account.strip('"'), objs, float(amount), day, text_, qty))
+            day = None
+            if d:
+                day = dates_cache.get(d)
+                if day is None:
+                    day = dates_cache[d] = _date(d, lineno, path, "transdatum")
+            # One string object per distinct account and text: memory, not speed (a year has
+            # few accounts and texts repeat).
+            account = strings.setdefault(account, account.strip('"'))
+            if text_:
+                text_ = strings.setdefault(text_, text_)
+            add((current, "TRANS", account, objs, float(amount), day, text_, float(q) if q else None))
             continue
         s = line.strip()
         if not s:

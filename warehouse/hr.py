@@ -14,7 +14,11 @@ Definitions (reference/ekonomi_hr.md §4), all in percent:
   stored monthly counts (avgangar_antal, tillsvidareanstallda_medel). With fewer than 12
   months stored it is scaled up to a year and marked in status ('6 mån uppräknat').
 A group of ten or fewer permanent employees is not published (value NULL, status '≤10'):
-the law forbids figures that could identify a person.
+the law forbids figures that could identify a person. Known gap: the kommun total 'T' still
+includes such groups (no secondary suppression yet).
+
+A file replaces the months it covers: it must hold every förvaltning of those months (a
+förvaltning missing from a re-sent month is tombstoned, and 'T' is the sum of the file).
 """
 
 from __future__ import annotations
