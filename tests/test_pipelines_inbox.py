@@ -64,6 +64,10 @@ def test_new_file_is_loaded_and_archived(inbox, tmp_path):
     assert korttid["T"] == pytest.approx((1020 + 310 + 10) / (41250 + 12400 + 800) * 100, abs=1e-4)
     langtid = {b: v for s, b, p, v, st, _ in rows if s == "sjukfranvaro_langtid_andel"}
     assert langtid["Kultur- och teknikförvaltningen"] == pytest.approx(120 / (310 + 95 + 120) * 100, abs=1e-4)
+    of_time = {(s, b): v for s, b, p, v, st, _ in rows if b == "Barn- och utbildningsförvaltningen"}
+    assert of_time[("sjukfranvaro_langtid_av_arbetstid", "Barn- och utbildningsförvaltningen")] == pytest.approx(980 / 41250 * 100, abs=1e-4)
+    assert of_time[("sjukfranvaro_total_andel", "Barn- och utbildningsförvaltningen")] == pytest.approx((1020 + 410 + 980) / 41250 * 100, abs=1e-4)
+    assert of_time[("personalomsattning_manad", "Barn- och utbildningsförvaltningen")] == pytest.approx(3 / 262 * 100, abs=1e-4)
     # A unit of ten or fewer is not published.
     assert {(v, st) for s, b, p, v, st, _ in rows if b == "Lilla enheten"} == {(None, "≤10")}
     assert not list(inbox.iterdir()) and len(list((inbox.parent / "arkiv").iterdir())) == 1

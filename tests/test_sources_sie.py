@@ -105,3 +105,18 @@ def test_broken_lines_name_file_and_line(body, line, message):
         parse_text(SIE_HEAD + body, "inkorg/bokslut.se")
     assert err.value.path == "inkorg/bokslut.se" and err.value.line == line
     assert str(err.value).startswith(f"inkorg/bokslut.se, rad {line}:")
+
+
+def test_fast_and_general_paths_read_the_same():
+    # The same vouchers written the usual way (fast path) and unusually (general path).
+    usual = SIE_HEAD + '#VER "" "" 20250115 "Hyra"\n{\n\t#TRANS 1930 {"1" "Nord" "6" "P1"} -100.50 20250115 "Bank" 2\n\t#TRANS 4010 {} 100.50\n}\n'
+    unusual = SIE_HEAD + '#ver  ""  ""\t20250115 "Hyra" 20250116\n{\n#TRANS 1930 {1 Nord 6 P1} -100.50 20250115 "Bank" 2\n#TRANS "4010" {} 100.50\n}\n'
+    a, b = parse_text(usual), parse_text(unusual)
+    assert a.transactions.rows == b.transactions.rows
+    assert [(v.series, v.number, v.date, v.text) for v in a.vouchers] == [(v.series, v.number, v.date, v.text) for v in b.vouchers]
+    assert a.transactions.objects[0] == (("1", "Nord"), ("6", "P1")) and a.transactions.quantity[0] == 2.0
+
+
+def test_replacement_characters_from_an_earlier_export_are_warned_about():
+    sie = parse_text(SIE_HEAD.replace("Kommunen", "F\ufffdrvaltningen"))
+    assert sie.warnings and "U+FFFD" in sie.warnings[0]
