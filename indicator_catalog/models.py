@@ -80,6 +80,13 @@ class ScbQuery(_Strict):
     municipality: str | None = Field(default=None, pattern=KOMMUNKOD)
 
 
+class KoladaKontroll(KoladaQuery):
+    """A Kolada KPI that cross-checks a file-based indicator, and which yearly figure of the
+    kommun's own data to set beside it (ind.kolada_kontroll computes it from stored sums)."""
+
+    jamfor: Literal["langtid_andel_ar", "personalomsattning_ar"]
+
+
 class HrQuery(_Strict):
     """A series computed from the HR export (warehouse/hr.py), for one förvaltning or 'T'."""
 
@@ -125,7 +132,7 @@ class Indicator(_Strict):
     note: str | None = None
     # A Kolada KPI with (nearly) the same figure, shown beside the kommun's own value as a
     # yearly cross-check (e.g. N00091 for långtidssjukfrånvaro from the HR export).
-    kolada_kontroll: KoladaQuery | None = None
+    kolada_kontroll: KoladaKontroll | None = None
 
     @field_validator("query", mode="before")
     @classmethod

@@ -78,13 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
     print(render_status(frame))
     print("\nIndikator/källa:\n" + render_sources(frame))
-    checks = conn.execute("SELECT name, egen_period, eget_varde, kolada_kpi, kolada_period, kolada_varde FROM ind.kolada_kontroll").fetchall()
+    checks = conn.execute("SELECT name, ar, manader, eget_varde, kolada_kpi, kolada_varde FROM ind.kolada_kontroll").fetchall()
     if checks:
-        print("\nKontroll mot Kolada (egen siffra bredvid Koladas årsvärde):")
-        for name, ep, ev, kpi, kp, kv in checks:
-            own = f"{fmt_number(ev, 1)} ({ep})" if ev is not None else "–"
-            kol = f"{fmt_number(kv, 1)} ({kp})" if kv is not None else "inget värde"
-            print(f"  {name}: egen {own}, Kolada {kpi} {kol}")
+        print("\nKontroll mot Kolada (kommunens egen årssiffra bredvid Koladas, samma år):")
+        for name, year, months, own, kpi, kol in checks:
+            if year is None:
+                print(f"  {name}: inga egna data ännu ({kpi})")
+                continue
+            own_text = f"{fmt_number(own, 1)} ({year}, {months} mån)" if own is not None else "–"
+            kol_text = fmt_number(kol, 1) if kol is not None else "inget värde"
+            print(f"  {name}: egen {own_text}, Kolada {kpi} {kol_text}")
     notes = render_mandatory_notes(conn)
     if notes:
         print("\n" + notes)

@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from sources.jsonstat import period_bounds
 from tests.conftest import at, observe
 from warehouse.db import one
 from warehouse.reporting import ReportingError, due_list, mark_reported, reported_at
@@ -264,9 +265,24 @@ def test_the_year_after_its_reported_december_month_is_a_new_period(wh):
     assert one(wh, "SELECT prev_period, change FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'") == (None, None)
 
 
-def test_kolada_cross_check_beside_the_own_figure(wh):
+def test_kolada_cross_check_compares_the_same_year_for_the_whole_kommun(wh):
+    from warehouse.observations import merge_observations
+
+    def hr(series, period, value):
+        start, end = period_bounds(period)
+        frame = pd.DataFrame([{"series": series, "breakdown": "T", "region": "1882", "period": period,
+                               "period_start": start, "period_end": end, "value": value, "status": "",
+                               "is_deleted": False, "fetched_at": at("2025-03-01"), "response_id": 1,
+                               "file_sha256": "x"}]).astype({"value": "float64"})
+        merge_observations(wh, "stg.file_observations", "hr", frame, extra=["period_start", "file_sha256"])
+
+    # Two months: 60+ shares of 10 % and 50 % by month, but 110 / 500 hours = 22 % for the year.
+    for period, sick, long_ in (("2024M01", 400, 40), ("2024M02", 100, 70)):
+        hr("sjuk_timmar_totalt", period, sick)
+        hr("sjuk_timmar_dag60plus", period, long_)
     observe(wh, "N00091", 2023, 41.0, "2026-03-01")
     observe(wh, "N00091", 2024, 38.5, "2026-03-01")
-    rows = {r[0]: r for r in wh.execute("SELECT indicator_id, eget_varde, kolada_kpi, kolada_period, kolada_varde FROM ind.kolada_kontroll").fetchall()}
-    assert rows["langtidssjukskrivningar"] == ("langtidssjukskrivningar", None, "N00091", "2024", 38.5)
-    assert rows["personalomsattning"][2:] == ("N00216", None, None)
+    rows = {r[0]: r for r in wh.execute("SELECT indicator_id, ar, manader, eget_varde, kolada_kpi, kolada_varde FROM ind.kolada_kontroll").fetchall()}
+    assert rows["langtidssjukskrivningar"][1:3] == (2024, 2)
+    assert rows["langtidssjukskrivningar"][3] == pytest.approx(22.0)
+    assert rows["langtidssjukskrivningar"][4:] == ("N00091", 38.5)

@@ -55,9 +55,10 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
     s = catalog.settings
     checks = pd.DataFrame(
         [{"indicator_id": i.id, "source": "kolada", "series": i.kolada_kontroll.kpi,
-          "breakdown": i.kolada_kontroll.gender, "region": i.kolada_kontroll.municipality or s.kommun}
+          "breakdown": i.kolada_kontroll.gender, "region": i.kolada_kontroll.municipality or s.kommun,
+          "jamfor": i.kolada_kontroll.jamfor}
          for i in catalog.indicators if i.kolada_kontroll],
-        columns=["indicator_id", "source", "series", "breakdown", "region"],
+        columns=["indicator_id", "source", "series", "breakdown", "region", "jamfor"],
     )
     conn.register("incoming_checks", checks)
     conn.register("incoming_indicators", indicators)

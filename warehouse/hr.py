@@ -39,7 +39,7 @@ SICK = ["sjuk_timmar_dag1_14", "sjuk_timmar_dag15_59", "sjuk_timmar_dag60plus"]
 LEAVERS = ["avgangar_egen_begaran", "avgangar_pension", "avgangar_ovrigt"]
 SERIES = ["sjukfranvaro_total_andel", "sjukfranvaro_korttid_andel", "sjukfranvaro_langtid_andel",
           "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad", "avgangar_antal",
-          "tillsvidareanstallda_medel"]
+          "tillsvidareanstallda_medel", "sjuk_timmar_totalt", "sjuk_timmar_dag60plus"]
 TURNOVER = "personalomsattning_12m"
 
 
@@ -62,6 +62,9 @@ def series_frame(hr: pd.DataFrame, *, region: str, fetched_at: datetime, file_sh
         "personalomsattning_manad": _pct(groups[LEAVERS].sum(axis=1), groups["antal_tillsvidareanstallda_medel"]),
         "avgangar_antal": groups[LEAVERS].sum(axis=1),
         "tillsvidareanstallda_medel": groups["antal_tillsvidareanstallda_medel"],
+        # Hours, so yearly shares can be summed the right way (the Kolada cross-check).
+        "sjuk_timmar_totalt": sick,
+        "sjuk_timmar_dag60plus": groups["sjuk_timmar_dag60plus"],
     }
     small = groups["antal_tillsvidareanstallda_medel"] <= MIN_GROUP
     rows = []

@@ -40,5 +40,6 @@ CREATE TABLE cfg.kontroller (
     source       VARCHAR NOT NULL,
     series       VARCHAR NOT NULL,
     breakdown    VARCHAR NOT NULL,
-    region       VARCHAR NOT NULL
+    region       VARCHAR NOT NULL,
+    jamfor       VARCHAR NOT NULL       -- the kommun's own yearly figure to compare
 );

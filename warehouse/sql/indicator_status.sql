@@ -99,20 +99,36 @@ SELECT
 FROM ind.indicator_status
 ORDER BY namnd, malomrade, indicator_id;
 
--- Own figures beside the Kolada KPI that cross-checks them (catalog: kolada_kontroll): the
--- kommun's latest own value and Kolada's latest yearly value, each with its period.
+-- The kommun's own yearly figure beside the Kolada KPI that cross-checks it (catalog:
+-- kolada_kontroll), for the same year and the whole kommun: shares are computed from the
+-- year's summed hours and counts (breakdown 'T'), not averaged from monthly shares.
 CREATE OR REPLACE VIEW ind.kolada_kontroll AS
-WITH kolada AS (
-    SELECT * FROM (
-        SELECT o.*, row_number() OVER (
-            PARTITION BY series, breakdown, region ORDER BY period_end DESC) AS rn
-        FROM stg.current_observations o
-        WHERE source = 'kolada' AND value IS NOT NULL)
-    WHERE rn = 1
+WITH own AS (
+    SELECT region, year(period_end) AS ar,
+           count(DISTINCT period) FILTER (WHERE series = 'sjuk_timmar_totalt') AS manader,
+           100 * sum(value) FILTER (WHERE series = 'sjuk_timmar_dag60plus')
+               / nullif(sum(value) FILTER (WHERE series = 'sjuk_timmar_totalt'), 0) AS langtid_andel_ar,
+           100 * sum(value) FILTER (WHERE series = 'avgangar_antal')
+               / nullif(avg(value) FILTER (WHERE series = 'tillsvidareanstallda_medel'), 0) AS personalomsattning_ar
+    FROM stg.current_observations
+    WHERE source = 'hr' AND breakdown = 'T'
+    GROUP BY ALL
+),
+kolada AS (
+    SELECT series, breakdown, region, CAST(period AS INTEGER) AS ar, value
+    FROM stg.current_observations WHERE source = 'kolada' AND value IS NOT NULL
+),
+pairs AS (
+    SELECT k.indicator_id, k.series AS kolada_kpi, k.jamfor, o.ar, o.manader,
+           CASE k.jamfor WHEN 'langtid_andel_ar' THEN o.langtid_andel_ar
+                         WHEN 'personalomsattning_ar' THEN o.personalomsattning_ar END AS eget_varde,
+           ko.value AS kolada_varde,
+           row_number() OVER (PARTITION BY k.indicator_id ORDER BY o.ar DESC NULLS LAST) AS rn
+    FROM cfg.kontroller k
+    LEFT JOIN own o ON o.region = k.region
+    LEFT JOIN kolada ko ON ko.series = k.series AND ko.breakdown = k.breakdown AND ko.region = k.region AND ko.ar = o.ar
 )
-SELECT s.indicator_id, s.namnd, s.name, s.unit, s.period AS egen_period, s.aktuellt_varde AS eget_varde,
-       k.series AS kolada_kpi, ko.period AS kolada_period, ko.value AS kolada_varde
-FROM ind.indicator_status s
-JOIN cfg.kontroller k USING (indicator_id)
-LEFT JOIN kolada ko ON ko.series = k.series AND ko.breakdown = k.breakdown AND ko.region = k.region
-ORDER BY s.namnd, s.indicator_id;
+SELECT i.indicator_id, i.namnd, i.name, i.unit, p.ar, p.manader, p.jamfor, p.eget_varde, p.kolada_kpi, p.kolada_varde
+FROM pairs p JOIN cfg.indicators i USING (indicator_id)
+WHERE p.rn = 1
+ORDER BY i.namnd, i.indicator_id;
