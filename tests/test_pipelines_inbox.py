@@ -35,8 +35,8 @@ def drop(inbox: Path, name: str, text: str, *, age: float = 60) -> Path:
     return path
 
 
-def tick(instance):
-    result = inbox_sensor(dg.build_sensor_context(instance=instance))
+def tick(instance, cursor=None):
+    result = inbox_sensor(dg.build_sensor_context(instance=instance, cursor=cursor))
     return result if isinstance(result, list) else []
 
 
@@ -212,3 +212,22 @@ def test_turnover_does_not_depend_on_the_order_files_arrive(inbox, tmp_path):
     conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
     assert one(conn, "SELECT value, status FROM stg.current_observations WHERE series = 'personalomsattning_12m' "
                      "AND breakdown = 'Socialförvaltningen' AND period = '2025M02'") == (pytest.approx(2 / 200 * 100 * 6), "2 mån uppräknat")
+
+
+def test_a_file_is_requested_once_and_again_when_sent_again_identically(inbox, tmp_path):
+    from pipelines.defs.files.inbox import inbox_requests
+
+    path = drop(inbox, "hr_2025-01.csv", GOOD)
+    mtime = path.stat().st_mtime
+    cursor: dict = {}
+    first = inbox_requests(inbox, requested=cursor)
+    assert len(first) == 1 and inbox_requests(inbox, requested=cursor) == []  # not twice while pending
+    with dg.instance_for_test() as instance:
+        assert run_all(first, instance) == ["loaded"]
+        assert inbox_requests(inbox, requested=cursor) == [] and cursor == {}  # archived: forgotten
+        # `cp -p` of the same file: same name, mtime and content, a new run that archives it.
+        drop(inbox, "hr_2025-01.csv", GOOD)
+        os.utime(inbox / "hr_2025-01.csv", (mtime, mtime))
+        again = inbox_requests(inbox, requested=cursor)
+        assert len(again) == 1 and again[0].run_key != first[0].run_key
+        assert run_all(again, instance) == ["duplicate"]

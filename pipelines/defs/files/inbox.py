@@ -7,6 +7,7 @@ note is kept.
 """
 
 
+import json
 import os
 import shutil
 import time
@@ -94,10 +95,23 @@ def inbox_job():
     load_inbox_file()
 
 
-def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[dg.RunRequest]:
-    """A run request per file in the inbox that has been quiet for `settle_seconds`."""
+# A file still in the inbox this long after its run was requested is requested again (its run
+# failed before moving it, or the identical file was sent again after being archived).
+RETRY_SECONDS = 600.0
+
+
+def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS,
+                   requested: dict[str, float] | None = None) -> list[dg.RunRequest]:
+    """A run request per file in the inbox that has been quiet for `settle_seconds`.
+
+    `requested` (the sensor's cursor: file key -> when its run was requested) is updated in
+    place: a file already requested is not requested again until RETRY_SECONDS have passed,
+    and keys of files no longer in the inbox are dropped, so the same file sent again later
+    gets a new run (which archives it as a duplicate).
+    """
     now = time.time()  # the file system's clock (not MALSTYRNING_NOW, which stamps data)
-    requests = []
+    requested = {} if requested is None else requested
+    present, requests = set(), []
     for path in sorted(inbox.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix in (".tmp", ".part"):
             continue
@@ -105,13 +119,19 @@ def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS) -> list[
         if now - stat.st_mtime < settle_seconds:
             continue  # still being written
         sha = sha256_of(path)
-        # The key includes name and mtime: a re-sent copy gets its own run, which archives it
-        # as a duplicate instead of loading it twice (raw.file_loads knows the sha256).
+        key = f"{sha}:{path.name}:{int(stat.st_mtime)}"
+        present.add(key)
+        if now - requested.get(key, 0.0) < RETRY_SECONDS:
+            continue
+        requested[key] = now
         requests.append(dg.RunRequest(
-            run_key=f"{sha}:{path.name}:{int(stat.st_mtime)}",
+            run_key=f"{key}:{time.time_ns()}",
             run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.resolve()), "sha256": sha}}}},
             tags={"malstyrning/fil": _safe(path.name)},
         ))
+    for key in list(requested):
+        if key not in present:
+            del requested[key]
     return requests
 
 
@@ -121,4 +141,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext):
     inbox = inbox_dir()
     if not inbox.exists():
         return dg.SkipReason(f"inkorgen {inbox} finns inte")
-    return inbox_requests(inbox) or dg.SkipReason("inga nya filer")
+    requested = json.loads(context.cursor) if context.cursor else {}
+    requests = inbox_requests(inbox, requested=requested)
+    context.update_cursor(json.dumps(requested))
+    return requests or dg.SkipReason("inga nya filer")
