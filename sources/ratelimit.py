@@ -39,6 +39,7 @@ class SharedRateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = FileLock(str(self.path) + ".lock")
+        self.last_call: float | None = None
 
     def acquire(self) -> float:
         """Block until a call is allowed, record it, and return the seconds spent waiting."""
@@ -50,6 +51,7 @@ class SharedRateLimiter:
                 if len(calls) < self.max_calls:
                     calls.append(now)
                     self._write(calls)
+                    self.last_call = now  # the time recorded in the shared file
                     return waited
                 wait = self.window - (now - min(calls)) + _EPSILON
             log.info(
