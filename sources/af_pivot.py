@@ -110,3 +110,42 @@ def records(path: str | Path, cache: int = 1) -> Iterator[dict]:
                 el.clear()
                 root.clear()
                 yield row
+
+
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def sheet_text(path: str | Path, sheet: str, cells: tuple[str, ...] = ("A1", "A2")) -> list[str]:
+    """The text of a few cells of a named sheet (AF states the age band in A1:A2 of `andel`).
+
+    Reads xl/workbook.xml for the sheet's relationship id, xl/_rels/workbook.xml.rels for its
+    file, and resolves shared strings (t="s") as well as inline strings.
+    """
+    from xml.etree.ElementTree import fromstring
+
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        wb = fromstring(z.read("xl/workbook.xml"))
+        rid = next((s.get(_REL) for s in wb.iter(f"{NS}sheet") if (s.get("name") or "").casefold() == sheet.casefold()), None)
+        if rid is None:
+            raise PivotCacheError(path, f"bladet {sheet!r} saknas")
+        rels = fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels.iter(_PKG_REL) if r.get("Id") == rid)
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        shared = []
+        if "xl/sharedStrings.xml" in names:
+            sst = fromstring(z.read("xl/sharedStrings.xml"))
+            shared = ["".join(t.text or "" for t in si.iter(f"{NS}t")) for si in sst.iter(f"{NS}si")]
+        ws = fromstring(z.read(target))
+    out = []
+    for c in ws.iter(f"{NS}c"):
+        if c.get("r") not in cells:
+            continue
+        if c.get("t") == "s":
+            out.append(shared[int(c.find(f"{NS}v").text)])
+        elif c.get("t") == "inlineStr":
+            out.append("".join(t.text or "" for t in c.iter(f"{NS}t")))
+        elif c.find(f"{NS}v") is not None:
+            out.append(c.find(f"{NS}v").text or "")
+    return out

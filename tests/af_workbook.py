@@ -44,10 +44,21 @@ def write_workbook(path: Path, fields: list[str], rows, *, shared: set[str] = fr
         items = "".join(_item(v) for v in shared_items.get(f, []))
         definition.append(f'<cacheField name={quoteattr(f)} numFmtId="0"><sharedItems>{items}</sharedItems></cacheField>')
     definition.append("</cacheFields></pivotCacheDefinition>")
-    sheet = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1" t="inlineStr">'
-             f"<is><t>{heading}</t></is></c></row></sheetData></worksheet>")
+    # Sheet `andel` with the heading in A1 as a shared string, as Excel writes it.
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{NS}"><sheetData><row r="1">'
+             f'<c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>')
+    workbook = (f'<?xml version="1.0" encoding="UTF-8"?>\n<workbook xmlns="{NS}" '
+                f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+                f'<sheet name="andel" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    rels = ('<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>')
+    strings = f'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="{NS}" count="1"><si><t>{heading}</t></si></sst>'
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("xl/workbook.xml", workbook)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        z.writestr("xl/sharedStrings.xml", strings)
         z.writestr("xl/worksheets/sheet1.xml", sheet)
         z.writestr("xl/pivotCache/pivotCacheDefinition1.xml", "".join(definition))
         z.write(body_path, "xl/pivotCache/pivotCacheRecords1.xml")
