@@ -88,3 +88,62 @@ def bas_shares(path: str | Path) -> pd.DataFrame:
              "andel": None if m or not a else 100 * s / a, "masked": m, "alder": band, "namnare": basis}
             for (p, c, g), (s, a, m) in sorted(sums.items())]
     return pd.DataFrame(rows)
+
+
+# --- Discovery and download (reference/arbetsformedlingen.md §1, §5) -----------------------
+
+STATISTICS_PAGE = "https://arbetsformedlingen.se/statistik/sok-statistik/tidigare-statistik-tidsserier"
+# The files the warehouse reads; a month is fetched only when every one of them shows it.
+PREFIXES = ("web-inskrivna-arbetslosa-andel-av-bas",)
+
+
+def find_files(html: str, page_url: str, prefixes=PREFIXES) -> dict[str, dict[str, str]]:
+    """{prefix: {YYYY-MM: absolute URL}} from the page's links. The `18.<id>/<timestamp>/`
+    part of AF's download URLs changes, so files are found by name, never by a fixed URL."""
+    from urllib.parse import urljoin
+
+    out: dict[str, dict[str, str]] = {p: {} for p in prefixes}
+    for href in re.findall(r'href\s*=\s*["\']([^"\']+)["\']', html, flags=re.I):
+        name = href.rsplit("/", 1)[-1].split("?", 1)[0]
+        for p in prefixes:
+            m = re.fullmatch(re.escape(p) + r"-(20\d\d-(?:0[1-9]|1[0-2]))\.xlsx", name)
+            if m:
+                out[p][m.group(1)] = urljoin(page_url, href)
+    return out
+
+
+def newest_common_month(found: dict[str, dict[str, str]]) -> str | None:
+    """The newest month that every needed file shows; None while one of them lags behind
+    (AF does not update all files at once)."""
+    months = [set(by_month) for by_month in found.values()]
+    if not months or any(not m for m in months):
+        return None
+    common = set.intersection(*months)
+    newest_each = {max(m) for m in months}
+    newest = max(common) if common else None
+    return newest if newest and newest_each == {newest} else None
+
+
+def download(session, url: str, target: Path) -> tuple[str, int]:
+    """Fetch `url` to `target` through the project's session; return (sha256, bytes).
+    Written to a temporary name first, so a broken download never replaces a good file."""
+    import hashlib
+
+    from sources.errors import SourceError
+
+    resp = session.get(url, stream=True)
+    if resp.status_code >= 400:
+        raise SourceError("arbetsformedlingen", url, f"HTTP {resp.status_code} {resp.reason}")
+    h, size = hashlib.sha256(), 0
+    tmp = target.with_suffix(target.suffix + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tmp.open("wb") as f:
+        for chunk in resp.iter_content(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+            f.write(chunk)
+    if size < 4 or tmp.read_bytes()[:2] != b"PK":
+        tmp.unlink()
+        raise SourceError("arbetsformedlingen", url, "svaret är ingen xlsx-fil (zip)")
+    tmp.replace(target)
+    return h.hexdigest(), size

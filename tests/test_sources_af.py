@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+from werkzeug import Response
 
 from sources.af import AfFileError, bas_shares
 from sources.kommuner import UnknownKommun, code_for
@@ -65,3 +66,44 @@ def test_missing_documented_fields_are_named(tmp_path):
                           [["2026-08", "Askersund", 1.0]], shared={"KOM"}, heading=HEADING)
     with pytest.raises(AfFileError, match="fält saknas i pivotcachen: TOTSOK, TOTAK"):
         bas_shares(path)
+
+
+PAGE = """<html><body>
+<a href="/download/18.1a2b/1726000000000/web-inskrivna-arbetslosa-andel-av-bas-2026-07.xlsx">juli</a>
+<a href='/download/18.9f9f/1728600000000/web-inskrivna-arbetslosa-andel-av-bas-2026-08.xlsx'>augusti</a>
+<a href="/download/18.7c7c/1728600000001/web-sok-lan-kom-2026-08.xlsx">sök</a>
+<a href="/other/web-inskrivna-arbetslosa-andel-av-bas-arsgenomsnitt-2025.xlsx">år</a>
+</body></html>"""
+
+
+def test_files_are_found_by_name_and_a_month_needs_every_file():
+    from sources.af import find_files, newest_common_month
+
+    found = find_files(PAGE, "https://arbetsformedlingen.se/statistik/x")
+    assert sorted(found["web-inskrivna-arbetslosa-andel-av-bas"]) == ["2026-07", "2026-08"]
+    assert found["web-inskrivna-arbetslosa-andel-av-bas"]["2026-08"].startswith("https://arbetsformedlingen.se/download/18.9f9f/")
+    both = find_files(PAGE, "https://x/", ("web-inskrivna-arbetslosa-andel-av-bas", "web-sok-lan-kom"))
+    assert newest_common_month(both) == "2026-08"
+    lagging = {"a": {"2026-07": "u", "2026-08": "u"}, "b": {"2026-07": "u"}}
+    assert newest_common_month(lagging) is None  # wait until every file shows August
+
+
+def test_download_keeps_the_hash_and_sees_a_file_replaced_under_the_same_name(httpserver, tmp_path):
+    from sources.af import download
+    from sources.errors import SourceError
+    from sources.http import build_session
+
+    first = write_workbook(tmp_path / "a.xlsx", FIELDS, ROWS[:1], shared={"KOM"}, heading=HEADING).read_bytes()
+    second = write_workbook(tmp_path / "b.xlsx", FIELDS, ROWS[:2], shared={"KOM"}, heading=HEADING).read_bytes()
+    bodies = [first, second]
+    httpserver.expect_request("/f.xlsx").respond_with_handler(
+        lambda request: Response(bodies.pop(0), content_type="application/vnd.ms-excel"))
+    session = build_session(mode="live")
+    target = tmp_path / "af" / "web-inskrivna-arbetslosa-andel-av-bas-2026-08.xlsx"
+    sha1, _ = download(session, httpserver.url_for("/f.xlsx"), target)
+    sha2, _ = download(session, httpserver.url_for("/f.xlsx"), target)
+    assert sha1 != sha2 and target.read_bytes() == second  # same name, new content: a new hash
+    httpserver.expect_request("/html.xlsx").respond_with_data("<html>Sidan finns inte</html>", content_type="text/html")
+    with pytest.raises(SourceError, match="ingen xlsx-fil"):
+        download(session, httpserver.url_for("/html.xlsx"), target)
+    assert target.read_bytes() == second  # the good file is untouched
