@@ -47,9 +47,11 @@ recordings: install
 	$(BIN)/python tools/build_kolada_recordings.py
 	$(BIN)/python tools/build_scb_recordings.py
 
-# Long benchmarks, never in CI: the SIE parser on a generated 500,000-#TRANS file.
+# Long benchmarks, never in CI: the SIE parser on a generated 500,000-#TRANS file and the
+# AF pivot-cache reader on a generated 200 MB cache.
 bench: install
 	$(BIN)/python tools/bench_sie.py
+	$(BIN)/python tools/bench_af.py
 
 clean:
 	rm -rf data .dagster_home .pytest_cache
