@@ -5,7 +5,8 @@ A recording is one JSON file:
     {"recording": {"recorded_at": ..., "constructed": false, "note": ...},
      "request":   {"method": "GET", "url": "https://api.kolada.se/v3/...", "body_sha256": null},
      "response":  {"status": 200, "headers": {"Content-Type": "application/json"},
-                   "body": <the JSON body> | "body_text": "<non-JSON body>"}}
+                   "body": <the JSON body> | "body_text": "<text body>"
+                              | "body_base64": "<binary body, e.g. an xlsx>"}}
 
 `recording.constructed` and `recording.note` say where the body came from (a live response,
 or values rebuilt from a dump); the demo prints those notes so nobody takes a replayed figure
@@ -15,6 +16,7 @@ for POST the sha256 of the body.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -93,6 +95,8 @@ class ReplayAdapter(BaseAdapter):
         rec = doc["response"]
         if "body" in rec:
             content = json.dumps(rec["body"], ensure_ascii=False).encode("utf-8")
+        elif "body_base64" in rec:
+            content = base64.b64decode(rec["body_base64"])
         else:
             content = rec.get("body_text", "").encode("utf-8")
         resp = requests.Response()
@@ -130,7 +134,10 @@ class RecordingAdapter(BaseAdapter):
         try:
             response["body"] = json.loads(resp.content)
         except ValueError:
-            response["body_text"] = resp.content.decode("utf-8", errors="replace")
+            try:
+                response["body_text"] = resp.content.decode("utf-8")
+            except UnicodeDecodeError:  # binary (AF's xlsx files): kept byte for byte
+                response["body_base64"] = base64.b64encode(resp.content).decode("ascii")
         doc = {
             "recording": {
                 "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
