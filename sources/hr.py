@@ -9,31 +9,17 @@ row is kept, and the error never repeats the value it found.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from sources.csv_export import MONTH, decode_text, number, read_table
+
 # 6 or 8 digits of birth date, optional -/+, 4 digits: YYMMDD-NNNN, YYYYMMDDNNNN, …
 PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])[-+]?\d{4}(?!\d)")
 
-
-
-def decode_text(raw: bytes) -> str:
-    """Text of an exported CSV whatever Excel or the HR system chose: UTF-16 with a BOM
-    ("Unicode text"), UTF-8 with or without BOM, else Windows-1252. NULs are dropped so a
-    UTF-16 file without BOM cannot hide a personnummer between zero bytes."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return raw.decode("utf-16")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(enc).replace("\x00", "")
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1").replace("\x00", "")
 
 
 def personnummer_line(text: str) -> int | None:
@@ -78,19 +64,17 @@ class HrExport:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrContract()) -> HrExport:
+def parse_hr(raw: bytes | str, path: str | Path = "<hr>", contract: HrContract = HrContract()) -> HrExport:
+    def fail(message: str, person_data: bool = False):
+        raise HrFileError(path, message, person_data=person_data)
+
     text = decode_text(raw)
     line = personnummer_line(text)
     if line:
         raise HrFileError(path, f"rad {line} innehåller något som liknar ett personnummer; filen ser ut att "
                                 "innehålla personuppgifter och lagras inte (bara aggregat per förvaltning och månad)",
                           person_data=True)
-    try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=";,\t")
-    except csv.Error:
-        raise HrFileError(path, "rubrikraden saknas eller har ingen avgränsare (; , eller tab)") from None
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    header = [h.strip().lower() for h in rows[0]]
+    header, rows = read_table(text, fail)
     required = [contract.period, contract.forvaltning, *contract.measures]
     # An allowlist, not a blocklist of suspicious names: any column outside the contract may
     # hold names or ids, so the file is refused (and deleted) rather than partly read.
@@ -104,26 +88,20 @@ def parse_hr(raw: bytes, path: str | Path = "<hr>", contract: HrContract = HrCon
     keep = required + [c for c in contract.optional if c in header]
     idx = {c: header.index(c) for c in keep}
     records = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise HrFileError(path, f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
+    for n, row in rows:
         rec = {c: row[i].strip() for c, i in idx.items()}
-        # Messages name row and column, never the cell: it might be personal data.
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", rec[contract.period]):
+        if not MONTH.fullmatch(rec[contract.period]):
             raise HrFileError(path, f"rad {n}, kolumn {contract.period}: inte en månad ÅÅÅÅ-MM")
         if not rec[contract.forvaltning]:
             raise HrFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
         for m in contract.measures:
-            value = rec[m].replace("\u00a0", "").replace(" ", "").replace(",", ".")
             try:
-                number = float(value)
+                value = number(rec[m])
             except ValueError:
                 raise HrFileError(path, f"rad {n}, kolumn {m}: inte ett tal") from None
-            if number < 0:
+            if value < 0:
                 raise HrFileError(path, f"rad {n}, kolumn {m}: negativt värde")
-            rec[m] = number
+            rec[m] = value
         records.append(rec)
     if not records:
         raise HrFileError(path, "filen har inga datarader")

@@ -9,13 +9,12 @@ One row per forecast month and förvaltning; amounts in mnkr, decimal comma or p
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from sources.csv_export import MONTH, decode_text, number, read_table
 
 
 class PrognosFileError(ValueError):
@@ -32,38 +31,27 @@ class PrognosContract:
     budget: str = "budget_arets_resultat_mnkr"
 
 
-def parse_prognos(raw: bytes, path: str | Path = "<prognos>", contract: PrognosContract = PrognosContract()) -> pd.DataFrame:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    lines = text.splitlines()
-    if not lines:
-        raise PrognosFileError(path, "filen är tom")
-    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [h.strip().lower() for h in rows[0]]
+def parse_prognos(raw: bytes | str, path: str | Path = "<prognos>", contract: PrognosContract = PrognosContract()) -> pd.DataFrame:
+    def fail(message: str):
+        raise PrognosFileError(path, message)
+
+    header, rows = read_table(decode_text(raw), fail)
     need = [contract.period, contract.forvaltning, contract.prognos, contract.budget]
     missing = [c for c in need if c not in header]
     if missing:
         raise PrognosFileError(path, f"kolumner saknas: {', '.join(missing)} (kontraktet: {', '.join(need)})")
     idx = {c: header.index(c) for c in need}
     out = []
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise PrognosFileError(path, f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
+    for n, row in rows:
         period = row[idx[contract.period]].strip()
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        if not MONTH.fullmatch(period):
             raise PrognosFileError(path, f"rad {n}, kolumn {contract.period}: inte en månad ÅÅÅÅ-MM")
         rec = {"period": period, "forvaltning": row[idx[contract.forvaltning]].strip()}
         if not rec["forvaltning"]:
             raise PrognosFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
         for key, col in (("prognos", contract.prognos), ("budget", contract.budget)):
-            cell = row[idx[col]].strip().replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("−", "-")
             try:
-                rec[key] = float(cell)
+                rec[key] = number(row[idx[col]])
             except ValueError:
                 raise PrognosFileError(path, f"rad {n}, kolumn {col}: inte ett tal") from None
         out.append(rec)

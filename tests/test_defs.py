@@ -59,20 +59,24 @@ def test_kolada_values_is_yearly_partitioned_in_stockholm_time():
     assert node.partitions_def.timezone == "Europe/Stockholm"
 
 
-def test_nightly_schedule_refreshes_the_last_three_years():
+def tick(name: str, hour: int, minute: int) -> list:
+    """The run requests of a schedule's tick on 26 November 2026 at hour:minute, Stockholm time."""
     defs = load_defs()
-    schedule = defs.resolve_schedule_def("kolada_nightly_schedule")
-    when = datetime(2026, 11, 26, 2, 30, tzinfo=ZoneInfo("Europe/Stockholm"))
+    when = datetime(2026, 11, 26, hour, minute, tzinfo=ZoneInfo("Europe/Stockholm"))
+    # The context is closed before the instance: a context left open holds a weakref to the
+    # closed test instance that later runs in this process would trip over.
     with dg.instance_for_test() as instance:
-        result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()))
-    assert [r.partition_key for r in result.run_requests] == ["2023", "2024", "2025"]
-    assert len({r.run_key for r in result.run_requests}) == 3
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=when,
+                                       repository_def=defs.get_repository_def()) as context:
+            return defs.resolve_schedule_def(name).evaluate_tick(context).run_requests
+
+
+def test_nightly_schedule_refreshes_the_last_three_years():
+    run_requests = tick("kolada_nightly_schedule", 2, 30)
+    assert [r.partition_key for r in run_requests] == ["2023", "2024", "2025"]
+    assert len({r.run_key for r in run_requests}) == 3
 
 
 def test_scb_nightly_checks_the_current_and_previous_year():
-    defs = load_defs()
-    schedule = defs.resolve_schedule_def("scb_nightly_schedule")
-    when = datetime(2026, 11, 26, 3, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
-    with dg.instance_for_test() as instance:
-        result = schedule.evaluate_tick(dg.build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def()))
-    assert [r.partition_key for r in result.run_requests] == ["2025", "2026"]
+    run_requests = tick("scb_nightly_schedule", 3, 0)
+    assert [r.partition_key for r in run_requests] == ["2025", "2026"]

@@ -10,14 +10,16 @@ from sources.http import DEFAULT_RECORDINGS_DIR
 from tests.conftest import REPO, SHARED, dump_value
 
 KOLADA = DEFAULT_RECORDINGS_DIR / "kolada"
+SCB = DEFAULT_RECORDINGS_DIR / "scb"
 
 
-def test_builder_reproduces_the_committed_recordings(tmp_path):
+@pytest.mark.parametrize("tool, committed_dir", [("build_kolada_recordings.py", KOLADA), ("build_scb_recordings.py", SCB)])
+def test_builder_reproduces_the_committed_recordings(tmp_path, tool, committed_dir):
     if not (SHARED / "fixtures" / "kolada_dump").exists():
         pytest.skip("../shared/fixtures saknas")
-    out = tmp_path / "kolada"
-    subprocess.run([sys.executable, "tools/build_kolada_recordings.py", "--out", str(out)], cwd=REPO, check=True, capture_output=True)
-    committed = {p.name: p.read_text(encoding="utf-8") for p in KOLADA.glob("*.json")}
+    out = tmp_path / committed_dir.name
+    subprocess.run([sys.executable, f"tools/{tool}", "--out", str(out)], cwd=REPO, check=True, capture_output=True)
+    committed = {p.name: p.read_text(encoding="utf-8") for p in committed_dir.glob("*.json")}
     rebuilt = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.json")}
     assert rebuilt == committed
 
@@ -33,19 +35,6 @@ def test_every_recorded_value_is_the_dump_value():
                 assert v["value"] == pytest.approx(expected), (path.name, item["kpi"], item["municipality"], v)
                 checked += 1
     assert checked > 200
-
-
-SCB = DEFAULT_RECORDINGS_DIR / "scb"
-
-
-def test_scb_builder_reproduces_the_committed_recordings(tmp_path):
-    if not (SHARED / "fixtures" / "kolada_dump").exists():
-        pytest.skip("../shared/fixtures saknas")
-    out = tmp_path / "scb"
-    subprocess.run([sys.executable, "tools/build_scb_recordings.py", "--out", str(out)], cwd=REPO, check=True, capture_output=True)
-    committed = {p.name: p.read_text(encoding="utf-8") for p in SCB.glob("*.json")}
-    rebuilt = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.json")}
-    assert rebuilt == committed
 
 
 def test_scb_recordings_hold_the_real_folkmangd_and_say_they_are_constructed():

@@ -24,7 +24,7 @@ import pandas as pd
 from indicator_catalog.ekonomi import EkonomiMapping, in_ranges
 from sources.jsonstat import period_bounds
 from sources.sie import SieFile
-from warehouse.observations import COLUMNS
+from warehouse.observations import COLUMNS, Scope, merge_observations
 
 SOURCE = "ekonomi"
 EXTRA = ["period_start", "file_sha256"]
@@ -134,8 +134,6 @@ def prognos_series(frame: pd.DataFrame, *, region: str, fetched_at: datetime, sh
 
 def load(conn, frame: pd.DataFrame, fetched_at: datetime):
     """Merge one file's series; within the file's series and periods it replaces what was there."""
-    from warehouse.observations import Scope, merge_observations
-
     scope = Scope(series=sorted(frame["series"].unique()), regions=sorted(frame["region"].unique()),
                   periods=sorted(frame["period"].unique()), fetched_at=fetched_at)
     return merge_observations(conn, "stg.file_observations", SOURCE, frame, scope, extra=EXTRA)

@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 
 from indicator_catalog.ekonomi import load_mapping
-from sources.hr import HrFileError, decode_text, parse_hr, personnummer_line
+from sources.csv_export import decode_text
+from sources.hr import HrFileError, parse_hr, personnummer_line
 from sources.prognos import parse_prognos
 from sources.sie import parse_bytes
 from warehouse import ekonomi as wh_ekonomi
@@ -73,6 +74,7 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
     if earlier:
         return Outcome(kind, "duplicate", f"samma innehåll som {earlier} (sha256 {sha[:12]}…) är redan inläst", [])
     try:
+        text = None
         if kind != "sie":
             # Every text export is scanned for personnummer before anything else, whatever it
             # claims to be: an unknown file with person data must not be kept in quarantine.
@@ -81,27 +83,23 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
             if line:
                 raise HrFileError(path.name, f"rad {line} innehåller något som liknar ett personnummer; filen "
                                              "lagras inte (bara aggregat tas emot)", person_data=True)
-            raw = text.encode("utf-8")
-            kind = classify(raw)
+            kind = classify(text[:4096].encode("utf-8"))
         if kind == "hr":
-            hr = parse_hr(raw, path.name)
-            frame = wh_hr.series_frame(hr.frame, region=kommun, fetched_at=now, file_sha256=sha)
-            periods = sorted(frame["period"].unique())
-            result = wh_hr.load(conn, frame, now)  # one transaction: all of the file or nothing
-            _record(conn, sha, path.name, kind, now, "loaded", None, periods, len(frame))
-            return Outcome(kind, "loaded", f"{len(hr.frame)} rader, {result.changed} ändrade värden", periods, len(frame))
-        if kind == "sie":
-            sie = parse_bytes(raw, path.name)
-            frame = wh_ekonomi.sie_series(sie, load_mapping(), region=kommun, fetched_at=now, sha=sha)
+            frame = wh_hr.series_frame(parse_hr(text, path.name).frame, region=kommun, fetched_at=now, file_sha256=sha)
+            load = wh_hr.load
+        elif kind == "sie":
+            frame = wh_ekonomi.sie_series(parse_bytes(raw, path.name), load_mapping(), region=kommun, fetched_at=now, sha=sha)
+            load = wh_ekonomi.load
         elif kind == "prognos":
-            frame = wh_ekonomi.prognos_series(parse_prognos(raw, path.name), region=kommun, fetched_at=now, sha=sha)
+            frame = wh_ekonomi.prognos_series(parse_prognos(text, path.name), region=kommun, fetched_at=now, sha=sha)
+            load = wh_ekonomi.load
         else:
             raise UnsupportedFile("okänd filtyp: väntade en SIE-fil (#FLAGGA …), en HR-export (kolumnen "
                                   "sjuk_timmar_dag1_14) eller en prognosfil (kolumnen prognos_arets_resultat_mnkr)")
         if frame.empty:
             raise UnsupportedFile(f"{path.name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
         periods = sorted(frame["period"].unique())
-        result = wh_ekonomi.load(conn, frame, now)
+        result = load(conn, frame, now)  # one transaction: all of the file or nothing
         _record(conn, sha, path.name, kind, now, "loaded", None, periods, len(frame))
         return Outcome(kind, "loaded", f"{len(frame)} värden, {result.changed} ändrade", periods, len(frame))
     except (HrFileError, UnsupportedFile, ValueError) as exc:

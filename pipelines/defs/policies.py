@@ -14,6 +14,15 @@ OWNERS = ["team:analys"]
 # can fix (a bad KPI id, a missing recording) and delay the message the analyst needs.
 
 
+def recent_partition_requests(partitions_def, context: dg.ScheduleEvaluationContext, count: int,
+                              prefix: str) -> list[dg.RunRequest]:
+    """One run per partition of the last `count` partitions at the tick, keyed per day so a
+    re-evaluated tick does not launch twice."""
+    keys = partitions_def.get_partition_keys(current_time=context.scheduled_execution_time)
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    return [dg.RunRequest(run_key=f"{prefix}:{key}:{day}", partition_key=key) for key in keys[-count:]]
+
+
 def schedule_default_status() -> dg.DefaultScheduleStatus:
     """Schedules start switched on in live mode only.
 

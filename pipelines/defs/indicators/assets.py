@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.catalog.assets import indicator_catalog
 from pipelines.defs.kolada.assets import kolada_observations
+from pipelines.defs.metadata import preview
 from pipelines.defs.scb.assets import scb_observations
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
@@ -71,6 +72,6 @@ def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb
             "due_at_next_meeting": len(at_next),
             "due_total": len(due),
             "row_count": len(due),
-            "preview": dg.MetadataValue.md(at_next[cols].to_markdown(index=False) if len(at_next) else "inga"),
+            "preview": preview(at_next[cols], "inga"),
         }
     )

@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
@@ -77,7 +78,7 @@ def kolada_values(
             "kpis": ", ".join(kpis),
             **{f"rows: {k}": int(per_kpi.get(k, 0)) for k in kpis},
             "municipalities": ", ".join(sorted(municipalities)),
-            "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "inga värden"),
+            "preview": preview(frame.head(10)),
             "urls": dg.MetadataValue.md("\n".join(f"- {p.url}" for p in pages)),
         },
         check_results=[
@@ -111,21 +112,13 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
             "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
             [context.partition_key],
         )[0]
-        preview = conn.execute(
+        rows = conn.execute(
             "SELECT series, breakdown, region, period, value, status, vintage, first_seen "
             "FROM stg.current_observations WHERE source = 'kolada' AND period = ? "
             "ORDER BY first_seen DESC, series, region, breakdown LIMIT 10",
             [context.partition_key],
         ).df()
-    return dg.MaterializeResult(
-        metadata={
-            "new_values": result.inserted,
-            "revised_values": result.revised,
-            "deleted_values": result.deleted,
-            "row_count": total,
-            "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "inga värden"),
-        }
-    )
+    return dg.MaterializeResult(metadata=merge_metadata(result, total, rows))
 
 
 @dg.asset(key=["raw", "kolada_kpi"], kinds={"duckdb", "api"}, **COMMON)

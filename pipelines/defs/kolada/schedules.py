@@ -1,8 +1,7 @@
 import dagster as dg
 
-from pipelines.defs.policies import schedule_default_status
-
 from pipelines.defs.kolada.jobs import kolada_job
+from pipelines.defs.policies import recent_partition_requests, schedule_default_status
 from pipelines.defs.partitions import yearly_partition
 
 # Kolada revises recent years without notice (reference/kolada.md §6): re-fetch the last
@@ -19,7 +18,4 @@ RECENT_YEARS = 3
 )
 def kolada_nightly_schedule(context: dg.ScheduleEvaluationContext):
     """Nattlig uppdatering av Kolada för de tre senaste hela åren."""
-    keys = yearly_partition.get_partition_keys(current_time=context.scheduled_execution_time)
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for key in keys[-RECENT_YEARS:]:
-        yield dg.RunRequest(run_key=f"kolada:{key}:{day}", partition_key=key)
+    return recent_partition_requests(yearly_partition, context, RECENT_YEARS, "kolada")

@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import scb_yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, ScbResource, warehouse
@@ -68,7 +69,7 @@ def scb_values(
             "data_calls": sum(len(f.pages) for f in fetched),
             "row_count": len(frame),
             "fetch_ids": ", ".join(fetch_ids) or "inga",
-            "preview": dg.MetadataValue.md(frame.head(10).to_markdown(index=False) if len(frame) else "inga nya data"),
+            "preview": preview(frame.head(10), "inga nya data"),
         }
     )
 
@@ -87,19 +88,11 @@ def scb_observations(
     cat = catalog.load()
     with warehouse(duckdb) as conn:
         result = wh_scb.load_partition(conn, context.partition_key, cat)
-        rows = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'scb' "
-                   "AND year(period_end) = ?", [int(context.partition_key)])[0]
-        preview = conn.execute(
+        total = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'scb' "
+                    "AND year(period_end) = ?", [int(context.partition_key)])[0]
+        rows = conn.execute(
             "SELECT series, region, period, value, status, source_table, published_at, vintage "
             "FROM stg.current_observations WHERE source = 'scb' AND year(period_end) = ? "
             "ORDER BY series, region, period LIMIT 15", [int(context.partition_key)]
         ).df()
-    return dg.MaterializeResult(
-        metadata={
-            "new_values": result.inserted,
-            "revised_values": result.revised,
-            "deleted_values": result.deleted,
-            "row_count": rows,
-            "preview": dg.MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "inga värden"),
-        }
-    )
+    return dg.MaterializeResult(metadata=merge_metadata(result, total, rows))

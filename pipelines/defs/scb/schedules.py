@@ -1,7 +1,7 @@
 import dagster as dg
 
 from pipelines.defs.partitions import scb_yearly_partition
-from pipelines.defs.policies import schedule_default_status
+from pipelines.defs.policies import recent_partition_requests, schedule_default_status
 from pipelines.defs.scb.jobs import scb_job
 
 # The current year (monthly tables) and the previous one (yearly figures, and preliminary
@@ -19,7 +19,4 @@ RECENT_YEARS = 2
 )
 def scb_nightly_schedule(context: dg.ScheduleEvaluationContext):
     """Nattlig kontroll av SCB-tabellerna; data hämtas bara när en tabell uppdaterats."""
-    keys = scb_yearly_partition.get_partition_keys(current_time=context.scheduled_execution_time)
-    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    for key in keys[-RECENT_YEARS:]:
-        yield dg.RunRequest(run_key=f"scb:{key}:{day}", partition_key=key)
+    return recent_partition_requests(scb_yearly_partition, context, RECENT_YEARS, "scb")

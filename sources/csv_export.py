@@ -1,0 +1,55 @@
+"""What the kommun's CSV exports (HR, forecast) share: decoding, the header, the rows with
+their line numbers, month and number cells. Error texts name line and column, never a cell's
+content, since an export may hold personal data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Callable, Iterator, NoReturn
+
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def decode_text(raw: bytes | str) -> str:
+    """Text of an exported CSV whatever Excel or the system chose: UTF-16 with a BOM
+    ("Unicode text"), UTF-8 with or without BOM, else Windows-1252. NULs are dropped so a
+    UTF-16 file without BOM cannot hide a personnummer between zero bytes."""
+    if isinstance(raw, str):
+        return raw
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(enc).replace("\x00", "")
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1").replace("\x00", "")
+
+
+def read_table(text: str, fail: Callable[[str], NoReturn]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """(lower-cased header, (line number, cells) per non-blank data row). The delimiter is the
+    one of ; , tab that the header line uses most; a row of the wrong width fails."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        fail("filen är tom eller saknar rubrikrad")
+    delimiter = max(";,\t", key=lines[0].count)
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(rows)]
+
+    def data():
+        for n, row in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                fail(f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
+            yield n, row
+
+    return header, data()
+
+
+def number(cell: str) -> float:
+    """A number as Swedish exports write it: decimal comma, spaces as thousands separator,
+    a typographic minus. Raises ValueError."""
+    return float(cell.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("−", "-"))
