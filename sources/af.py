@@ -1,36 +1,81 @@
-"""Arbetsförmedlingen's monthly unemployment per kommun from `web-inskrivna-arbetslosa-andel-
-av-bas-YYYY-MM.xlsx` (reference/arbetsformedlingen.md §2–4).
+"""Arbetsförmedlingen's monthly statistics files, parsed into per-kommun totals
+(reference/arbetsformedlingen.md §2–4, §6).
 
-The pivot cache has PERIOD, LAN, KOM (names) and numerator/denominator pairs `<X>SOK`
-(inskrivna arbetslösa) and `<X>AK` (arbetskraft, a 12-month average of SCB's BAS). Shares are
-computed from summed numerators and denominators per kommun (a kommun listed under two län,
-like Heby, is collapsed), never by averaging shares. The age band is read from the heading of
-sheet `andel`; the denominator basis (BAS or RAMS) from the file name. Whether a file carries
-öppet arbetslösa separately is unverified: `cache_fields` lists what it has, and nothing here
-assumes more than the documented fields.
+AF publishes pivot-table workbooks, one per statistic and month (`<prefix>-YYYY-MM.xlsx`). The
+warehouse reads five of them (`FILES`). Each parser sums the file's raw rows per month and
+kommun (a kommun listed under two län, like Heby, is collapsed) and returns one tidy frame:
+period (YYYY-MM), region (kommunkod), measure, value, masked. A measure is named after the
+file's own field (TOTSOK, INSAL, SAMTLIGA, …), so nothing is renamed on the way in.
+
+- Kommuner are named, never coded: names map to codes with SCB's list (sources/kommuner.py);
+  an unknown name is an error, AF's "Uppgift saknas" rows count for no kommun.
+- A count shown as `<5` (the tid-utan-arbete file) is masked: value NULL and masked true,
+  never 0 or 5; a sum with a masked part is masked.
+- Shares (`bas_shares`) come from summed numerators and denominators, never averaged shares.
+- Whether a file also carries öppet arbetslösa separately is unverified (reference §7):
+  `cache_fields` lists what a file has, and nothing here assumes more than the documented
+  fields. Whether a caller's breakdown fields (KOEN, ALDGR, …) also hold total rows is
+  unverified too; the sums follow what KA's parser does (all raw rows), and the cross-file
+  checks (warehouse/af.py) would show a doubled total at once.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from sources.af_pivot import cache_fields, records, sheet_text
+from sources.af_pivot import cache_fields, cache_numbers, records, sheet_text
 from sources.kommuner import code_for
 
-GROUPS = ("TOT", "KVI", "MAN", "UNG", "GAM", "INR", "UTR", "FG", "GY", "EG")
 MASKED = "<5"
+GROUPS = ("TOT", "KVI", "MAN", "UNG", "GAM", "INR", "UTR", "FG", "GY", "EG")
 _BAND = re.compile(r"(\d{2})\s*[-–]\s*(\d{2})\s*år")
-_MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
+MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
+COLUMNS = ["period", "region", "measure", "value", "masked"]
+
+
+@dataclass(frozen=True)
+class AfFile:
+    kind: str
+    prefix: str
+    description: str
+
+
+# The files the warehouse reads; a month is fetched only when every one of them shows it.
+FILES = {
+    f.kind: f for f in (
+        AfFile("bas", "web-inskrivna-arbetslosa-andel-av-bas",
+               "Inskrivna arbetslösa, andel av arbetskraften (BAS), per kommun"),
+        AfFile("sok", "web-sok-lan-kom", "Inskrivna arbetslösa per län och kommun, med bakgrund"),
+        AfFile("tid", "web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom",
+               "Inskrivna arbetslösa efter tid utan arbete, per kommun"),
+        AfFile("svag", "web-inskrivna-arbetslosa-svag-konkurrensformaga",
+               "Inskrivna arbetslösa med svag konkurrensförmåga, per kommun"),
+        AfFile("yrke", "web-arbetslosa-yrkesomrade", "Inskrivna arbetslösa efter yrkesområde, per kommun"),
+    )
+}
 
 
 class AfFileError(ValueError):
     def __init__(self, path, message: str):
         self.path = str(path)
         super().__init__(f"{Path(path).name}: {message}")
+
+
+def kind_of(path: str | Path) -> str:
+    """Which of FILES a file is, from its name (`<prefix>-YYYY-MM.xlsx`)."""
+    name = Path(path).name
+    if re.fullmatch(r"web-inskrivna-arbetslosa-andel-av-reg\S*-20\d\d-\d\d\.xlsx", name):
+        return "bas"  # the older RAMS-based share (to 2022-12): the same layout, basis RAMS
+    for f in FILES.values():
+        if re.fullmatch(re.escape(f.prefix) + r"-20\d\d-\d\d\.xlsx", name):
+            return f.kind
+    raise AfFileError(path, f"okänt filnamn; väntade något av {', '.join(f.prefix + '-ÅÅÅÅ-MM.xlsx' for f in FILES.values())}")
 
 
 def basis_from_name(path: str | Path) -> str:
@@ -47,103 +92,168 @@ def age_band(path: str | Path) -> str:
     text = " ".join(sheet_text(path, "andel"))
     m = _BAND.search(text)
     if not m:
-        raise AfFileError(path, f"åldersintervallet (t.ex. '16-65 år') saknas i rubriken på bladet andel")
+        raise AfFileError(path, "åldersintervallet (t.ex. '16-65 år') saknas i rubriken på bladet andel")
     return f"{m.group(1)}-{m.group(2)}"
 
 
-def _number(value, path, n, field):
+def _number(value, path, where: str):
     if value is None or value == MASKED:
         return None  # missing or masked: never 0 or 5
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    raise AfFileError(path, f"post {n}, fält {field}: inte ett tal")
+    raise AfFileError(path, f"{where}: inte ett tal ({value!r})")
 
 
-def bas_shares(path: str | Path) -> pd.DataFrame:
-    """One row per month, kommun and group: inskrivna, arbetskraft, andel (%), masked flag."""
-    fields, _ = cache_fields(path)
-    missing = [f for f in ("PERIOD", "KOM", "TOTSOK", "TOTAK") if f not in fields]
+def _period(value, path, where: str) -> str:
+    if isinstance(value, (date, datetime)):
+        return f"{value.year}-{value.month:02d}"
+    text = str(value).strip()
+    if not MONTH.fullmatch(text):
+        raise AfFileError(path, f"{where}: PERIOD {value!r} är inte en månad ÅÅÅÅ-MM")
+    return text
+
+
+class _Sums:
+    """Per (period, kommun, measure): the sum, and whether a part was masked or missing."""
+
+    def __init__(self):
+        self.acc: dict[tuple, list] = defaultdict(lambda: [0.0, False])
+
+    def add(self, period: str, region: str, measure: str, value: float | None) -> None:
+        acc = self.acc[(period, region, measure)]
+        if value is None:
+            acc[1] = True
+        else:
+            acc[0] += value
+
+    def frame(self) -> pd.DataFrame:
+        rows = [(p, r, m, None if masked else v, masked) for (p, r, m), (v, masked) in sorted(self.acc.items())]
+        return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _pick_cache(path, required: list[str]) -> int:
+    """The cache holding every required field; of several, the one with fewest fields (the
+    web-sok file has three caches, the plain one without FODLGRP/UTBILDNING is wanted)."""
+    found = []
+    for n in cache_numbers(path):
+        fields, _ = cache_fields(path, n)
+        if all(f in fields for f in required):
+            found.append((len(fields), n))
+    if not found:
+        have = {n: cache_fields(path, n)[0] for n in cache_numbers(path)}
+        raise AfFileError(path, f"ingen pivotcache har fälten {', '.join(required)} (har: {have})")
+    return min(found)[1]
+
+
+def pivot_totals(path: str | Path, kommun_field: str, measures: list[str]) -> pd.DataFrame:
+    """Sum `measures` per month and kommun over every raw record of the matching cache."""
+    cache = _pick_cache(path, ["PERIOD", kommun_field, *measures])
+    sums = _Sums()
+    for n, r in enumerate(records(path, cache), start=1):
+        where = f"cache {cache}, post {n}"
+        period = _period(r["PERIOD"], path, where)
+        region = code_for(r[kommun_field])
+        if region is None:
+            continue  # "Uppgift saknas": counts for riket only, not for a kommun
+        for m in measures:
+            sums.add(period, region, m, _number(r[m], path, f"{where}, fält {m}"))
+    return sums.frame()
+
+
+# Sheet `Total` of the tid-utan-arbete file: header on row 5 (KA); read by these names.
+TID_SHEET = "Total"
+TID_COLUMNS = {
+    "ARBETSLÖSA": "ARBETSLOSA",
+    "Utan arbete mer än 6 månader": "UA06",
+    "Utan arbete mer än 12 månader": "UA12",
+    "Utan arbete mer än 24 månader": "UA24",
+}
+TID_KOMMUN = "KOMMUN"
+
+
+def tid_totals(path: str | Path) -> pd.DataFrame:
+    """The tid-utan-arbete file, read from its sheet `Total` (it is a plain table with `<5`
+    masking, reference §2); the header row is found by its PERIOD cell (row 5 in AF's files)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is no workbook
+        raise AfFileError(path, f"kan inte öppnas som xlsx: {exc}") from None
+    try:
+        if TID_SHEET not in wb.sheetnames:
+            raise AfFileError(path, f"bladet {TID_SHEET!r} saknas (har: {', '.join(wb.sheetnames)})")
+        sums, header = _Sums(), None
+        for line, row in enumerate(wb[TID_SHEET].iter_rows(values_only=True), start=1):
+            cells = [c.strip() if isinstance(c, str) else c for c in row]
+            if header is None:
+                if "PERIOD" in cells:
+                    header = {name: i for i, name in enumerate(cells) if isinstance(name, str)}
+                    missing = [c for c in ["PERIOD", TID_KOMMUN, *TID_COLUMNS] if c not in header]
+                    if missing:
+                        raise AfFileError(path, f"blad {TID_SHEET}, rad {line}: kolumner saknas: {', '.join(missing)}")
+                continue
+            first = cells[header["PERIOD"]] if header["PERIOD"] < len(cells) else None
+            if all(c is None for c in cells) or (isinstance(first, str) and first.startswith("Total")):
+                continue  # empty rows and the pivot view's grand total
+            where = f"blad {TID_SHEET}, rad {line}"
+            period = _period(first, path, where)
+            region = code_for(cells[header[TID_KOMMUN]])
+            if region is None:
+                continue
+            for column, measure in TID_COLUMNS.items():
+                sums.add(period, region, measure, _number(cells[header[column]], path, f"{where}, kolumn {column}"))
+        if header is None:
+            raise AfFileError(path, f"blad {TID_SHEET}: ingen rubrikrad med PERIOD")
+        return sums.frame()
+    finally:
+        wb.close()
+
+
+def file_totals(path: str | Path) -> pd.DataFrame:
+    """The per-kommun totals of any of FILES, by its name."""
+    kind = kind_of(path)
+    if kind == "bas":
+        return pivot_totals(path, "KOM", _bas_measures(path))
+    if kind == "sok":
+        return pivot_totals(path, "KOMMUN_BESKR", ["INSAL"])
+    if kind == "tid":
+        return tid_totals(path)
+    if kind == "svag":
+        return pivot_totals(path, "KOMMUN_BESKR", ["SAMTLIGA", "UTSATTA"])
+    return pivot_totals(path, "KOMMUN", ["KVAR"])
+
+
+def _bas_measures(path) -> list[str]:
+    fields, _ = cache_fields(path, _pick_cache(path, ["PERIOD", "KOM"]))
+    missing = [f for f in ("TOTSOK", "TOTAK") if f not in fields]
     if missing:
         raise AfFileError(path, f"fält saknas i pivotcachen: {', '.join(missing)} (har: {', '.join(fields)})")
-    groups = [g for g in GROUPS if f"{g}SOK" in fields and f"{g}AK" in fields]
+    return [f"{g}{s}" for g in GROUPS if f"{g}SOK" in fields and f"{g}AK" in fields for s in ("SOK", "AK")]
+
+
+def bas_shares(path: str | Path, totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per month, kommun and group: inskrivna, arbetskraft, andel (%), masked, the age
+    band (from the heading) and the denominator basis (from the file name)."""
     band, basis = age_band(path), basis_from_name(path)
-    sums: dict[tuple, list] = defaultdict(lambda: [0.0, 0.0, False])
-    for n, r in enumerate(records(path), start=1):
-        period = str(r["PERIOD"])
-        if not _MONTH.fullmatch(period):
-            raise AfFileError(path, f"post {n}, fält PERIOD: inte en månad ÅÅÅÅ-MM")
-        code = code_for(r["KOM"])
-        if code is None:
-            continue  # "Uppgift saknas": counts for riket only, not for a kommun
-        for g in groups:
-            sok = _number(r[f"{g}SOK"], path, n, f"{g}SOK")
-            ak = _number(r[f"{g}AK"], path, n, f"{g}AK")
-            acc = sums[(period, code, g)]
-            if sok is None or ak is None:
-                acc[2] = True
-                continue
-            acc[0] += sok
-            acc[1] += ak
-    rows = [{"period": p, "kommun": c, "grupp": g, "inskrivna": None if m else s, "arbetskraft": None if m else a,
-             "andel": None if m or not a else 100 * s / a, "masked": m, "alder": band, "namnare": basis}
-            for (p, c, g), (s, a, m) in sorted(sums.items())]
-    return pd.DataFrame(rows)
-
-
-# --- Discovery and download (reference/arbetsformedlingen.md §1, §5) -----------------------
-
-STATISTICS_PAGE = "https://arbetsformedlingen.se/statistik/sok-statistik/tidigare-statistik-tidsserier"
-# The files the warehouse reads; a month is fetched only when every one of them shows it.
-PREFIXES = ("web-inskrivna-arbetslosa-andel-av-bas",)
-
-
-def find_files(html: str, page_url: str, prefixes=PREFIXES) -> dict[str, dict[str, str]]:
-    """{prefix: {YYYY-MM: absolute URL}} from the page's links. The `18.<id>/<timestamp>/`
-    part of AF's download URLs changes, so files are found by name, never by a fixed URL."""
-    from urllib.parse import urljoin
-
-    out: dict[str, dict[str, str]] = {p: {} for p in prefixes}
-    for href in re.findall(r'href\s*=\s*["\']([^"\']+)["\']', html, flags=re.I):
-        name = href.rsplit("/", 1)[-1].split("?", 1)[0]
-        for p in prefixes:
-            m = re.fullmatch(re.escape(p) + r"-(20\d\d-(?:0[1-9]|1[0-2]))\.xlsx", name)
-            if m:
-                out[p][m.group(1)] = urljoin(page_url, href)
-    return out
-
-
-def newest_common_month(found: dict[str, dict[str, str]]) -> str | None:
-    """The newest month that every needed file shows; None while one of them lags behind
-    (AF does not update all files at once)."""
-    months = [set(by_month) for by_month in found.values()]
-    if not months or any(not m for m in months):
-        return None
-    common = set.intersection(*months)
-    newest_each = {max(m) for m in months}
-    newest = max(common) if common else None
-    return newest if newest and newest_each == {newest} else None
-
-
-def download(session, url: str, target: Path) -> tuple[str, int]:
-    """Fetch `url` to `target` through the project's session; return (sha256, bytes).
-    Written to a temporary name first, so a broken download never replaces a good file."""
-    import hashlib
-
-    from sources.errors import SourceError
-
-    resp = session.get(url, stream=True)
-    if resp.status_code >= 400:
-        raise SourceError("arbetsformedlingen", url, f"HTTP {resp.status_code} {resp.reason}")
-    h, size = hashlib.sha256(), 0
-    tmp = target.with_suffix(target.suffix + ".part")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("wb") as f:
-        for chunk in resp.iter_content(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-            f.write(chunk)
-    if size < 4 or tmp.read_bytes()[:2] != b"PK":
-        tmp.unlink()
-        raise SourceError("arbetsformedlingen", url, "svaret är ingen xlsx-fil (zip)")
-    tmp.replace(target)
-    return h.hexdigest(), size
+    totals = pivot_totals(path, "KOM", _bas_measures(path)) if totals is None else totals
+    cols = ["period", "kommun", "grupp", "inskrivna", "arbetskraft", "andel", "masked", "alder", "namnare"]
+    if totals.empty:
+        return pd.DataFrame(columns=cols)
+    t = totals.assign(grupp=totals.measure.str[:-3].where(totals.measure.str.endswith("SOK"), totals.measure.str[:-2]),
+                      part=totals.measure.str.endswith("SOK").map({True: "inskrivna", False: "arbetskraft"}))
+    wide = t.pivot_table(index=["period", "region", "grupp"], columns="part", values=["value", "masked"],
+                         aggfunc="first", dropna=False)
+    out = pd.DataFrame({
+        "period": wide.index.get_level_values(0), "kommun": wide.index.get_level_values(1),
+        "grupp": wide.index.get_level_values(2),
+        "inskrivna": wide[("value", "inskrivna")].to_numpy(), "arbetskraft": wide[("value", "arbetskraft")].to_numpy(),
+        "masked": (wide[("masked", "inskrivna")].astype(bool) | wide[("masked", "arbetskraft")].astype(bool)).to_numpy(),
+    })
+    out.loc[out.masked, ["inskrivna", "arbetskraft"]] = None
+    den = out.arbetskraft.where(out.arbetskraft > 0)
+    out["andel"] = 100 * out.inskrivna / den
+    out["alder"], out["namnare"] = band, basis
+    order = {g: i for i, g in enumerate(GROUPS)}
+    return out.sort_values(["period", "kommun", "grupp"], key=lambda s: s.map(order) if s.name == "grupp" else s,
+                           ignore_index=True)[cols]

@@ -1,4 +1,4 @@
-"""AF's share of inskrivna arbetslösa per kommun, from CONSTRUCTED workbooks (tests/af_workbook.py)."""
+"""AF's share of inskrivna arbetslösa per kommun, from CONSTRUCTED workbooks (tools/af_workbook.py)."""
 
 import pandas as pd
 import pytest
@@ -6,7 +6,7 @@ from werkzeug import Response
 
 from sources.af import AfFileError, bas_shares
 from sources.kommuner import UnknownKommun, code_for
-from tests.af_workbook import write_workbook
+from tools.af_workbook import write_workbook
 
 FIELDS = ["PERIOD", "LAN", "KOM", "TOTSOK", "TOTAK", "KVISOK", "KVIAK", "MANSOK", "MANAK"]
 HEADING = "Inskrivna arbetslösa 16-65 år i procent av arbetskraften (BAS), augusti 2026"
@@ -77,7 +77,7 @@ PAGE = """<html><body>
 
 
 def test_files_are_found_by_name_and_a_month_needs_every_file():
-    from sources.af import find_files, newest_common_month
+    from sources.af_web import find_files, newest_common_month
 
     found = find_files(PAGE, "https://arbetsformedlingen.se/statistik/x")
     assert sorted(found["web-inskrivna-arbetslosa-andel-av-bas"]) == ["2026-07", "2026-08"]
@@ -89,7 +89,7 @@ def test_files_are_found_by_name_and_a_month_needs_every_file():
 
 
 def test_download_keeps_the_hash_and_sees_a_file_replaced_under_the_same_name(httpserver, tmp_path):
-    from sources.af import download
+    from sources.af_web import download
     from sources.errors import SourceError
     from sources.http import build_session
 
@@ -107,3 +107,67 @@ def test_download_keeps_the_hash_and_sees_a_file_replaced_under_the_same_name(ht
     with pytest.raises(SourceError, match="ingen xlsx-fil"):
         download(session, httpserver.url_for("/html.xlsx"), target)
     assert target.read_bytes() == second  # the good file is untouched
+
+
+# --- The other four files (CONSTRUCTED by tools/af_workbook.write_month) --------------------
+
+UNITS = [dict(lan="Örebro län", kommun="Askersund", inskrivna=301, arbetskraft=5500.25),
+         dict(lan="Uppsala län", kommun="Heby", inskrivna=3, arbetskraft=50.0),
+         dict(lan="Västmanlands län", kommun="Heby", inskrivna=40, arbetskraft=400.0),
+         dict(lan="Uppgift saknas", kommun="Uppgift saknas", inskrivna=7, arbetskraft=0.0)]
+
+
+def _value(frame, region, measure):
+    row = frame[(frame.region == region) & (frame.measure == measure)].iloc[0]
+    return None if row.masked else row.value
+
+
+def test_every_file_gives_per_kommun_totals_summed_over_its_rows(tmp_path):
+    from sources.af import file_totals
+    from tools.af_workbook import write_month
+
+    files = write_month(tmp_path, "2026-10", UNITS)
+    sok, svag, yrke = (file_totals(files[k]) for k in ("sok", "svag", "yrke"))
+    # Six rows per kommun (sex x age) sum to the count; Heby's two län collapse into one kommun.
+    assert _value(sok, "1882", "INSAL") == 301 and _value(sok, "0331", "INSAL") == 43
+    assert _value(svag, "1882", "SAMTLIGA") == 301 and _value(yrke, "1882", "KVAR") == 301
+    assert set(sok.region) == {"1882", "0331"}  # "Uppgift saknas" is no kommun
+    # web-sok has three caches; the plain one (no UTBILDNING/FODLGRP) is read, not all three.
+    assert len(sok) == 2
+
+
+def test_the_tid_file_is_read_from_its_sheet_with_masking(tmp_path):
+    from sources.af import file_totals
+    from tools.af_workbook import write_month
+
+    tid = file_totals(write_month(tmp_path, "2026-10", UNITS)["tid"])
+    assert _value(tid, "1882", "ARBETSLOSA") == 301 and _value(tid, "1882", "UA06") == 120
+    # Heby: 3 is shown as "<5" under one län, so the kommun's sum is masked, never 3 or 40 or 45.
+    heby = tid[(tid.region == "0331") & (tid.measure == "ARBETSLOSA")].iloc[0]
+    assert heby.masked and pd.isna(heby.value)
+
+
+def test_a_tid_sheet_without_a_documented_column_is_named(tmp_path):
+    from sources.af import file_totals
+    from tools.af_workbook import write_pivot_workbook
+
+    path = write_pivot_workbook(tmp_path / "web-inskrivna-arbetslosa-tid-utan-arbete-lan-kom-2026-10.xlsx", [],
+                                {"Total": [["Rubrik"], [], [], [], ["PERIOD", "LÄN", "KOMMUN", "ARBETSLÖSA"],
+                                           ["2026-10", "Örebro län", "Askersund", 12]]})
+    with pytest.raises(AfFileError, match="rad 5: kolumner saknas: Utan arbete mer än 6 månader"):
+        file_totals(path)
+    path = write_pivot_workbook(path, [], {"Total": [["PERIOD", "LÄN", "KOMMUN", "ARBETSLÖSA",
+                                                      "Utan arbete mer än 6 månader", "Utan arbete mer än 12 månader",
+                                                      "Utan arbete mer än 24 månader"],
+                                                     ["okt 2026", "Örebro län", "Askersund", 12, 5, 5, "<5"]]})
+    with pytest.raises(AfFileError, match="rad 2: PERIOD 'okt 2026' är inte en månad"):
+        file_totals(path)
+
+
+def test_a_file_is_known_by_its_name(tmp_path):
+    from sources.af import kind_of
+
+    assert kind_of("web-sok-lan-kom-2026-10.xlsx") == "sok"
+    assert kind_of("web-inskrivna-arbetslosa-andel-av-registerbaserad-arbetskraft-2022-12.xlsx") == "bas"
+    with pytest.raises(AfFileError, match="okänt filnamn"):
+        kind_of("web-tid-riket-2026-10.xlsx")

@@ -1,4 +1,4 @@
-"""The streaming pivot-cache reader, on CONSTRUCTED workbooks (tests/af_workbook.py)."""
+"""The streaming pivot-cache reader, on CONSTRUCTED workbooks (tools/af_workbook.py)."""
 
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from sources.af_pivot import PivotCacheError, cache_fields, cache_numbers, records
-from tests.af_workbook import write_workbook
+from tools.af_workbook import write_workbook
 from tests.conftest import REPO
 
 FIELDS = ["PERIOD", "LAN", "KOM", "TOTSOK", "TOTAK"]

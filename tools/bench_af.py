@@ -2,7 +2,7 @@
 
     python tools/bench_af.py [--mb 200]
 
-Writes a CONSTRUCTED pivot workbook (tests/af_workbook.py: ECMA-376 pivot cache with the
+Writes a CONSTRUCTED pivot workbook (tools/af_workbook.py: ECMA-376 pivot cache with the
 documented BAS-file fields) whose records XML is about --mb MB uncompressed, then reads every
 record in a fresh process and reports rows, seconds and peak RSS, next to a cache a tenth of
 the size, so bounded memory shows as equal peaks.
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.af_workbook import write_workbook  # noqa: E402
+from tools.af_workbook import write_workbook  # noqa: E402
 
 FIELDS = ["PERIOD", "LAN", "KOM", "TOTSOK", "TOTAK", "KVISOK", "KVIAK", "MANSOK", "MANAK"]
 ROW_BYTES = 120  # about this many bytes of records XML per row

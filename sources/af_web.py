@@ -1,0 +1,79 @@
+"""Finding and downloading Arbetsförmedlingen's monthly files (reference/arbetsformedlingen.md
+§1, §5). AF has no statistics API: the files are linked from a web page, under download URLs
+whose `18.<id>/<timestamp>/` part changes, so files are found by name, never by a fixed URL.
+AF updates its files on different days and replaces files under the same name, so a month is
+taken only when every needed file shows it, and every download keeps its sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
+from sources.af import FILES
+from sources.errors import SourceError
+
+STATISTICS_PAGE = "https://arbetsformedlingen.se/statistik/sok-statistik/tidigare-statistik-tidsserier"
+SOURCE = "arbetsformedlingen"
+
+
+def fetch_page(session, url: str = STATISTICS_PAGE) -> str:
+    """The statistics page's HTML, through the project's session (timeouts, retries, replay)."""
+    resp = session.get(url, headers={"Accept": "text/html"})
+    if resp.status_code >= 400:
+        raise SourceError(SOURCE, url, f"HTTP {resp.status_code} {resp.reason}", status=resp.status_code)
+    if "html" not in resp.headers.get("Content-Type", "html").lower():
+        raise SourceError(SOURCE, url, f"väntade en HTML-sida, fick {resp.headers.get('Content-Type')}")
+    return resp.text
+
+
+def find_files(html: str, page_url: str, prefixes=None) -> dict[str, dict[str, str]]:
+    """{prefix: {YYYY-MM: absolute URL}} from the page's links."""
+    prefixes = tuple(prefixes or (f.prefix for f in FILES.values()))
+    out: dict[str, dict[str, str]] = {p: {} for p in prefixes}
+    for href in re.findall(r'href\s*=\s*["\']([^"\']+)["\']', html, flags=re.I):
+        name = href.rsplit("/", 1)[-1].split("?", 1)[0]
+        for p in prefixes:
+            m = re.fullmatch(re.escape(p) + r"-(20\d\d-(?:0[1-9]|1[0-2]))\.xlsx", name)
+            if m:
+                out[p][m.group(1)] = urljoin(page_url, href)
+    return out
+
+
+def newest_common_month(found: dict[str, dict[str, str]]) -> str | None:
+    """The newest month that every needed file shows; None while one of them lags behind
+    (AF does not update all files at once)."""
+    months = [set(by_month) for by_month in found.values()]
+    if not months or any(not m for m in months):
+        return None
+    common = set.intersection(*months)
+    newest_each = {max(m) for m in months}
+    newest = max(common) if common else None
+    return newest if newest and newest_each == {newest} else None
+
+
+def download(session, url: str, target: Path) -> tuple[str, int]:
+    """Fetch `url` to `target` through the project's session; return (sha256, bytes).
+    Written to a temporary name first, so a broken download never replaces a good file."""
+    resp = session.get(url, stream=True, headers={"Accept": "*/*"})
+    if resp.status_code >= 400:
+        raise SourceError(SOURCE, url, f"HTTP {resp.status_code} {resp.reason}", status=resp.status_code)
+    h, size = hashlib.sha256(), 0
+    tmp = target.with_suffix(target.suffix + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with tmp.open("wb") as f:
+            for chunk in resp.iter_content(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+                f.write(chunk)
+        with tmp.open("rb") as f:
+            if f.read(2) != b"PK":
+                raise SourceError(SOURCE, url, "svaret är ingen xlsx-fil (zip)")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(target)
+    return h.hexdigest(), size
