@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
+from sources import clock
 from sources.af import FILES
 from sources.errors import SourceError
 
@@ -77,3 +80,46 @@ def download(session, url: str, target: Path) -> tuple[str, int]:
         raise
     tmp.replace(target)
     return h.hexdigest(), size
+
+
+class NotPublished(SourceError):
+    """The page does not link every needed file for the month (yet, or any more)."""
+
+
+@dataclass(frozen=True)
+class Download:
+    kind: str
+    file_name: str
+    url: str
+    sha256: str
+    bytes: int
+    path: Path
+    fetched_at: datetime
+
+
+def fetch_month(session, month: str, directory: Path, page_url: str = STATISTICS_PAGE,
+                log=lambda msg: None) -> list[Download]:
+    """Download every file of FILES for `month` into `directory/<month>/<sha256[:16]>/<name>`.
+
+    Kept under its hash, a file replaced by AF under the same name becomes a second file
+    beside the first, never an overwrite. Raises NotPublished, naming what the page has,
+    when a file of the month is not linked.
+    """
+    found = find_files(fetch_page(session, page_url), page_url)
+    missing = [f.prefix for f in FILES.values() if month not in found[f.prefix]]
+    if missing:
+        newest = newest_common_month(found)
+        raise NotPublished(SOURCE, page_url,
+                           f"sidan länkar inte {', '.join(p + '-' + month + '.xlsx' for p in missing)} "
+                           f"(senaste månad som alla filer har: {newest or 'ingen'})")
+    out = []
+    for f in FILES.values():
+        url, name = found[f.prefix][month], f"{f.prefix}-{month}.xlsx"
+        part = directory / month / "hamtas" / name
+        sha, size = download(session, url, part)
+        target = directory / month / sha[:16] / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part.replace(target)
+        log(f"{name}: {size / 1e6:.1f} MB, sha256 {sha[:12]}…")
+        out.append(Download(f.kind, name, url, sha, size, target, clock.now()))
+    return out

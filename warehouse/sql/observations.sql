@@ -16,7 +16,12 @@ UNION ALL BY NAME
 SELECT source, series, breakdown, region, period, period_start, period_end, value, status,
        is_deleted, vintage, first_seen, fetched_at, CAST(NULL AS TIMESTAMPTZ) AS published_at,
        file_sha256 AS source_table, response_id
-FROM stg.file_observations;
+FROM stg.file_observations
+UNION ALL BY NAME
+SELECT source, series, breakdown, region, period, period_start, period_end, value, status,
+       is_deleted, vintage, first_seen, fetched_at, CAST(NULL AS TIMESTAMPTZ) AS published_at,
+       file_sha256 AS source_table, response_id
+FROM stg.af_observations;
 
 -- The latest vintage of every key that is not deleted: "what we know now".
 CREATE OR REPLACE VIEW stg.current_observations AS

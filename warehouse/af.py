@@ -1,0 +1,139 @@
+"""Arbetsförmedlingen: recording downloads, reading files into per-kommun totals, and the
+observations the catalog reads.
+
+A file month is loaded from the newest download of each of its files (stg.af_latest_files).
+Every PERIOD a file holds is loaded (whether AF's files hold only their own month or the
+series back to 2023-01 is unverified; both work): a period revised by a newer file becomes
+a new vintage. Observations:
+
+- inskrivna_arbetslosa_andel (%), inskrivna_arbetslosa and arbetskraft (the 12-month BAS
+  average) from the BAS file, per AF group (TOT, KVI, MAN, UNG, …), with the age band and
+  the denominator basis of the file on every value;
+- utan_arbete_6/12/24_manader (counts) from the tid file, breakdown 'T', '<5' kept as status.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sources.af import bas_shares, file_totals
+from sources.af_web import Download
+from sources.jsonstat import period_bounds
+from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
+
+TABLE = "stg.af_observations"
+SOURCE = "arbetsformedlingen"
+EXTRA = ["period_start", "file_sha256", "alder", "namnare"]
+BAS_SERIES = {"andel": "inskrivna_arbetslosa_andel", "inskrivna": "inskrivna_arbetslosa", "arbetskraft": "arbetskraft"}
+TID_SERIES = {"UA06": "utan_arbete_6_manader", "UA12": "utan_arbete_12_manader", "UA24": "utan_arbete_24_manader"}
+CHECKS = {
+    "sok_insal": "web-sok-lan-kom: Σ INSAL = ARBETSLÖSA (tid-filen)",
+    "svag_samtliga": "svag konkurrensförmåga: Σ SAMTLIGA = ARBETSLÖSA",
+    "yrke_kvar": "yrkesområde: Σ KVAR = ARBETSLÖSA",
+    "bas_kvi_man": "BAS-filen: KVISOK + MANSOK = ARBETSLÖSA",
+}
+
+
+def record_downloads(conn, downloads: list[Download], *, alder: str | None, namnare: str | None,
+                     partition_key: str, run_id: str | None) -> None:
+    conn.execute("BEGIN")
+    try:
+        for d in downloads:
+            bas = d.kind == "bas"
+            conn.execute("INSERT INTO raw.af_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [partition_key, d.kind, d.file_name, d.url, d.sha256, d.bytes, d.fetched_at, str(d.path),
+                          alder if bas else None, namnare if bas else None, partition_key, run_id])
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def previous_sha(conn, file_month: str) -> dict[str, str]:
+    """{kind: sha256} of the newest stored download of each file of the month."""
+    return dict(conn.execute("SELECT kind, sha256 FROM stg.af_latest_files WHERE file_month = ?", [file_month]).fetchall())
+
+
+def latest_files(conn, file_month: str) -> pd.DataFrame:
+    return conn.execute("SELECT * FROM stg.af_latest_files WHERE file_month = ? ORDER BY kind", [file_month]).df()
+
+
+def store_totals(conn, sha256: str, kind: str, totals: pd.DataFrame) -> None:
+    """The file's per-kommun totals; a file read again replaces its own rows (idempotent)."""
+    conn.register("incoming_totals", totals.assign(file_sha256=sha256, kind=kind))
+    conn.execute("BEGIN")
+    try:
+        conn.execute("DELETE FROM stg.af_file_totals WHERE file_sha256 = ?", [sha256])
+        conn.execute("INSERT INTO stg.af_file_totals BY NAME SELECT file_sha256, kind, period, region, measure, "
+                     "value, masked FROM incoming_totals")
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.unregister("incoming_totals")
+
+
+def _code(month: str) -> str:
+    return month.replace("-", "M")  # 2026-10 -> 2026M10, the warehouse's month code
+
+
+def _shape(frame: pd.DataFrame, fetched_at: datetime, sha: str) -> pd.DataFrame:
+    bounds = frame.period.map(period_bounds)
+    return frame.assign(period_start=bounds.str[0], period_end=bounds.str[1], is_deleted=False,
+                        fetched_at=fetched_at, response_id=None, file_sha256=sha)
+
+
+def bas_observations(shares: pd.DataFrame, fetched_at: datetime, sha: str) -> pd.DataFrame:
+    parts = [pd.DataFrame({"series": series, "breakdown": shares.grupp, "region": shares.kommun,
+                           "period": shares.period.map(_code), "value": shares[column],
+                           "status": shares.masked.map({True: "<5", False: ""}),
+                           "alder": shares.alder, "namnare": shares.namnare})
+             for column, series in BAS_SERIES.items()]
+    return _shape(pd.concat(parts, ignore_index=True), fetched_at, sha)
+
+
+def tid_observations(totals: pd.DataFrame, fetched_at: datetime, sha: str) -> pd.DataFrame:
+    t = totals[totals.measure.isin(list(TID_SERIES))]
+    frame = pd.DataFrame({"series": t.measure.map(TID_SERIES), "breakdown": "T", "region": t.region,
+                          "period": t.period.map(_code), "value": t.value,
+                          "status": t.masked.map({True: "<5", False: ""}), "alder": None, "namnare": None})
+    return _shape(frame, fetched_at, sha)
+
+
+def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda msg: None) -> dict:
+    """Read the month's newest files into totals and observations; return counts for the UI."""
+    files = latest_files(conn, file_month)
+    if files.empty:
+        raise LookupError(f"Inga AF-filer är hämtade för {file_month}; kör raw/af_files för månaden först")
+    merged, periods = MergeResult(0, 0, 0), set()
+    for f in files.itertuples():
+        path = Path(f.path)
+        if not path.exists():
+            raise FileNotFoundError(f"{f.file_name}: den hämtade filen {path} saknas; hämta månaden igen")
+        totals = file_totals(path)
+        store_totals(conn, f.sha256, f.kind, totals)
+        log(f"{f.file_name}: {len(totals)} summor, perioder {', '.join(sorted(set(totals.period)))}")
+        if f.kind == "bas":
+            frame = bas_observations(bas_shares(path, totals), f.fetched_at, f.sha256)
+            series = list(BAS_SERIES.values())
+        elif f.kind == "tid":
+            frame = tid_observations(totals, f.fetched_at, f.sha256)
+            series = list(TID_SERIES.values())
+        else:
+            continue  # read for the cross-file checks only
+        periods |= set(frame.period)
+        scope = Scope(series, sorted(set(frame.region)), sorted(set(frame.period)), f.fetched_at)
+        r = merge_observations(conn, TABLE, SOURCE, frame[COLUMNS + EXTRA], scope, extra=EXTRA,
+                               compare=["alder", "namnare"])
+        merged = MergeResult(merged.inserted + r.inserted, merged.revised + r.revised, merged.deleted + r.deleted)
+    return {"result": merged, "periods": sorted(periods), "files": len(files)}
+
+
+def cross_checks(conn, file_month: str) -> pd.DataFrame:
+    return conn.execute("SELECT * FROM stg.af_korskontroller WHERE file_month = ? ORDER BY kontroll, period, region",
+                        [file_month]).df()
