@@ -42,10 +42,11 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
-# Rebuild the Kolada and SCB replay recordings from ../shared/fixtures after changing the catalog.
+# Rebuild the Kolada, SCB and AF replay recordings from ../shared/fixtures after changing the catalog.
 recordings: install
 	$(BIN)/python tools/build_kolada_recordings.py
 	$(BIN)/python tools/build_scb_recordings.py
+	$(BIN)/python tools/build_af_recordings.py
 
 # Long benchmarks, never in CI: the SIE parser on a generated 500,000-#TRANS file and the
 # AF pivot-cache reader on a generated 200 MB cache.

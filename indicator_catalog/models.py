@@ -84,7 +84,19 @@ class KoladaKontroll(KoladaQuery):
     """A Kolada KPI that cross-checks a file-based indicator, and which yearly figure of the
     kommun's own data to set beside it (ind.kolada_kontroll computes it from stored sums)."""
 
-    jamfor: Literal["langtid_andel_ar", "personalomsattning_ar"]
+    jamfor: Literal["langtid_andel_ar", "personalomsattning_ar", "af_andel_ar"]
+
+
+class Manadsvarde(_Strict):
+    """A fresher companion figure shown beside an indicator that is measured more seldom (e.g.
+    AF's monthly share of inskrivna arbetslösa beside Kolada's yearly Öppen arbetslöshet).
+    It is shown, never compared with önskat värde: it measures something close, not the same."""
+
+    source: Literal["arbetsformedlingen"]
+    series: Literal["inskrivna_arbetslosa_andel", "inskrivna_arbetslosa", "utan_arbete_6_manader",
+                    "utan_arbete_12_manader", "utan_arbete_24_manader"]
+    breakdown: str = Field(default="TOT", min_length=1, description="AF's group: TOT, KVI, MAN, UNG, …")
+    label: str = Field(min_length=1, description="what the figure is, shown beside it")
 
 
 class HrQuery(_Strict):
@@ -133,6 +145,7 @@ class Indicator(_Strict):
     # A Kolada KPI with (nearly) the same figure, shown beside the kommun's own value as a
     # yearly cross-check (e.g. N00091 for långtidssjukfrånvaro from the HR export).
     kolada_kontroll: KoladaKontroll | None = None
+    manadsvarde: Manadsvarde | None = None
 
     @field_validator("query", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ for POST the sha256 of the body.
 from __future__ import annotations
 
 import base64
+import io
 import hashlib
 import json
 import threading
@@ -104,6 +105,9 @@ class ReplayAdapter(BaseAdapter):
         resp.reason = rec.get("reason", "")
         resp.headers = CaseInsensitiveDict(rec.get("headers") or {"Content-Type": "application/json"})
         resp._content = content
+        # Streamed reads (AF's downloads use iter_content) then replay the same bytes.
+        resp._content_consumed = True
+        resp.raw = io.BytesIO(content)
         resp.url = request.url
         resp.request = request
         resp.encoding = "utf-8"

@@ -14,10 +14,12 @@ def test_definitions_load_with_expected_keys():
     assert keys == {
         "raw/kolada_values", "stg/kolada_observations", "raw/kolada_kpi",
         "cfg/indicator_catalog", "ind/indicator_status", "ind/kf_due_list",
-        "raw/scb_values", "stg/scb_observations",
+        "raw/scb_values", "stg/scb_observations", "raw/af_files", "stg/af_observations",
     }
     jobs = {j.name for j in defs.resolve_all_job_defs()}
-    assert {"kolada_job", "scb_job", "indicators_job", "mark_kf_reported_job"} <= jobs
+    assert {"kolada_job", "scb_job", "af_job", "indicators_job", "mark_kf_reported_job"} <= jobs
+    sensor = next(s for s in defs.sensors if s.name == "af_publication_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED  # replay mode
     schedules = {s.name: s for s in defs.schedules}
     assert set(schedules) == {"kolada_nightly_schedule", "scb_nightly_schedule", "indicators_nightly_schedule"}
     for s in schedules.values():
@@ -80,3 +82,10 @@ def test_nightly_schedule_refreshes_the_last_three_years():
 def test_scb_nightly_checks_the_current_and_previous_year():
     run_requests = tick("scb_nightly_schedule", 3, 0)
     assert [r.partition_key for r in run_requests] == ["2025", "2026"]
+
+
+def test_af_is_monthly_from_the_first_bas_month_to_the_last_complete_month():
+    defs = load_defs()
+    node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", "af_files"]))
+    keys = node.partitions_def.get_partition_keys(current_time=datetime(2026, 11, 27, tzinfo=ZoneInfo("Europe/Stockholm")))
+    assert keys[0] == "2023-01" and keys[-1] == "2026-10"

@@ -11,9 +11,11 @@ from tests.conftest import REPO, SHARED, dump_value
 
 KOLADA = DEFAULT_RECORDINGS_DIR / "kolada"
 SCB = DEFAULT_RECORDINGS_DIR / "scb"
+AF = DEFAULT_RECORDINGS_DIR / "af"
 
 
-@pytest.mark.parametrize("tool, committed_dir", [("build_kolada_recordings.py", KOLADA), ("build_scb_recordings.py", SCB)])
+@pytest.mark.parametrize("tool, committed_dir", [("build_kolada_recordings.py", KOLADA), ("build_scb_recordings.py", SCB),
+                                                     ("build_af_recordings.py", AF)])
 def test_builder_reproduces_the_committed_recordings(tmp_path, tool, committed_dir):
     if not (SHARED / "fixtures" / "kolada_dump").exists():
         pytest.skip("../shared/fixtures saknas")
@@ -50,3 +52,12 @@ def test_scb_recordings_hold_the_real_folkmangd_and_say_they_are_constructed():
     assert checked >= 13
     table = json.loads((SCB / "table_TAB638.json").read_text(encoding="utf-8"))
     assert table["recording"]["constructed"] is True and table["response"]["body"]["updated"]
+
+
+def test_af_recordings_say_they_are_constructed_and_hold_the_five_files():
+    from sources.af import FILES
+
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in AF.glob("*.json")]
+    assert docs and all(d["recording"]["constructed"] and "KONSTRUERAD" in d["recording"]["note"] for d in docs)
+    names = {d["request"]["url"].rsplit("/", 1)[-1] for d in docs if "body_base64" in d["response"]}
+    assert names == {f"{f.prefix}-2026-10.xlsx" for f in FILES.values()}

@@ -25,6 +25,8 @@ def test_recorded_responses_replay_byte_for_byte(httpserver, tmp_path, body, cty
         assert json.loads(replayed.content) == json.loads(body)
     else:
         assert replayed.content == body
+        streamed = build_session(mode="replay", recordings=tmp_path).get(url, stream=True)
+        assert b"".join(streamed.iter_content(100)) == body  # AF downloads read in chunks
 
 
 def test_replay_without_a_recording_is_a_clear_error(tmp_path):

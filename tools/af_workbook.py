@@ -10,6 +10,8 @@ as Excel does for text fields.
 
 from __future__ import annotations
 
+import os
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +91,19 @@ def _write_cache(z: zipfile.ZipFile, n: int, cache: Cache, scratch: Path) -> Non
         items = "".join(_item(v) for v in shared_items.get(f, []))
         definition.append(f'<cacheField name={quoteattr(f)} numFmtId="0"><sharedItems>{items}</sharedItems></cacheField>')
     definition.append("</cacheFields></pivotCacheDefinition>")
-    z.writestr(f"xl/pivotCache/pivotCacheDefinition{n}.xml", "".join(definition))
+    _put(z, f"xl/pivotCache/pivotCacheDefinition{n}.xml", "".join(definition))
+    os.utime(body_path, (_EPOCH, _EPOCH))  # a fixed member time: the same input, the same bytes
     z.write(body_path, f"xl/pivotCache/pivotCacheRecords{n}.xml")
     body_path.unlink()
+
+
+_EPOCH = 1767225600  # 2026-01-01T00:00:00Z
+
+
+def _put(z: zipfile.ZipFile, name: str, data: str) -> None:
+    info = zipfile.ZipInfo(name, date_time=time.gmtime(_EPOCH)[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
 
 
 def write_pivot_workbook(path: Path, caches: list[Cache], sheets: dict[str, list[list]]) -> Path:
@@ -117,15 +129,15 @@ def write_pivot_workbook(path: Path, caches: list[Cache], sheets: dict[str, list
              f'Target="pivotCache/pivotCacheDefinition{i}.xml"/>' for i in range(1, len(caches) + 1)]
     wb_rels = f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{_PKG}">{"".join(rels)}</Relationships>'
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", content_types)
-        z.writestr("_rels/.rels", root_rels)
-        z.writestr("xl/workbook.xml", workbook)
-        z.writestr("xl/_rels/workbook.xml.rels", wb_rels)
+        _put(z, "[Content_Types].xml", content_types)
+        _put(z, "_rels/.rels", root_rels)
+        _put(z, "xl/workbook.xml", workbook)
+        _put(z, "xl/_rels/workbook.xml.rels", wb_rels)
         for i, s in enumerate(names, 1):
-            z.writestr(f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheets[s]))
+            _put(z, f"xl/worksheets/sheet{i}.xml", _sheet_xml(sheets[s]))
         for i, cache in enumerate(caches, 1):
             _write_cache(z, i, cache, path)
-            z.writestr(f"xl/pivotCache/_rels/pivotCacheDefinition{i}.xml.rels",
+            _put(z, f"xl/pivotCache/_rels/pivotCacheDefinition{i}.xml.rels",
                        f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{_PKG}"><Relationship '
                        f'Id="rId1" Type="{_R}/pivotCacheRecords" Target="pivotCacheRecords{i}.xml"/></Relationships>')
     return path

@@ -60,7 +60,14 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
          for i in catalog.indicators if i.kolada_kontroll],
         columns=["indicator_id", "source", "series", "breakdown", "region", "jamfor"],
     )
+    companions = pd.DataFrame(
+        [{"indicator_id": i.id, "source": i.manadsvarde.source, "series": i.manadsvarde.series,
+          "breakdown": i.manadsvarde.breakdown, "region": catalog.region_for(i), "label": i.manadsvarde.label}
+         for i in catalog.indicators if i.manadsvarde],
+        columns=["indicator_id", "source", "series", "breakdown", "region", "label"],
+    )
     conn.register("incoming_checks", checks)
+    conn.register("incoming_companions", companions)
     conn.register("incoming_indicators", indicators)
     conn.register("incoming_meetings", meetings)
     conn.execute("BEGIN")
@@ -74,6 +81,8 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
         )
         conn.execute("DELETE FROM cfg.kontroller")
         conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
+        conn.execute("DELETE FROM cfg.manadsvarden")
+        conn.execute("INSERT INTO cfg.manadsvarden BY NAME SELECT * FROM incoming_companions")
         conn.execute("DELETE FROM cfg.settings")
         conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
         conn.execute("COMMIT")
@@ -84,4 +93,5 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
         conn.unregister("incoming_indicators")
         conn.unregister("incoming_meetings")
         conn.unregister("incoming_checks")
+        conn.unregister("incoming_companions")
     return {"indicators": len(indicators), "meetings": len(meetings)}

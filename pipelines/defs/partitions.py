@@ -19,3 +19,8 @@ scb_yearly_partition = dg.TimeWindowPartitionsDefinition(
     timezone="Europe/Stockholm",
     end_offset=1,
 )
+
+# Arbetsförmedlingen: one partition per file month (`<prefix>-YYYY-MM.xlsx`), from the first
+# month of the BAS-based share. AF publishes a month in the middle of the next one, so the
+# newest partition is the last complete month.
+af_monthly_partition = dg.MonthlyPartitionsDefinition(start_date="2023-01", fmt="%Y-%m", timezone="Europe/Stockholm")

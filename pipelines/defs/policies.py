@@ -23,6 +23,12 @@ def recent_partition_requests(partitions_def, context: dg.ScheduleEvaluationCont
     return [dg.RunRequest(run_key=f"{prefix}:{key}:{day}", partition_key=key) for key in keys[-count:]]
 
 
+def sensor_default_status() -> dg.DefaultSensorStatus:
+    """Source-polling sensors follow the schedules: on by default in live mode only."""
+    live = http_mode() == "live"
+    return dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED
+
+
 def schedule_default_status() -> dg.DefaultScheduleStatus:
     """Schedules start switched on in live mode only.
 

@@ -1,4 +1,4 @@
-"""Resources: the warehouse file, the Kolada and SCB clients and the indicator catalog.
+"""Resources: the warehouse file, the Kolada, SCB and AF clients and the indicator catalog.
 
 MALSTYRNING_DUCKDB names the working DuckDB file. MALSTYRNING_HTTP_MODE switches every
 source between replay (recordings in the repo, the default), live and record.
@@ -21,8 +21,9 @@ from sources.scb import BASE_URL as SCB_BASE_URL
 from sources.scb import MAX_CALLS as SCB_MAX_CALLS
 from sources.scb import TIME_WINDOW as SCB_TIME_WINDOW
 from sources.scb import ScbClient
+from sources.af_web import STATISTICS_PAGE
 from sources.kolada import BASE_URL, KoladaClient
-from warehouse.db import DUCKDB_ENV, ensure_views, migrate
+from warehouse.db import DUCKDB_ENV, database_path, ensure_views, migrate
 
 
 class KoladaResource(dg.ConfigurableResource):
@@ -55,6 +56,27 @@ class ScbResource(dg.ConfigurableResource):
         if http_mode(self.http_mode) != "replay":
             limiter = SharedRateLimiter(default_state_path("scb"), self.max_calls, self.time_window).acquire
         return ScbClient(session, self.base_url, before_call=limiter)
+
+
+class AfResource(dg.ConfigurableResource):
+    """Arbetsförmedlingen's statistics page and where its downloaded files are kept.
+
+    files_dir None means MALSTYRNING_AF_DIR, or `af/` beside the warehouse file: the files
+    are the raw layer (too large for the database), each kept under its sha256.
+    """
+
+    page_url: str = STATISTICS_PAGE
+    http_mode: str | None = None
+    recordings_dir: str | None = None
+    files_dir: str | None = None
+
+    def session(self):
+        return build_session(mode=self.http_mode, recordings=self.recordings_dir)
+
+    def directory(self) -> Path:
+        import os
+
+        return Path(self.files_dir or os.environ.get("MALSTYRNING_AF_DIR") or database_path().parent / "af")
 
 
 class CatalogResource(dg.ConfigurableResource):
@@ -90,6 +112,7 @@ def resources() -> dg.Definitions:
             "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_ENV)),
             "kolada": KoladaResource(),
             "scb": ScbResource(),
+            "af": AfResource(),
             "catalog": CatalogResource(),
         }
     )

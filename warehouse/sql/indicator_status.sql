@@ -74,6 +74,18 @@ CREATE OR REPLACE VIEW ind.indicator_status AS
 SELECT * FROM ind.indicator_status_asof(TIMESTAMPTZ 'infinity');
 
 -- The governance document's table, one row per indicator: the controllers' stable view.
+-- The fresher companion figure of an indicator (catalog: manadsvarde): the newest value of
+-- its series, shown beside the indicator and never compared with önskat värde.
+CREATE OR REPLACE VIEW ind.manadsvarden AS
+SELECT indicator_id, varde, period, period_end, beskrivning, source, series, source_table FROM (
+    SELECT m.indicator_id, o.value AS varde, o.period, o.period_end, m.label AS beskrivning, m.source,
+           m.series, o.source_table,
+           row_number() OVER (PARTITION BY m.indicator_id ORDER BY o.period_end DESC) AS rn
+    FROM cfg.manadsvarden m
+    JOIN stg.current_observations o ON o.source = m.source AND o.series = m.series
+        AND o.breakdown = m.breakdown AND o.region = m.region AND o.value IS NOT NULL)
+WHERE rn = 1;
+
 CREATE OR REPLACE VIEW ind.namnd_indikatorer AS
 SELECT
     namnd                      AS "Nämnd",
@@ -95,15 +107,21 @@ SELECT
          WHEN source = 'scb' THEN 'SCB ' || source_table
          WHEN source = 'kolada' THEN 'Kolada ' || series
          ELSE source END       AS "Källa",
-    nullif(value_status, '')   AS "Statussymbol"
+    nullif(value_status, '')   AS "Statussymbol",
+    m_varde                    AS "Månadsvärde",
+    m_period                   AS "Månadsvärdets period",
+    m_beskrivning              AS "Månadsvärdet avser"
 FROM ind.indicator_status
+LEFT JOIN (SELECT indicator_id, varde AS m_varde, period AS m_period, beskrivning AS m_beskrivning
+           FROM ind.manadsvarden) USING (indicator_id)
 ORDER BY namnd, malomrade, indicator_id;
 
 -- The kommun's own yearly figure beside the Kolada KPI that cross-checks it (catalog:
--- kolada_kontroll), for the same year and the whole kommun: shares are computed from the
--- year's summed hours and counts (breakdown 'T'), not averaged from monthly shares.
+-- kolada_kontroll), for the same year and the whole kommun. Shares are computed from the
+-- year's summed hours and counts, never averaged from monthly shares. The year shown is the
+-- newest with both figures, else the newest with the kommun's own.
 CREATE OR REPLACE VIEW ind.kolada_kontroll AS
-WITH own AS (
+WITH hr AS (
     SELECT region, year(period_end) AS ar,
            count(DISTINCT period) FILTER (WHERE series = 'sjuk_timmar_totalt') AS manader,
            100 * sum(value) FILTER (WHERE series = 'sjuk_timmar_dag60plus')
@@ -114,18 +132,32 @@ WITH own AS (
     WHERE source = 'hr' AND breakdown = 'T'
     GROUP BY ALL
 ),
+-- AF's yearly share of inskrivna arbetslösa: the year's summed inskrivna over its summed
+-- arbetskraft (group TOT).
+af AS (
+    SELECT region, year(period_end) AS ar, count(DISTINCT period) AS manader,
+           100 * sum(value) FILTER (WHERE series = 'inskrivna_arbetslosa')
+               / nullif(sum(value) FILTER (WHERE series = 'arbetskraft'), 0) AS af_andel_ar
+    FROM stg.current_observations
+    WHERE source = 'arbetsformedlingen' AND breakdown = 'TOT' AND series IN ('inskrivna_arbetslosa', 'arbetskraft')
+    GROUP BY ALL
+),
+own AS (
+    SELECT region, ar, manader, 'langtid_andel_ar' AS jamfor, langtid_andel_ar AS varde FROM hr
+    UNION ALL SELECT region, ar, manader, 'personalomsattning_ar', personalomsattning_ar FROM hr
+    UNION ALL SELECT region, ar, manader, 'af_andel_ar', af_andel_ar FROM af
+),
 kolada AS (
     SELECT series, breakdown, region, CAST(period AS INTEGER) AS ar, value
     FROM stg.current_observations WHERE source = 'kolada' AND value IS NOT NULL
 ),
 pairs AS (
-    SELECT k.indicator_id, k.series AS kolada_kpi, k.jamfor, o.ar, o.manader,
-           CASE k.jamfor WHEN 'langtid_andel_ar' THEN o.langtid_andel_ar
-                         WHEN 'personalomsattning_ar' THEN o.personalomsattning_ar END AS eget_varde,
+    SELECT k.indicator_id, k.series AS kolada_kpi, k.jamfor, o.ar, o.manader, o.varde AS eget_varde,
            ko.value AS kolada_varde,
-           row_number() OVER (PARTITION BY k.indicator_id ORDER BY o.ar DESC NULLS LAST) AS rn
+           row_number() OVER (PARTITION BY k.indicator_id
+                              ORDER BY ko.value IS NOT NULL DESC, o.ar DESC NULLS LAST) AS rn
     FROM cfg.kontroller k
-    LEFT JOIN own o ON o.region = k.region
+    LEFT JOIN own o ON o.region = k.region AND o.jamfor = k.jamfor
     LEFT JOIN kolada ko ON ko.series = k.series AND ko.breakdown = k.breakdown AND ko.region = k.region AND ko.ar = o.ar
 )
 SELECT i.indicator_id, i.namnd, i.name, i.unit, p.ar, p.manader, p.jamfor, p.eget_varde, p.kolada_kpi, p.kolada_varde
