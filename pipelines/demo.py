@@ -1,8 +1,8 @@
 """Run the whole pipeline once and print the result: `make demo` (or python -m pipelines.demo).
 
-Runs the real Dagster jobs in this process (the same jobs the schedules launch): the Kolada
-and SCB jobs for each year, then the indicators job, against the DuckDB file in
-MALSTYRNING_DUCKDB.
+Runs the real Dagster jobs in this process (the same jobs the schedules and sensors launch):
+the Kolada and SCB jobs for each year, the AF job for the newest month on AF's statistics
+page, the file inbox, then the indicators job, against the DuckDB file in MALSTYRNING_DUCKDB.
 HTTP goes through MALSTYRNING_HTTP_MODE: replay (default, recordings in the repo, no
 network) or live. With DAGSTER_HOME set, the runs are kept and show up in `make dev`.
 """
@@ -25,7 +25,8 @@ from pipelines.defs.files.inbox import inbox_dir, inbox_requests
 from sources.http import http_mode, recordings_dir
 from sources.replay import recording_notes
 from warehouse import db
-from warehouse.present import fmt_number, render_due, render_mandatory_notes, render_sources, render_status, status_frame
+from warehouse.present import (fmt_number, render_af_month, render_due, render_mandatory_notes, render_manadsvarden,
+                               render_sources, render_status, status_frame)
 from warehouse.db import one
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             if not result.success:
                 return _failed(result, f"{job.name} {year}")
         print(f"  [{i}/{len(years)}] Kolada och SCB {year} hämtat och laddat", flush=True)
+    af_month = _load_af(defs, instance)
+    if af_month is None:
+        return 1
     if not args.no_files:
         code = _load_sample_files(defs, instance)
         if code:
@@ -80,14 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     print("\nIndikator/källa:\n" + render_sources(frame))
     checks = conn.execute("SELECT name, ar, manader, eget_varde, kolada_kpi, kolada_varde FROM ind.kolada_kontroll").fetchall()
     if checks:
-        print("\nKontroll mot Kolada (kommunens egen årssiffra bredvid Koladas, samma år):")
+        print("\nKontroll mot Kolada (årssiffra ur kommunens egna filer eller AF:s månadsfiler bredvid Koladas, samma år):")
         for name, year, months, own, kpi, kol in checks:
             if year is None:
                 print(f"  {name}: inga egna data ännu ({kpi})")
                 continue
             own_text = f"{fmt_number(own, 1)} ({year}, {months} mån)" if own is not None else "–"
             kol_text = fmt_number(kol, 1) if kol is not None else "inget värde"
-            print(f"  {name}: egen {own_text}, Kolada {kpi} {kol_text}")
+            print(f"  {name}: beräknad {own_text}, Kolada {kpi} {kol_text}")
+    print(f"\nArbetsförmedlingen, senaste månaden för {settings[1]}:\n" + render_af_month(conn, settings[0]))
+    print("\nFärskare månadsvärden bredvid årsindikatorerna (jämförs inte med önskat värde):\n"
+          + render_manadsvarden(conn))
     notes = render_mandatory_notes(conn)
     if notes:
         print("\n" + notes)
@@ -106,6 +113,26 @@ def main(argv: list[str] | None = None) -> int:
         print("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
               "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade.")
     return 0
+
+
+def _load_af(defs, instance) -> str | None:
+    """Run af_job for the newest month that every AF file shows on the statistics page, as
+    the sensor would; None on failure."""
+    from pipelines.defs.resources import AfResource
+    from sources.af_web import fetch_page, find_files, newest_common_month
+
+    af = AfResource()
+    month = newest_common_month(find_files(fetch_page(af.session(), af.page_url), af.page_url))
+    if month is None:
+        print("  Arbetsförmedlingen: alla filer visar inte samma månad ännu; hoppar över", flush=True)
+        return ""
+    result = defs.resolve_job_def("af_job").execute_in_process(
+        partition_key=month, instance=instance, run_config=QUIET, raise_on_error=False)
+    if not result.success:
+        _failed(result, f"af_job {month}")
+        return None
+    print(f"  Arbetsförmedlingen {month}: fem månadsfiler hämtade och lästa", flush=True)
+    return month
 
 
 def _load_sample_files(defs, instance) -> int:

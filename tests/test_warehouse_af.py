@@ -6,7 +6,7 @@ import pytest
 
 from sources.af_web import Download
 from tools.af_workbook import write_month
-from warehouse import af
+from warehouse import af, db
 
 UNITS = [dict(lan="Örebro län", kommun="Askersund", inskrivna=301, arbetskraft=5500.25),
          dict(lan="Stockholms län", kommun="Vaxholm", inskrivna=4, arbetskraft=90.0),
@@ -81,3 +81,55 @@ def test_loading_a_month_without_downloads_or_with_a_lost_file_says_so(conn, tmp
     files["sok"].unlink()
     with pytest.raises(FileNotFoundError, match="web-sok-lan-kom-2026-10.xlsx: den hämtade filen"):
         af.load_month(conn, "2026-10")
+
+
+def year_of_af(conn, tmp_path, year=2025, per_month=lambda m: (300 + m, 5500.0 + 10 * m)):
+    """Twelve file months, each file holding its own month."""
+    for m in range(1, 13):
+        month = f"{year}-{m:02d}"
+        n, ak = per_month(m)
+        record(conn, write_month(tmp_path / month, month, [dict(UNITS[0], inskrivna=n, arbetskraft=ak)]), month=month)
+        af.load_month(conn, month)
+
+
+def test_the_yearly_af_share_is_a_ratio_of_sums_beside_kolada_n03941(conn, tmp_path):
+    from tests.conftest import observe
+
+    year_of_af(conn, tmp_path)
+    observe(conn, "N03941", 2025, 5.2, "2026-02-01")
+    row = conn.execute("SELECT ar, manader, eget_varde, kolada_kpi, kolada_varde FROM ind.kolada_kontroll "
+                       "WHERE indicator_id = 'oppen_arbetsloshet'").fetchone()
+    expected = 100 * sum(300 + m for m in range(1, 13)) / sum(5500.0 + 10 * m for m in range(1, 13))
+    assert row[:2] == (2025, 12) and row[2] == pytest.approx(expected) and row[3:] == ("N03941", 5.2)
+
+
+def test_the_kolada_year_check_warns_only_on_a_full_year_off_by_more_than_a_point(conn, tmp_path):
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.af.checks import af_kolada_yearly
+    from tests.conftest import observe
+
+    year_of_af(conn, tmp_path)  # about 5.5 %
+    observe(conn, "N03941", 2025, 5.2, "2026-02-01")
+    path = conn.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    conn.close()
+    check = lambda: af_kolada_yearly(duckdb=DuckDBResource(database=path))  # noqa: E731
+    result = check()
+    assert result.passed and result.metadata["compared"].value == 1
+    c = db.connect(path)
+    observe(c, "N03941", 2025, 3.9, "2026-03-01")  # Kolada revised: now 1.6 points apart
+    c.close()
+    result = check()
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_the_demo_lines_show_the_month_and_the_companion_figure(conn, tmp_path):
+    from warehouse.present import render_af_month, render_manadsvarden
+
+    record(conn, write_month(tmp_path / "a", "2026-10", UNITS))
+    af.load_month(conn, "2026-10")
+    text = render_af_month(conn, "1882")
+    assert "2026-10: 5,5 % inskrivna arbetslösa 16-65 år av arbetskraften (BAS), 301 av 5 500" in text
+    assert "4 av 4 kontroller stämmer" in text
+    assert "Öppen arbetslöshet: 5,5 % (2026-10)" in render_manadsvarden(conn)

@@ -135,3 +135,45 @@ def render_mandatory_notes(conn: duckdb.DuckDBPyConnection, width: int = 220) ->
         flat = " ".join(text.split())
         lines.append(f"  {table}: {flat[:width]}{'…' if len(flat) > width else ''}")
     return "\n".join(lines)
+
+
+def render_manadsvarden(conn: duckdb.DuckDBPyConnection) -> str:
+    """The fresher companion figures (catalog: manadsvarde), each beside its indicator."""
+    rows = conn.execute(
+        "SELECT i.name, i.unit, i.decimals, m.varde, m.period, m.beskrivning FROM cfg.manadsvarden c "
+        "JOIN cfg.indicators i USING (indicator_id) LEFT JOIN ind.manadsvarden m USING (indicator_id) "
+        "ORDER BY i.namnd, i.indicator_id").fetchall()
+    lines = []
+    for name, unit, decimals, value, period, label in rows:
+        shown = f"{fmt_number(value, decimals)} {unit} ({period.replace('M', '-')})" if value is not None else "inget värde ännu"
+        lines.append(f"  {name}: {shown} — {label or ''}".rstrip(" —"))
+    return "\n".join(lines)
+
+
+def render_af_month(conn: duckdb.DuckDBPyConnection, kommun: str) -> str:
+    """The kommun's newest AF month, and how the month's files agreed with each other."""
+    row = conn.execute(
+        """
+        WITH cur AS (
+            SELECT * FROM stg.af_observations
+            QUALIFY row_number() OVER (PARTITION BY series, breakdown, region, period ORDER BY vintage DESC) = 1)
+        SELECT period, max(value) FILTER (WHERE series = 'inskrivna_arbetslosa_andel'), max(alder), max(namnare),
+               max(value) FILTER (WHERE series = 'inskrivna_arbetslosa'),
+               max(value) FILTER (WHERE series = 'arbetskraft')
+        FROM cur WHERE region = ? AND breakdown = 'TOT' AND NOT is_deleted
+        GROUP BY period ORDER BY period DESC LIMIT 1
+        """, [kommun]).fetchall()
+    if not row:
+        return "  inga AF-data för kommunen"
+    period, share, band, basis, count, labour = row[0]
+    checks = conn.execute(
+        "SELECT kontroll, count(*) FILTER (WHERE utfall = 'ok'), count(*) FILTER (WHERE utfall = 'maskerad'), "
+        "count(*) FILTER (WHERE utfall IN ('avvikelse', 'saknas')) FROM stg.af_korskontroller "
+        "WHERE file_month = (SELECT max(file_month) FROM stg.af_latest_files) GROUP BY kontroll ORDER BY kontroll"
+    ).fetchall()
+    failed = [k for k, _, _, bad in checks if bad]
+    summary = (f"{len(checks) - len(failed)} av {len(checks)} kontroller stämmer"
+               + (f" (avvikelse: {', '.join(failed)})" if failed else ""))
+    return (f"  {period.replace('M', '-')}: {fmt_number(share, 1)} % inskrivna arbetslösa {band} år av arbetskraften "
+            f"({basis}), {fmt_number(count, 0)} av {fmt_number(labour, 0)}\n"
+            f"  Filernas korskontroller (samma antal inskrivna arbetslösa i alla fem filer): {summary}")
