@@ -148,16 +148,31 @@ def _pick_cache(path, required: list[str]) -> int:
 def pivot_totals(path: str | Path, kommun_field: str, measures: list[str]) -> pd.DataFrame:
     """Sum `measures` per month and kommun over every raw record of the matching cache."""
     cache = _pick_cache(path, ["PERIOD", kommun_field, *measures])
-    sums = _Sums()
+    # Millions of records, a few hundred names and months: each name and month is mapped
+    # once, and each (month, kommun) keeps one list of sums and one of masked flags.
+    periods: dict = {}
+    codes: dict = {}
+    acc: dict[tuple, tuple[list, list]] = {}
     for n, r in enumerate(records(path, cache), start=1):
-        where = f"cache {cache}, post {n}"
-        period = _period(r["PERIOD"], path, where)
-        region = code_for(r[kommun_field])
+        raw = r["PERIOD"]
+        period = periods.get(raw) or periods.setdefault(raw, _period(raw, path, f"cache {cache}, post {n}"))
+        name = r[kommun_field]
+        region = codes[name] if name in codes else codes.setdefault(name, code_for(name))
         if region is None:
             continue  # "Uppgift saknas": counts for riket only, not for a kommun
-        for m in measures:
-            sums.add(period, region, m, _number(r[m], path, f"{where}, fält {m}"))
-    return sums.frame()
+        sums, masked = acc.get((period, region)) or acc.setdefault((period, region), ([0.0] * len(measures),
+                                                                                       [False] * len(measures)))
+        for i, m in enumerate(measures):
+            value = r[m]
+            if value.__class__ is not float:  # a number needs no check; anything else does
+                value = _number(value, path, f"cache {cache}, post {n}, fält {m}")
+                if value is None:
+                    masked[i] = True
+                    continue
+            sums[i] += value
+    rows = [(p, r, m, None if masked[i] else sums[i], masked[i])
+            for (p, r), (sums, masked) in sorted(acc.items()) for i, m in enumerate(measures)]
+    return pd.DataFrame(rows, columns=COLUMNS).sort_values(["period", "region", "measure"], ignore_index=True)
 
 
 # Sheet `Total` of the tid-utan-arbete file: header on row 5 (KA); read by these names.
