@@ -133,3 +133,22 @@ def test_the_demo_lines_show_the_month_and_the_companion_figure(conn, tmp_path):
     assert "2026-10: 5,5 % inskrivna arbetslösa 16-65 år av arbetskraften (BAS), 301 av 5 500" in text
     assert "4 av 4 kontroller stämmer" in text
     assert "Öppen arbetslöshet: 5,5 % (2026-10)" in render_manadsvarden(conn)
+
+
+def test_a_period_held_by_a_newer_file_month_is_never_turned_back_by_an_older_one(conn, tmp_path):
+    # Files that carry a series (unverified for AF, so both shapes must work): September's
+    # files hold 08-09, October's 08-10 with revised figures.
+    sept = write_month(tmp_path / "09", "2026-09", [UNITS[0]], periods=["2026-08", "2026-09"])
+    octo = write_month(tmp_path / "10", "2026-10", [dict(UNITS[0], inskrivna=310)],
+                       periods=["2026-08", "2026-09", "2026-10"])
+    record(conn, sept, month="2026-09")
+    assert af.load_month(conn, "2026-09")["periods"] == ["2026M08", "2026M09"]
+    record(conn, octo, month="2026-10")
+    af.load_month(conn, "2026-10")
+    messages = []
+    out = af.load_month(conn, "2026-09", log=messages.append)  # a backfill of the older month
+    assert out["result"].changed == 0 and out["periods"] == []
+    assert any("2026-08, 2026-09 finns i nyare filer" in m for m in messages)
+    rows = conn.execute("SELECT period, value FROM stg.current_observations WHERE series = 'inskrivna_arbetslosa' "
+                        "AND region = '1882' AND breakdown = 'TOT' ORDER BY period").fetchall()
+    assert rows == [("2026M08", 310.0), ("2026M09", 310.0), ("2026M10", 310.0)]

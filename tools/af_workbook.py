@@ -164,29 +164,30 @@ def _split(total: int, weights) -> list[int]:
 
 
 def write_month(directory: Path, month: str, units: list[dict], *, band: str = "16-65",
-                masked_below: int = 5) -> dict[str, Path]:
-    """The five files for `month`, all consistent with each other (the cross-file checks of
-    reference §6 hold): `units` are {lan, kommun, inskrivna (int), arbetskraft (float)}.
-    Counts under `masked_below` in the tid file are written as `<5`, as AF does."""
+                masked_below: int = 5, periods: list[str] | None = None) -> dict[str, Path]:
+    """The five files for file month `month`, all consistent with each other (the cross-file
+    checks of reference §6 hold): `units` are {lan, kommun, inskrivna (int), arbetskraft
+    (float)}, the same for each of `periods` (default: the month alone; several make files
+    that carry a series). Counts under `masked_below` in the tid file are written as `<5`."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {}
     mask = lambda n: n if n >= masked_below else "<5"  # noqa: E731
     bas, sok, sok_edu, sok_born, tid, svag, yrke = [], [], [], [], [], [], []
-    for u in units:
+    for period, u in ((p, u) for p in (periods or [month]) for u in units):
         n, ak = int(u["inskrivna"]), float(u["arbetskraft"])
         k, m = _split(n, SEXES)
         ung = int(n * 0.2)
-        bas.append([month, u["lan"], u["kommun"], n, ak, k, ak * 0.47, m, ak * 0.53, ung, ak * 0.12])
+        bas.append([period, u["lan"], u["kommun"], n, ak, k, ak * 0.47, m, ak * 0.53, ung, ak * 0.12])
         for sex, share in zip(SEXES, (k, m)):
             for age, part in zip(AGES, _split(share, AGES)):
-                sok.append([month, sex[0], u["lan"], u["kommun"], age[0], part])
-                sok_edu.append([month, sex[0], u["lan"], u["kommun"], age[0], part, "Gymnasial utbildning"])
-                sok_born.append([month, sex[0], u["lan"], u["kommun"], age[0], part, "Inrikes född"])
-            svag.append([month, sex[0], u["lan"], u["kommun"], int(share * .4), int(share * .25), int(share * .1),
+                sok.append([period, sex[0], u["lan"], u["kommun"], age[0], part])
+                sok_edu.append([period, sex[0], u["lan"], u["kommun"], age[0], part, "Gymnasial utbildning"])
+                sok_born.append([period, sex[0], u["lan"], u["kommun"], age[0], part, "Inrikes född"])
+            svag.append([period, sex[0], u["lan"], u["kommun"], int(share * .4), int(share * .25), int(share * .1),
                          int(share * .6), share])
             for area, part in zip(FIELDS_OF_WORK, _split(share, FIELDS_OF_WORK)):
-                yrke.append([month, sex[0], area[0], u["lan"], u["kommun"], part])
-        tid.append([month, u["lan"], u["kommun"], mask(n), mask(int(n * .4)), mask(int(n * .25)), mask(int(n * .1))])
+                yrke.append([period, sex[0], area[0], u["lan"], u["kommun"], part])
+        tid.append([period, u["lan"], u["kommun"], mask(n), mask(int(n * .4)), mask(int(n * .25)), mask(int(n * .1))])
     title = f"Inskrivna arbetslösa {band} år, {month}"
     shared = {"PERIOD", "LAN", "KOM", "KOEN", "KOMMUN_BESKR", "LAN_BESKR", "ALDGR", "KÖN", "YRKESOMRÅDE",
               "LÄN", "KOMMUN", "UTBILDNING", "FODLGRP"}

@@ -4,7 +4,8 @@ observations the catalog reads.
 A file month is loaded from the newest download of each of its files (stg.af_latest_files).
 Every PERIOD a file holds is loaded (whether AF's files hold only their own month or the
 series back to 2023-01 is unverified; both work): a period revised by a newer file becomes
-a new vintage. Observations:
+a new vintage. A period that a newer file month also holds is read from the newer file only,
+so re-running an old month never turns a newer figure back into an older one. Observations:
 
 - inskrivna_arbetslosa_andel (%), inskrivna_arbetslosa and arbetskraft (the 12-month BAS
   average) from the BAS file, per AF group (TOT, KVI, MAN, UNG, …), with the age band and
@@ -78,6 +79,14 @@ def store_totals(conn, sha256: str, kind: str, totals: pd.DataFrame) -> None:
         conn.unregister("incoming_totals")
 
 
+def superseded(conn, file_month: str, kind: str) -> set[str]:
+    """Periods (YYYY-MM) that a newer file month's file of the same kind holds."""
+    rows = conn.execute(
+        "SELECT DISTINCT t.period FROM stg.af_latest_files f JOIN stg.af_file_totals t ON t.file_sha256 = f.sha256 "
+        "WHERE f.kind = ? AND f.file_month > ?", [kind, file_month]).fetchall()
+    return {p for (p,) in rows}
+
+
 def _code(month: str) -> str:
     return month.replace("-", "M")  # 2026-10 -> 2026M10, the warehouse's month code
 
@@ -118,6 +127,10 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
         totals = file_totals(path)
         store_totals(conn, f.sha256, f.kind, totals)
         log(f"{f.file_name}: {len(totals)} summor, perioder {', '.join(sorted(set(totals.period)))}")
+        newer = superseded(conn, file_month, f.kind) & set(totals.period)
+        if newer:
+            log(f"{f.file_name}: {', '.join(sorted(newer))} finns i nyare filer och läses därifrån")
+            totals = totals[~totals.period.isin(newer)]
         if f.kind == "bas":
             frame = bas_observations(bas_shares(path, totals), f.fetched_at, f.sha256)
             series = list(BAS_SERIES.values())
