@@ -4,13 +4,16 @@
 AF publishes pivot-table workbooks, one per statistic and month (`<prefix>-YYYY-MM.xlsx`). The
 warehouse reads five of them (`FILES`). Each parser sums the file's raw rows per month and
 kommun (a kommun listed under two län, like Heby, is collapsed) and returns one tidy frame:
-period (YYYY-MM), region (kommunkod), measure, value, masked. A measure is named after the
-file's own field (TOTSOK, INSAL, SAMTLIGA, …), so nothing is renamed on the way in.
+period (YYYY-MM), region (kommunkod), measure, value, low, high, status. A measure is named
+after the file's own field (TOTSOK, INSAL, SAMTLIGA, …), so nothing is renamed on the way in.
 
 - Kommuner are named, never coded: names map to codes with SCB's list (sources/kommuner.py);
   an unknown name is an error, AF's "Uppgift saknas" rows count for no kommun.
-- A count shown as `<5` (the tid-utan-arbete file) is masked: value NULL and masked true,
-  never 0 or 5; a sum with a masked part is masked.
+- A count shown as `<5` (the tid-utan-arbete file) is masked: value NULL and status '<5',
+  never 0 or 5. A sum with masked parts is masked too, but keeps what is known: low = the
+  sum of the unmasked parts, high = low + 4 per masked part (a masked count is 0–4), which
+  the cross-file checks compare. An empty cell (`<m/>`, a blank sheet cell) is not a
+  masked count: its sum is unknown, status '..' (SCB's symbol for a missing figure).
 - Shares (`bas_shares`) come from summed numerators and denominators, never averaged shares.
 - Whether a file also carries öppet arbetslösa separately is unverified (reference §7):
   `cache_fields` lists what a file has, and nothing here assumes more than the documented
@@ -30,13 +33,14 @@ from pathlib import Path
 import pandas as pd
 
 from sources.af_pivot import cache_fields, cache_numbers, records, sheet_text
-from sources.kommuner import code_for
+from sources.kommuner import UnknownKommun, code_for
 
 MASKED = "<5"
 GROUPS = ("TOT", "KVI", "MAN", "UNG", "GAM", "INR", "UTR", "FG", "GY", "EG")
 _BAND = re.compile(r"(\d{2})\s*[-–]\s*(\d{2})\s*år")
 MONTH = re.compile(r"(20\d\d)-(0[1-9]|1[0-2])")
-COLUMNS = ["period", "region", "measure", "value", "masked"]
+COLUMNS = ["period", "region", "measure", "value", "low", "high", "status"]
+MASK_MAX = 4  # a count shown as <5 is 0–4 (whether AF shows 0 as <5 is unverified)
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,9 @@ def age_band(path: str | Path) -> str:
 
 
 def _number(value, path, where: str):
+    """A float, MASKED for "<5", or None for an empty cell."""
     if value is None or value == MASKED:
-        return None  # missing or masked: never 0 or 5
+        return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     raise AfFileError(path, f"{where}: inte ett tal ({value!r})")
@@ -114,21 +119,58 @@ def _period(value, path, where: str) -> str:
 
 
 class _Sums:
-    """Per (period, kommun, measure): the sum, and whether a part was masked or missing."""
+    """Per (month, kommun): for each measure the sum of known parts, the number of masked
+    parts and whether a part was empty. Millions of records, a few hundred months and
+    kommuner: one entry per (month, kommun), not per record."""
 
-    def __init__(self):
-        self.acc: dict[tuple, list] = defaultdict(lambda: [0.0, False])
+    def __init__(self, measures: list[str]):
+        self.measures = measures
+        self.acc: dict[tuple, tuple[list, list, list]] = {}
 
-    def add(self, period: str, region: str, measure: str, value: float | None) -> None:
-        acc = self.acc[(period, region, measure)]
-        if value is None:
-            acc[1] = True
-        else:
-            acc[0] += value
+    def entry(self, period: str, region: str) -> tuple[list, list, list]:
+        key = (period, region)
+        e = self.acc.get(key)
+        if e is None:
+            k = len(self.measures)
+            e = self.acc[key] = ([0.0] * k, [0] * k, [False] * k)
+        return e
+
+    @staticmethod
+    def add(entry, i: int, value) -> None:
+        if value.__class__ is float:
+            entry[0][i] += value
+        elif value is None:
+            entry[2][i] = True
+        else:  # MASKED
+            entry[1][i] += 1
 
     def frame(self) -> pd.DataFrame:
-        rows = [(p, r, m, None if masked else v, masked) for (p, r, m), (v, masked) in sorted(self.acc.items())]
-        return pd.DataFrame(rows, columns=COLUMNS)
+        rows = []
+        for (period, region), (sums, masked, empty) in sorted(self.acc.items()):
+            for i, m in enumerate(self.measures):
+                if empty[i]:
+                    rows.append((period, region, m, None, None, None, ".."))
+                elif masked[i]:
+                    rows.append((period, region, m, None, sums[i], sums[i] + MASK_MAX * masked[i], MASKED))
+                else:
+                    rows.append((period, region, m, sums[i], sums[i], sums[i], ""))
+        return pd.DataFrame(rows, columns=COLUMNS).sort_values(["period", "region", "measure"], ignore_index=True)
+
+
+def _kommun(codes: dict, name, path, where: str):
+    """The kommunkod of a name (each name mapped once); an unknown one names file and place."""
+    if name in codes:
+        return codes[name]
+    try:
+        code = code_for(name) if name is not None else _missing_name()
+    except UnknownKommun as exc:
+        raise AfFileError(path, f"{where}: {exc}") from None
+    codes[name] = code
+    return code
+
+
+def _missing_name():
+    raise UnknownKommun("kommunnamnet saknas (tom cell)")
 
 
 def _pick_cache(path, required: list[str]) -> int:
@@ -148,31 +190,20 @@ def _pick_cache(path, required: list[str]) -> int:
 def pivot_totals(path: str | Path, kommun_field: str, measures: list[str]) -> pd.DataFrame:
     """Sum `measures` per month and kommun over every raw record of the matching cache."""
     cache = _pick_cache(path, ["PERIOD", kommun_field, *measures])
-    # Millions of records, a few hundred names and months: each name and month is mapped
-    # once, and each (month, kommun) keeps one list of sums and one of masked flags.
-    periods: dict = {}
-    codes: dict = {}
-    acc: dict[tuple, tuple[list, list]] = {}
+    sums, periods, codes = _Sums(measures), {}, {}
     for n, r in enumerate(records(path, cache), start=1):
         raw = r["PERIOD"]
         period = periods.get(raw) or periods.setdefault(raw, _period(raw, path, f"cache {cache}, post {n}"))
-        name = r[kommun_field]
-        region = codes[name] if name in codes else codes.setdefault(name, code_for(name))
+        region = _kommun(codes, r[kommun_field], path, f"cache {cache}, post {n}, fält {kommun_field}")
         if region is None:
             continue  # "Uppgift saknas": counts for riket only, not for a kommun
-        sums, masked = acc.get((period, region)) or acc.setdefault((period, region), ([0.0] * len(measures),
-                                                                                       [False] * len(measures)))
+        entry = sums.entry(period, region)
         for i, m in enumerate(measures):
             value = r[m]
             if value.__class__ is not float:  # a number needs no check; anything else does
                 value = _number(value, path, f"cache {cache}, post {n}, fält {m}")
-                if value is None:
-                    masked[i] = True
-                    continue
-            sums[i] += value
-    rows = [(p, r, m, None if masked[i] else sums[i], masked[i])
-            for (p, r), (sums, masked) in sorted(acc.items()) for i, m in enumerate(measures)]
-    return pd.DataFrame(rows, columns=COLUMNS).sort_values(["period", "region", "measure"], ignore_index=True)
+            sums.add(entry, i, value)
+    return sums.frame()
 
 
 # Sheet `Total` of the tid-utan-arbete file: header on row 5 (KA); read by these names.
@@ -198,9 +229,11 @@ def tid_totals(path: str | Path) -> pd.DataFrame:
     try:
         if TID_SHEET not in wb.sheetnames:
             raise AfFileError(path, f"bladet {TID_SHEET!r} saknas (har: {', '.join(wb.sheetnames)})")
-        sums, header = _Sums(), None
+        sums, header, codes = _Sums(list(TID_COLUMNS.values())), None, {}
         for line, row in enumerate(wb[TID_SHEET].iter_rows(values_only=True), start=1):
             cells = [c.strip() if isinstance(c, str) else c for c in row]
+            if header is not None:
+                cells += [None] * (max(header.values()) + 1 - len(cells))  # short rows: blank trailing cells
             if header is None:
                 if "PERIOD" in cells:
                     header = {name: i for i, name in enumerate(cells) if isinstance(name, str)}
@@ -208,16 +241,17 @@ def tid_totals(path: str | Path) -> pd.DataFrame:
                     if missing:
                         raise AfFileError(path, f"blad {TID_SHEET}, rad {line}: kolumner saknas: {', '.join(missing)}")
                 continue
-            first = cells[header["PERIOD"]] if header["PERIOD"] < len(cells) else None
+            first = cells[header["PERIOD"]]
             if all(c is None for c in cells) or (isinstance(first, str) and first.startswith("Total")):
                 continue  # empty rows and the pivot view's grand total
             where = f"blad {TID_SHEET}, rad {line}"
             period = _period(first, path, where)
-            region = code_for(cells[header[TID_KOMMUN]])
+            region = _kommun(codes, cells[header[TID_KOMMUN]], path, f"{where}, kolumn {TID_KOMMUN}")
             if region is None:
                 continue
-            for column, measure in TID_COLUMNS.items():
-                sums.add(period, region, measure, _number(cells[header[column]], path, f"{where}, kolumn {column}"))
+            entry = sums.entry(period, region)
+            for i, column in enumerate(TID_COLUMNS):
+                sums.add(entry, i, _number(cells[header[column]], path, f"{where}, kolumn {column}"))
         if header is None:
             raise AfFileError(path, f"blad {TID_SHEET}: ingen rubrikrad med PERIOD")
         return sums.frame()
@@ -248,27 +282,21 @@ def _bas_measures(path) -> list[str]:
 
 
 def bas_shares(path: str | Path, totals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per month, kommun and group: inskrivna, arbetskraft, andel (%), masked, the age
-    band (from the heading) and the denominator basis (from the file name)."""
+    """One row per month, kommun and group: inskrivna, arbetskraft and andel (%), each with its
+    status ('' | '<5' | '..'), plus the age band (from the heading) and the denominator basis
+    (from the file name). The share is summed inskrivna over summed arbetskraft; a masked or
+    missing part leaves the share NULL, and the other part keeps its value."""
     band, basis = age_band(path), basis_from_name(path)
     totals = pivot_totals(path, "KOM", _bas_measures(path)) if totals is None else totals
-    cols = ["period", "kommun", "grupp", "inskrivna", "arbetskraft", "andel", "masked", "alder", "namnare"]
-    if totals.empty:
-        return pd.DataFrame(columns=cols)
-    t = totals.assign(grupp=totals.measure.str[:-3].where(totals.measure.str.endswith("SOK"), totals.measure.str[:-2]),
-                      part=totals.measure.str.endswith("SOK").map({True: "inskrivna", False: "arbetskraft"}))
-    wide = t.pivot_table(index=["period", "region", "grupp"], columns="part", values=["value", "masked"],
-                         aggfunc="first", dropna=False)
-    out = pd.DataFrame({
-        "period": wide.index.get_level_values(0), "kommun": wide.index.get_level_values(1),
-        "grupp": wide.index.get_level_values(2),
-        "inskrivna": wide[("value", "inskrivna")].to_numpy(), "arbetskraft": wide[("value", "arbetskraft")].to_numpy(),
-        "masked": (wide[("masked", "inskrivna")].astype(bool) | wide[("masked", "arbetskraft")].astype(bool)).to_numpy(),
-    })
-    out.loc[out.masked, ["inskrivna", "arbetskraft"]] = None
-    den = out.arbetskraft.where(out.arbetskraft > 0)
-    out["andel"] = 100 * out.inskrivna / den
-    out["alder"], out["namnare"] = band, basis
-    order = {g: i for i, g in enumerate(GROUPS)}
-    return out.sort_values(["period", "kommun", "grupp"], key=lambda s: s.map(order) if s.name == "grupp" else s,
-                           ignore_index=True)[cols]
+    parts = {(r.period, r.region, r.measure): (r.value, r.status) for r in totals.itertuples()}
+    rows = []
+    for period, region in sorted({(p, r) for p, r, _ in parts}):
+        for g in GROUPS:
+            if (period, region, f"{g}SOK") not in parts:
+                continue
+            (sok, sok_status), (ak, ak_status) = parts[(period, region, f"{g}SOK")], parts[(period, region, f"{g}AK")]
+            share_status = ".." if ".." in (sok_status, ak_status) else MASKED if MASKED in (sok_status, ak_status) else ""
+            share = 100 * sok / ak if share_status == "" and ak > 0 else None
+            rows.append((period, region, g, sok, sok_status, ak, ak_status, share, share_status, band, basis))
+    return pd.DataFrame(rows, columns=["period", "kommun", "grupp", "inskrivna", "inskrivna_status", "arbetskraft",
+                                       "arbetskraft_status", "andel", "andel_status", "alder", "namnare"])

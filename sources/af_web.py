@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
+import requests
+
 from sources import clock
 from sources.af import FILES
 from sources.errors import SourceError
@@ -60,24 +62,28 @@ def newest_common_month(found: dict[str, dict[str, str]]) -> str | None:
 def download(session, url: str, target: Path) -> tuple[str, int]:
     """Fetch `url` to `target` through the project's session; return (sha256, bytes).
     Written to a temporary name first, so a broken download never replaces a good file."""
-    resp = session.get(url, stream=True, headers={"Accept": "*/*"})
-    if resp.status_code >= 400:
-        raise SourceError(SOURCE, url, f"HTTP {resp.status_code} {resp.reason}", status=resp.status_code)
     h, size = hashlib.sha256(), 0
     tmp = target.with_suffix(target.suffix + ".part")
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with tmp.open("wb") as f:
-            for chunk in resp.iter_content(1 << 20):
-                h.update(chunk)
-                size += len(chunk)
-                f.write(chunk)
-        with tmp.open("rb") as f:
-            if f.read(2) != b"PK":
-                raise SourceError(SOURCE, url, "svaret är ingen xlsx-fil (zip)")
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # The response is closed whatever happens (a streamed body keeps its connection open).
+    with session.get(url, stream=True, headers={"Accept": "*/*"}) as resp:
+        if resp.status_code >= 400:
+            raise SourceError(SOURCE, url, f"HTTP {resp.status_code} {resp.reason}", status=resp.status_code)
+        try:
+            with tmp.open("wb") as f:
+                for chunk in resp.iter_content(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+                    f.write(chunk)
+            with tmp.open("rb") as f:
+                if f.read(2) != b"PK":
+                    raise SourceError(SOURCE, url, "svaret är ingen xlsx-fil (zip)")
+        except requests.RequestException as exc:  # the connection broke mid-file
+            tmp.unlink(missing_ok=True)
+            raise SourceError(SOURCE, url, f"nedladdningen avbröts: {type(exc).__name__}") from exc
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     tmp.replace(target)
     return h.hexdigest(), size
 

@@ -5,7 +5,7 @@ import pytest
 from werkzeug import Response
 
 from sources.af import AfFileError, bas_shares
-from sources.kommuner import UnknownKommun, code_for
+from sources.kommuner import code_for
 from tools.af_workbook import write_workbook
 
 FIELDS = ["PERIOD", "LAN", "KOM", "TOTSOK", "TOTAK", "KVISOK", "KVIAK", "MANSOK", "MANAK"]
@@ -39,8 +39,23 @@ def test_masked_cells_stay_missing_and_flagged(tmp_path):
     rows = [ROWS[0][:3] + ["<5", 5680.5, 2.0, 2700.0, "<5", 2980.5]]
     frame = bas_shares(workbook(tmp_path, rows))
     tot = frame[frame.grupp == "TOT"].iloc[0]
-    assert tot.masked and pd.isna(tot.inskrivna) and pd.isna(tot.andel)
-    assert not frame[frame.grupp == "KVI"].iloc[0].masked
+    assert (tot.inskrivna_status, tot.andel_status) == ("<5", "<5") and pd.isna(tot.inskrivna) and pd.isna(tot.andel)
+    # The labour force is not masked: it keeps its value when only the count is masked.
+    assert (tot.arbetskraft, tot.arbetskraft_status) == (5680.5, "")
+    assert frame[frame.grupp == "KVI"].iloc[0].andel_status == ""
+
+
+def test_an_empty_cell_is_missing_not_masked(tmp_path):
+    frame = bas_shares(workbook(tmp_path, [ROWS[0][:3] + [312.0, None, 140.0, 2700.0, 172.0, 2980.5]]))
+    tot = frame[frame.grupp == "TOT"].iloc[0]
+    assert (tot.arbetskraft_status, tot.andel_status, tot.inskrivna_status) == ("..", "..", "")
+
+
+def test_a_kommun_missing_from_a_month_gets_no_row(tmp_path):
+    rows = [["2026-07"] + ROWS[0][1:], ["2026-08"] + ROWS[1][1:]]
+    frame = bas_shares(workbook(tmp_path, rows))
+    assert sorted(set(zip(frame.period, frame.kommun))) == [("2026-07", "1882"), ("2026-08", "0331")]
+    assert set(frame.andel_status) == {""}
 
 
 def test_age_band_and_basis_come_from_the_file(tmp_path):
@@ -55,9 +70,9 @@ def test_age_band_and_basis_come_from_the_file(tmp_path):
         bas_shares(workbook(tmp_path, ROWS[:1], heading="Inskrivna arbetslösa"))
 
 
-def test_an_unknown_kommun_name_fails_loudly(tmp_path):
-    with pytest.raises(UnknownKommun, match="okänt kommunnamn 'Askersunds kommun'"):
-        bas_shares(workbook(tmp_path, [["2026-08", "Örebro län", "Askersunds kommun", 1.0, 10.0, 1.0, 5.0, 0.0, 5.0]]))
+def test_an_unknown_kommun_name_fails_loudly_naming_the_record(tmp_path):
+    with pytest.raises(AfFileError, match="cache 1, post 2, fält KOM: okänt kommunnamn 'Askersunds kommun'"):
+        bas_shares(workbook(tmp_path, [ROWS[0], ["2026-08", "Örebro län", "Askersunds kommun", 1.0, 10.0, 1.0, 5.0, 0.0, 5.0]]))
     assert code_for(" ÖREBRO ") == "1880" and code_for("uppgift  saknas") is None
 
 
@@ -119,7 +134,7 @@ UNITS = [dict(lan="Örebro län", kommun="Askersund", inskrivna=301, arbetskraft
 
 def _value(frame, region, measure):
     row = frame[(frame.region == region) & (frame.measure == measure)].iloc[0]
-    return None if row.masked else row.value
+    return None if row.status else row.value
 
 
 def test_every_file_gives_per_kommun_totals_summed_over_its_rows(tmp_path):
@@ -142,9 +157,10 @@ def test_the_tid_file_is_read_from_its_sheet_with_masking(tmp_path):
 
     tid = file_totals(write_month(tmp_path, "2026-10", UNITS)["tid"])
     assert _value(tid, "1882", "ARBETSLOSA") == 301 and _value(tid, "1882", "UA06") == 120
-    # Heby: 3 is shown as "<5" under one län, so the kommun's sum is masked, never 3 or 40 or 45.
+    # Heby: 3 is shown as "<5" under one län, so the kommun's sum is masked, never 3 or 40 or
+    # 43; what is known is kept as the interval 40–44.
     heby = tid[(tid.region == "0331") & (tid.measure == "ARBETSLOSA")].iloc[0]
-    assert heby.masked and pd.isna(heby.value)
+    assert heby.status == "<5" and pd.isna(heby.value) and (heby.low, heby.high) == (40, 44)
 
 
 def test_a_tid_sheet_without_a_documented_column_is_named(tmp_path):
@@ -161,6 +177,14 @@ def test_a_tid_sheet_without_a_documented_column_is_named(tmp_path):
                                                       "Utan arbete mer än 24 månader"],
                                                      ["okt 2026", "Örebro län", "Askersund", 12, 5, 5, "<5"]]})
     with pytest.raises(AfFileError, match="rad 2: PERIOD 'okt 2026' är inte en månad"):
+        file_totals(path)
+    header = ["PERIOD", "LÄN", "KOMMUN", "ARBETSLÖSA", "Utan arbete mer än 6 månader",
+              "Utan arbete mer än 12 månader", "Utan arbete mer än 24 månader"]
+    path = write_pivot_workbook(path, [], {"Total": [header, ["2026-10", "Örebro län", "Askersund", 12, 5]]})
+    row = file_totals(path).set_index("measure").loc["UA24"]
+    assert row.status == ".."  # blank trailing cells are empty figures, not an IndexError
+    path = write_pivot_workbook(path, [], {"Total": [header, ["2026-10", "Örebro län", None, 12, 5, 5, 1]]})
+    with pytest.raises(AfFileError, match="rad 2, kolumn KOMMUN: kommunnamnet saknas"):
         file_totals(path)
 
 

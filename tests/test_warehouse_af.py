@@ -47,17 +47,53 @@ def test_a_month_becomes_observations_and_all_four_checks_hold(conn, tmp_path):
     assert af.load_month(conn, "2026-10")["result"].changed == 0
 
 
-def test_a_disagreeing_file_and_a_missing_kommun_fail_their_checks(conn, tmp_path):
-    files = write_month(tmp_path / "a", "2026-10", UNITS)
-    other = write_month(tmp_path / "b", "2026-10", [dict(UNITS[0], inskrivna=300)])  # one less, no Vaxholm
-    files["yrke"] = other["yrke"]
-    record(conn, files)
+def test_disagreeing_files_are_not_loaded_and_the_last_good_month_stays(conn, tmp_path):
+    record(conn, write_month(tmp_path / "a", "2026-10", UNITS))
     af.load_month(conn, "2026-10")
+    before = conn.execute("SELECT * FROM stg.af_observations ORDER BY ALL").fetchall()
+    files = write_month(tmp_path / "b", "2026-10", [dict(UNITS[0], inskrivna=320)] + UNITS[1:])
+    other = write_month(tmp_path / "c", "2026-10", [dict(UNITS[0], inskrivna=319)])  # one less, no Vaxholm
+    files["yrke"] = other["yrke"]
+    record(conn, files, at=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    with pytest.raises(af.CrossChecksFailed, match="AF 2026-10: filerna stämmer inte med varandra \\(yrke_kvar 2\\)"):
+        af.load_month(conn, "2026-10")
+    assert conn.execute("SELECT * FROM stg.af_observations ORDER BY ALL").fetchall() == before
     checks = af.cross_checks(conn, "2026-10")
     yrke = {r.region: r for r in checks[checks.kontroll == "yrke_kvar"].itertuples()}
-    assert (yrke["1882"].utfall, yrke["1882"].varde, yrke["1882"].arbetslosa) == ("avvikelse", 300, 301)
+    assert (yrke["1882"].utfall, yrke["1882"].varde, yrke["1882"].arbetslosa) == ("avvikelse", 319, 320)
     assert yrke["0187"].utfall == "saknas"
     assert set(checks[checks.kontroll != "yrke_kvar"].utfall) <= {"ok", "maskerad"}
+
+
+def test_a_masked_count_passes_only_when_the_other_file_can_match_it(conn, tmp_path):
+    # Vaxholm's 4 is "<5" in the tid file (0–4): the sok file's 4 fits, a 9 cannot.
+    files = write_month(tmp_path / "a", "2026-10", UNITS)
+    files["sok"] = write_month(tmp_path / "b", "2026-10", [UNITS[0], dict(UNITS[1], inskrivna=9)])["sok"]
+    record(conn, files)
+    with pytest.raises(af.CrossChecksFailed, match="sok_insal 1"):
+        af.load_month(conn, "2026-10")
+    checks = af.cross_checks(conn, "2026-10")
+    by = {(r.kontroll, r.region): r.utfall for r in checks.itertuples()}
+    assert by[("sok_insal", "0187")] == "avvikelse" and by[("yrke_kvar", "0187")] == "maskerad"
+
+
+def test_files_with_a_series_and_files_with_one_month_can_be_mixed(conn, tmp_path):
+    series = write_month(tmp_path / "a", "2026-10", UNITS, periods=["2026-09", "2026-10"])
+    files = dict(series, tid=write_month(tmp_path / "b", "2026-10", UNITS)["tid"])  # tid: October only
+    record(conn, files)
+    out = af.load_month(conn, "2026-10")
+    assert out["periods"] == ["2026M09", "2026M10"]
+    assert set(out["checks"].period) == {"2026-10"}  # September is in one side only: not compared
+
+
+def test_a_replacement_without_a_kommun_retires_its_values(conn, tmp_path):
+    record(conn, write_month(tmp_path / "a", "2026-10", UNITS))
+    af.load_month(conn, "2026-10")
+    record(conn, write_month(tmp_path / "b", "2026-10", UNITS[:1]), at=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    assert af.load_month(conn, "2026-10")["result"].deleted > 0
+    regions = conn.execute("SELECT DISTINCT region FROM stg.current_observations "
+                           "WHERE source = 'arbetsformedlingen'").fetchall()
+    assert regions == [("1882",)]
 
 
 def test_a_file_replaced_under_the_same_name_revises_the_month(conn, tmp_path):

@@ -70,7 +70,7 @@ def store_totals(conn, sha256: str, kind: str, totals: pd.DataFrame) -> None:
     try:
         conn.execute("DELETE FROM stg.af_file_totals WHERE file_sha256 = ?", [sha256])
         conn.execute("INSERT INTO stg.af_file_totals BY NAME SELECT file_sha256, kind, period, region, measure, "
-                     "value, masked FROM incoming_totals")
+                     "value, low, high, status FROM incoming_totals")
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
@@ -100,8 +100,7 @@ def _shape(frame: pd.DataFrame, fetched_at: datetime, sha: str) -> pd.DataFrame:
 def bas_observations(shares: pd.DataFrame, fetched_at: datetime, sha: str) -> pd.DataFrame:
     parts = [pd.DataFrame({"series": series, "breakdown": shares.grupp, "region": shares.kommun,
                            "period": shares.period.map(_code), "value": shares[column],
-                           "status": shares.masked.map({True: "<5", False: ""}),
-                           "alder": shares.alder, "namnare": shares.namnare})
+                           "status": shares[f"{column}_status"], "alder": shares.alder, "namnare": shares.namnare})
              for column, series in BAS_SERIES.items()]
     return _shape(pd.concat(parts, ignore_index=True), fetched_at, sha)
 
@@ -110,41 +109,86 @@ def tid_observations(totals: pd.DataFrame, fetched_at: datetime, sha: str) -> pd
     t = totals[totals.measure.isin(list(TID_SERIES))]
     frame = pd.DataFrame({"series": t.measure.map(TID_SERIES), "breakdown": "T", "region": t.region,
                           "period": t.period.map(_code), "value": t.value,
-                          "status": t.masked.map({True: "<5", False: ""}), "alder": None, "namnare": None})
+                          "status": t.status, "alder": None, "namnare": None})
     return _shape(frame, fetched_at, sha)
 
 
+class CrossChecksFailed(ValueError):
+    """The month's files disagree: nothing of the month was merged into the observations."""
+
+    def __init__(self, file_month: str, checks: pd.DataFrame):
+        self.checks = checks
+        bad = checks[checks.utfall.isin(FAILING)]
+        counts = ", ".join(f"{k} {n}" for k, n in bad.groupby("kontroll").size().items())
+        missing = sorted(set(CHECKS) - set(checks.kontroll))
+        text = f"AF {file_month}: filerna stämmer inte med varandra ({counts or 'inga avvikelser'}"
+        text += f"; kontroll utan underlag: {', '.join(missing)})" if missing else ")"
+        super().__init__(text + "; månaden lästes inte in, tidigare värden gäller")
+
+
+FAILING = ("avvikelse", "saknas")
+
+
+def failing(checks: pd.DataFrame) -> bool:
+    return checks.utfall.isin(FAILING).any() or set(checks.kontroll) != set(CHECKS)
+
+
+def _scope(conn, file_month: str, kind: str, series: list[str], newer: set[str], fetched_at) -> Scope:
+    """Everything the month's files of this kind have ever held (older downloads included), so
+    a kommun or month that a replacement file no longer has is tombstoned, not left current."""
+    rows = conn.execute(
+        "SELECT DISTINCT t.region, t.period FROM raw.af_files f JOIN stg.af_file_totals t ON t.file_sha256 = f.sha256 "
+        "WHERE f.file_month = ? AND f.kind = ?", [file_month, kind]).fetchall()
+    return Scope(series, sorted({r for r, _ in rows}), sorted({_code(p) for _, p in rows if p not in newer}), fetched_at)
+
+
 def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda msg: None) -> dict:
-    """Read the month's newest files into totals and observations; return counts for the UI."""
+    """Read the month's newest files, store their totals, run the cross-file checks and, only
+    if they hold, merge the observations, all of the month's series in one transaction.
+
+    Every file is parsed before anything is written, so an unreadable file changes nothing;
+    failing checks raise CrossChecksFailed and leave the observations as they were.
+    """
     files = latest_files(conn, file_month)
     if files.empty:
         raise LookupError(f"Inga AF-filer är hämtade för {file_month}; kör raw/af_files för månaden först")
-    merged, periods = MergeResult(0, 0, 0), set()
+    parsed = []
     for f in files.itertuples():
         path = Path(f.path)
         if not path.exists():
             raise FileNotFoundError(f"{f.file_name}: den hämtade filen {path} saknas; hämta månaden igen")
         totals = file_totals(path)
-        store_totals(conn, f.sha256, f.kind, totals)
         log(f"{f.file_name}: {len(totals)} summor, perioder {', '.join(sorted(set(totals.period)))}")
-        newer = superseded(conn, file_month, f.kind) & set(totals.period)
-        if newer:
-            log(f"{f.file_name}: {', '.join(sorted(newer))} finns i nyare filer och läses därifrån")
-            totals = totals[~totals.period.isin(newer)]
-        if f.kind == "bas":
-            frame = bas_observations(bas_shares(path, totals), f.fetched_at, f.sha256)
-            series = list(BAS_SERIES.values())
-        elif f.kind == "tid":
-            frame = tid_observations(totals, f.fetched_at, f.sha256)
-            series = list(TID_SERIES.values())
-        else:
-            continue  # read for the cross-file checks only
-        periods |= set(frame.period)
-        scope = Scope(series, sorted(set(frame.region)), sorted(set(frame.period)), f.fetched_at)
-        r = merge_observations(conn, TABLE, SOURCE, frame[COLUMNS + EXTRA], scope, extra=EXTRA,
-                               compare=["alder", "namnare"])
-        merged = MergeResult(merged.inserted + r.inserted, merged.revised + r.revised, merged.deleted + r.deleted)
-    return {"result": merged, "periods": sorted(periods), "files": len(files)}
+        parsed.append((f, totals))
+    for f, totals in parsed:
+        store_totals(conn, f.sha256, f.kind, totals)
+    checks = cross_checks(conn, file_month)
+    if failing(checks):
+        raise CrossChecksFailed(file_month, checks)
+    merged, periods = MergeResult(0, 0, 0), set()
+    conn.execute("BEGIN")
+    try:
+        for f, totals in parsed:
+            if f.kind not in ("bas", "tid"):
+                continue  # read for the cross-file checks only
+            newer = superseded(conn, file_month, f.kind) & set(totals.period)
+            if newer:
+                log(f"{f.file_name}: {', '.join(sorted(newer))} finns i nyare filer och läses därifrån")
+                totals = totals[~totals.period.isin(newer)]
+            if f.kind == "bas":
+                frame, series = bas_observations(bas_shares(f.path, totals), f.fetched_at, f.sha256), list(BAS_SERIES.values())
+            else:
+                frame, series = tid_observations(totals, f.fetched_at, f.sha256), list(TID_SERIES.values())
+            periods |= set(frame.period)
+            r = merge_observations(conn, TABLE, SOURCE, frame[COLUMNS + EXTRA],
+                                   _scope(conn, file_month, f.kind, series, newer, f.fetched_at),
+                                   extra=EXTRA, compare=["alder", "namnare"], transaction=False)
+            merged = MergeResult(merged.inserted + r.inserted, merged.revised + r.revised, merged.deleted + r.deleted)
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    return {"result": merged, "periods": sorted(periods), "files": len(files), "checks": checks}
 
 
 def cross_checks(conn, file_month: str) -> pd.DataFrame:

@@ -54,12 +54,14 @@ def merge_observations(
     scope: Scope | None = None,
     extra: Sequence[str] = (),
     compare: Sequence[str] = (),
+    transaction: bool = True,
 ) -> MergeResult:
     """Merge `incoming` (COLUMNS plus the source table's `extra` columns) into `table`.
 
     Extra columns (SCB: source_table, period_start, published_at, …) are carried into each
     new vintage; a tombstone copies them from the vintage it ends. A change in one of the
     `compare` columns (a subset of `extra`) makes a new vintage like a changed value does.
+    With `transaction=False` the caller holds the transaction (several merges as one).
     """
     cols = COLUMNS + list(extra)
     missing = [c for c in cols if c not in incoming.columns]
@@ -78,7 +80,8 @@ def merge_observations(
         SELECT * FROM (
             SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
             FROM {table}) WHERE rn = 1"""
-    conn.execute("BEGIN")
+    if transaction:
+        conn.execute("BEGIN")
     try:
         counts = one(conn,
             f"""
@@ -132,9 +135,11 @@ def merge_observations(
                 },
             ).fetchall()
             absent = len(absent)
-        conn.execute("COMMIT")
+        if transaction:
+            conn.execute("COMMIT")
     except Exception:
-        conn.execute("ROLLBACK")
+        if transaction:
+            conn.execute("ROLLBACK")
         raise
     finally:
         conn.unregister("incoming_obs")

@@ -23,8 +23,11 @@ CREATE TABLE stg.af_file_totals (
     period      VARCHAR NOT NULL,       -- YYYY-MM, as the file's PERIOD
     region      VARCHAR NOT NULL,       -- kommunkod
     measure     VARCHAR NOT NULL,       -- the file's own field: TOTSOK, INSAL, ARBETSLOSA, …
-    value       DOUBLE,                 -- NULL when masked (<5) or missing
-    masked      BOOLEAN NOT NULL,
+    value       DOUBLE,                 -- the exact sum; NULL when a part is masked (<5) or empty
+    low         DOUBLE,                 -- what is known: the unmasked parts' sum …
+    high        DOUBLE,                 -- … and that plus 4 per masked part (NULL if a part is empty)
+    status      VARCHAR NOT NULL,       -- '' | '<5' | '..'
+
     PRIMARY KEY (file_sha256, period, region, measure)
 );
 

@@ -133,13 +133,17 @@ WITH hr AS (
     GROUP BY ALL
 ),
 -- AF's yearly share of inskrivna arbetslösa: the year's summed inskrivna over its summed
--- arbetskraft (group TOT).
+-- arbetskraft (group TOT), over the months that have both figures (manader counts them).
 af AS (
-    SELECT region, year(period_end) AS ar, count(DISTINCT period) AS manader,
-           100 * sum(value) FILTER (WHERE series = 'inskrivna_arbetslosa')
-               / nullif(sum(value) FILTER (WHERE series = 'arbetskraft'), 0) AS af_andel_ar
-    FROM stg.current_observations
-    WHERE source = 'arbetsformedlingen' AND breakdown = 'TOT' AND series IN ('inskrivna_arbetslosa', 'arbetskraft')
+    SELECT region, ar, count(*) AS manader, 100 * sum(ins) / nullif(sum(ak), 0) AS af_andel_ar
+    FROM (
+        SELECT region, year(period_end) AS ar, period,
+               max(value) FILTER (WHERE series = 'inskrivna_arbetslosa') AS ins,
+               max(value) FILTER (WHERE series = 'arbetskraft') AS ak
+        FROM stg.current_observations
+        WHERE source = 'arbetsformedlingen' AND breakdown = 'TOT' AND series IN ('inskrivna_arbetslosa', 'arbetskraft')
+        GROUP BY ALL)
+    WHERE ins IS NOT NULL AND ak IS NOT NULL
     GROUP BY ALL
 ),
 own AS (

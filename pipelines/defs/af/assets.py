@@ -70,26 +70,35 @@ def af_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     som 0 eller 5. AF:s siffror är verksamhetsstatistik, inte SCB:s officiella arbetslöshet.
 
     Fyra kontroller jämför filerna med varandra per kommun (samma antal inskrivna arbetslösa i
-    alla filer); en avvikelse stoppar nedströms tillgångar.
+    alla filer). Stämmer de inte läses månaden inte in: tidigare värden gäller, och körningen
+    misslyckas med kontrollernas resultat.
     """
     month = context.partition_key
+    failure = None
     with warehouse(duckdb) as conn:
-        out = wh_af.load_month(conn, month, log=context.log.info)
-        checks = wh_af.cross_checks(conn, month)
-        periods = out["periods"]
-        total = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'arbetsformedlingen' "
-                          "AND list_contains(?, period)", [periods])[0]
-        rows = conn.execute(
-            "SELECT series, breakdown, region, period, value, status FROM stg.current_observations "
-            "WHERE source = 'arbetsformedlingen' AND breakdown IN ('TOT', 'T') AND list_contains(?, period) "
-            "ORDER BY region, series LIMIT 15", [periods]).df()
-    yield dg.MaterializeResult(metadata={**merge_metadata(out["result"], total, rows), "periods": ", ".join(periods)})
+        try:
+            out = wh_af.load_month(conn, month, log=context.log.info)
+            checks = out["checks"]
+        except wh_af.CrossChecksFailed as exc:
+            failure, checks = exc, exc.checks
+        if failure is None:
+            periods = out["periods"]
+            total = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'arbetsformedlingen' "
+                              "AND list_contains(?, period)", [periods])[0]
+            rows = conn.execute(
+                "SELECT series, breakdown, region, period, value, status FROM stg.current_observations "
+                "WHERE source = 'arbetsformedlingen' AND breakdown IN ('TOT', 'T') AND list_contains(?, period) "
+                "ORDER BY region, series LIMIT 15", [periods]).df()
+    if failure is None:
+        yield dg.MaterializeResult(metadata={**merge_metadata(out["result"], total, rows), "periods": ", ".join(periods)})
     for name in wh_af.CHECKS:
         c = checks[checks.kontroll == name]
-        bad = c[c.utfall.isin(["avvikelse", "saknas"])]
+        bad = c[c.utfall.isin(wh_af.FAILING)]
         yield dg.AssetCheckResult(
             check_name=name, asset_key=["stg", "af_observations"], passed=not c.empty and bad.empty,
             metadata={"kommuner_ok": int((c.utfall == "ok").sum()), "maskerade": int((c.utfall == "maskerad").sum()),
                       "avvikelser": len(bad),
                       "exempel": preview(bad.head(10), "inga" if not c.empty else "filen saknas för månaden")},
         )
+    if failure is not None:
+        raise dg.Failure(description=str(failure))
