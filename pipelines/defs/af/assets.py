@@ -24,7 +24,10 @@ def af_files(context: dg.AssetExecutionContext, duckdb: DuckDBResource, af: AfRe
     sina namn (t.ex. web-inskrivna-arbetslosa-andel-av-bas-2026-10.xlsx) och laddas ned. Varje
     fil sparas under sin sha256 bredvid databasen; AF kan byta ut en fil under samma namn, och
     då blir den nya versionen en ny fil och en ny rad i raw.af_files, och månaden läses om.
-    Länkar sidan inte längre månadens filer används de som hämtats tidigare.
+
+    Partitionen är filernas månad (filnamnets ÅÅÅÅ-MM). AF:s sida verkar bara länka de senaste
+    filerna: en äldre månad kan läsas om (backfill) från filer som hämtats tidigare, annars
+    misslyckas körningen och säger vilken månad sidan har.
     """
     month = context.partition_key
     try:
