@@ -96,6 +96,20 @@ def test_a_month_not_yet_on_the_page_fails_with_what_the_page_has(live):
     assert "senaste månad som alla filer har: 2026-09" in failures(result)[0]
 
 
+def test_a_month_the_page_no_longer_links_is_read_again_from_its_stored_files(live):
+    fake, resources, path = live
+    fake.publish("2026-09", UNITS)
+    assert materialize(resources, "2026-09").success
+    fake.files.clear()  # the page now links October only
+    fake.publish("2026-10", UNITS)
+    result = materialize(resources, "2026-09")
+    assert result.success, failures(result)
+    meta = result.asset_materializations_for_node("raw__af_files")[0].metadata
+    assert meta["status"].value == "tidigare hämtade filer"
+    conn = db.connect(path, read_only=True)
+    assert conn.execute("SELECT count(*) FROM raw.af_files WHERE file_month = '2026-09'").fetchone()[0] == 5
+
+
 def test_a_file_replaced_under_the_same_name_is_fetched_and_revises_the_month(live):
     fake, resources, path = live
     fake.publish("2026-10", UNITS)

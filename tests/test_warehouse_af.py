@@ -20,7 +20,7 @@ def record(conn, files, month="2026-10", at=T0):
     downloads = [Download(kind, p.name, f"https://arbetsformedlingen.se/download/18.1/1/{p.name}",
                           hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, p, at)
                  for kind, p in files.items()]
-    af.record_downloads(conn, downloads, alder="16-65", namnare="BAS", partition_key=month, run_id=None)
+    af.record_downloads(conn, downloads, file_month=month, alder="16-65", namnare="BAS", run_id=None)
 
 
 def current(conn, series, region="1882", breakdown="TOT"):

@@ -39,15 +39,15 @@ CHECKS = {
 }
 
 
-def record_downloads(conn, downloads: list[Download], *, alder: str | None, namnare: str | None,
-                     partition_key: str, run_id: str | None) -> None:
+def record_downloads(conn, downloads: list[Download], *, file_month: str, alder: str | None,
+                     namnare: str | None, run_id: str | None) -> None:
     conn.execute("BEGIN")
     try:
         for d in downloads:
             bas = d.kind == "bas"
-            conn.execute("INSERT INTO raw.af_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         [partition_key, d.kind, d.file_name, d.url, d.sha256, d.bytes, d.fetched_at, str(d.path),
-                          alder if bas else None, namnare if bas else None, partition_key, run_id])
+            conn.execute("INSERT INTO raw.af_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [file_month, d.kind, d.file_name, d.url, d.sha256, d.bytes, d.fetched_at, str(d.path),
+                          alder if bas else None, namnare if bas else None, run_id])
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

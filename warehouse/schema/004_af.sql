@@ -3,7 +3,7 @@
 -- the warehouse, under its hash), the per-kommun totals read from each file (aggregates:
 -- the files hold counts per kommun, no person), and the observations computed from them.
 CREATE TABLE raw.af_files (
-    file_month    VARCHAR NOT NULL,     -- the YYYY-MM in the file name
+    file_month    VARCHAR NOT NULL,     -- the YYYY-MM in the file name (the partition key)
     kind          VARCHAR NOT NULL,     -- bas | sok | tid | svag | yrke
     file_name     VARCHAR NOT NULL,
     url           VARCHAR NOT NULL,     -- the download URL it was fetched from
@@ -13,7 +13,6 @@ CREATE TABLE raw.af_files (
     path          VARCHAR NOT NULL,     -- where the downloaded file is kept
     alder         VARCHAR,              -- age band from the heading of sheet `andel` (bas)
     namnare       VARCHAR,              -- denominator basis BAS | RAMS (bas)
-    partition_key VARCHAR NOT NULL,
     run_id        VARCHAR
 );
 

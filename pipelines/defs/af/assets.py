@@ -45,7 +45,7 @@ def af_files(context: dg.AssetExecutionContext, duckdb: DuckDBResource, af: AfRe
     band, basis = age_band(bas.path), basis_from_name(bas.path)  # a wrong BAS file fails here, unrecorded
     with warehouse(duckdb) as conn:
         before = wh_af.previous_sha(conn, month)
-        wh_af.record_downloads(conn, downloads, alder=band, namnare=basis, partition_key=month,
+        wh_af.record_downloads(conn, downloads, file_month=month, alder=band, namnare=basis,
                                run_id=context.run.run_id)
     files = pd.DataFrame([{
         "fil": d.file_name, "MB": round(d.bytes / 1e6, 2), "sha256": d.sha256[:16],
