@@ -28,6 +28,7 @@ from warehouse import db
 from warehouse.present import (fmt_number, render_af_month, render_due, render_mandatory_notes, render_manadsvarden,
                                render_sources, render_status, status_frame)
 from warehouse.db import one
+from warehouse.publish import connect_published, published_path
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -76,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(result, "indicators_job")
     print(f"  Katalog, KPI-metadata, status och KF-lista klara ({time.monotonic() - start:.1f} s)\n")
 
-    conn = db.connect(read_only=True)
+    # Read what controllers read: the snapshot the run published after its checks passed.
+    conn = connect_published()
+    print(f"Publicerad ögonblicksbild för controllers: {published_path()} (öppnas skrivskyddat)\n")
     settings = one(conn, "SELECT kommun, kommun_namn, jamforelsegrupp FROM cfg.settings")
     frame = status_frame(conn)
     print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")

@@ -49,7 +49,7 @@ def test_full_pipeline_in_replay_mode(defs, tmp_path, monkeypatch):
     assert all(r.success for r in results) and result.success
     # Every asset shows the analyst what it holds: a row count and a preview in the UI.
     materialized = [m for r in results + [result] for m in r.get_asset_materialization_events()]
-    assert len({m.asset_key for m in materialized}) == 6
+    assert len({m.asset_key for m in materialized}) == 7  # with pub/snapshot
     for m in materialized:
         metadata = m.materialization.metadata
         assert metadata["row_count"].value > 0 and "preview" in metadata, m.asset_key

@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 
 from warehouse import db
+from warehouse.publish import connect_published
 from warehouse.present import render_due, render_status, status_frame
 from warehouse.reporting import ReportingError, mark_reported, reported_at
 from warehouse.db import one
@@ -32,7 +33,9 @@ def _date(text: str) -> date:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="indikator", description="Indikatorlagret för målstyrning: status och KF-lista.")
-    p.add_argument("--db", help="DuckDB-fil (standard: $MALSTYRNING_DUCKDB eller data/malstyrning.duckdb)")
+    p.add_argument("--db", help="DuckDB-fil att läsa (standard: den publicerade ögonblicksbilden, "
+                                "$MALSTYRNING_PUBLISHED eller data/malstyrning.publicerad.duckdb); "
+                                "mark-reported skriver i arbetsdatabasen ($MALSTYRNING_DUCKDB)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("status", help="nämndernas indikatortabeller med status mot önskat värde")
     s.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
@@ -63,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}.")
         return 0
-    conn = db.connect(args.db, read_only=True)
+    # Controllers read the published snapshot, never the working file the pipeline writes.
+    conn = db.connect(args.db, read_only=True) if args.db else connect_published()
     if args.command == "status":
         frame = status_frame(conn, args.namnd, args.malomrade)
         print(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")

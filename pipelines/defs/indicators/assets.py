@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.catalog.assets import indicator_catalog
+from pipelines.defs.af.assets import af_observations
 from pipelines.defs.kolada.assets import kolada_observations
 from pipelines.defs.metadata import preview
 from pipelines.defs.scb.assets import scb_observations
@@ -17,7 +18,7 @@ from warehouse.db import one
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
 
-@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, indicator_catalog], **COMMON)
+@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, af_observations, indicator_catalog], **COMMON)
 def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Indikatorstatus: aktuellt värde, datum och status mot önskat värde per indikator.
 

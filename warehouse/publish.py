@@ -1,0 +1,74 @@
+"""Publishing: the read-only snapshot controllers query, never the working database.
+
+After a run whose blocking checks pass, the whole working database (tables, views, macros) is
+copied into a new file beside the published one (`ATTACH`, `COPY FROM DATABASE`, `DETACH`)
+and renamed over it with `os.replace`, which is atomic on one file system: a reader sees the
+old snapshot or the new one, never half of either, and a failed or killed publish leaves the
+old one untouched. Readers open the snapshot `read_only`, so they never block the pipeline's
+writes to the working file (reference/dagster.md §7).
+
+MALSTYRNING_PUBLISHED names the snapshot (default: `<working file>.publicerad.duckdb` beside it).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import database_path
+
+PUBLISHED_ENV = "MALSTYRNING_PUBLISHED"
+# The controllers' stable views (README "For controllers"): counted in every publication.
+CONTROLLER_VIEWS = ["ind.namnd_indikatorer", "ind.kf_due_list", "ind.indicator_status", "ind.manadsvarden",
+                    "ind.kolada_kontroll", "rep.report_log"]
+
+
+def published_path(path: str | os.PathLike | None = None) -> Path:
+    if path or os.environ.get(PUBLISHED_ENV):
+        return Path(path or os.environ[PUBLISHED_ENV])
+    db = database_path()
+    return db.with_name(f"{db.stem}.publicerad{db.suffix}")
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: datetime, run_id: str | None = None) -> dict:
+    """Copy the database behind `conn` to `target` atomically; return what was published."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
+    source = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot")
+    try:
+        conn.execute(f'COPY FROM DATABASE "{source}" TO publish_snapshot')
+        conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
+        conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication "
+                     "(published_at TIMESTAMPTZ, run_id VARCHAR, source_file VARCHAR)")
+        conn.execute("INSERT INTO publish_snapshot.meta.publication VALUES (?, ?, ?)",
+                     [published_at, run_id, str(database_path())])
+        tables = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publish_snapshot'").fetchone()[0]
+        views = {v: conn.execute(f"SELECT count(*) FROM publish_snapshot.{v}").fetchone()[0] for v in CONTROLLER_VIEWS}
+    except Exception:
+        conn.execute("DETACH publish_snapshot")
+        tmp.unlink(missing_ok=True)
+        raise
+    conn.execute("DETACH publish_snapshot")
+    os.replace(tmp, target)
+    return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views}
+
+
+def connect_published(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot (what controllers use)."""
+    target = published_path(path)
+    if not target.exists():
+        raise FileNotFoundError(f"Ingen publicerad ögonblicksbild finns ({target}); kör indicators_job "
+                                "(make demo) så publiceras den när kontrollerna är gröna")
+    conn = duckdb.connect(str(target), read_only=True)
+    conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    return conn
