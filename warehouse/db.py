@@ -29,8 +29,15 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
         raise FileNotFoundError(f"Databasen {db} finns inte; kör pipelinen först (make demo)")
     db.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(db), read_only=read_only)
-    conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    configure(conn)
     return conn
+
+
+def configure(conn: duckdb.DuckDBPyConnection) -> None:
+    """Stockholm time, and no progress bar: DuckDB draws one on stdout for queries over 2 s,
+    which would clutter run logs and the output of scripts that read ours."""
+    conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    conn.execute("SET enable_progress_bar = false")
 
 
 def one(conn: duckdb.DuckDBPyConnection, sql: str, params=None):

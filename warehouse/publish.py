@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import database_path
+from warehouse.db import configure, database_path
 
 PUBLISHED_ENV = "MALSTYRNING_PUBLISHED"
 # The controllers' stable views (README "For controllers"): counted in every publication.
@@ -70,5 +70,5 @@ def connect_published(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyC
         raise FileNotFoundError(f"Ingen publicerad ögonblicksbild finns ({target}); kör indicators_job "
                                 "(make demo) så publiceras den när kontrollerna är gröna")
     conn = duckdb.connect(str(target), read_only=True)
-    conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    configure(conn)
     return conn

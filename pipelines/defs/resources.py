@@ -15,7 +15,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from indicator_catalog.catalog import Catalog, load_catalog
-from sources.http import build_session, http_mode
+from sources.http import HttpPolicy, build_session, http_mode
 from sources.ratelimit import SharedRateLimiter, default_state_path
 from sources.scb import BASE_URL as SCB_BASE_URL
 from sources.scb import MAX_CALLS as SCB_MAX_CALLS
@@ -23,18 +23,24 @@ from sources.scb import TIME_WINDOW as SCB_TIME_WINDOW
 from sources.scb import ScbClient
 from sources.af_web import STATISTICS_PAGE
 from sources.kolada import BASE_URL, KoladaClient
-from warehouse.db import DUCKDB_ENV, database_path, ensure_views, migrate
+from warehouse.db import DUCKDB_ENV, configure, database_path, ensure_views, migrate
 
 
 class KoladaResource(dg.ConfigurableResource):
-    """Kolada API v3. http_mode None means MALSTYRNING_HTTP_MODE (default replay)."""
+    """Kolada API v3. http_mode None means MALSTYRNING_HTTP_MODE (default replay); the read
+    timeout, retries and backoff default to sources.http.HttpPolicy."""
 
     base_url: str = BASE_URL
     http_mode: str | None = None
     recordings_dir: str | None = None
+    read_timeout: float = HttpPolicy.read_timeout
+    retries: int = HttpPolicy.retries
+    backoff_factor: float = HttpPolicy.backoff_factor
 
     def client(self) -> KoladaClient:
-        return KoladaClient(build_session(mode=self.http_mode, recordings=self.recordings_dir), self.base_url)
+        policy = HttpPolicy(read_timeout=self.read_timeout, retries=self.retries, backoff_factor=self.backoff_factor)
+        return KoladaClient(build_session(mode=self.http_mode, recordings=self.recordings_dir, policy=policy),
+                            self.base_url)
 
 
 class ScbResource(dg.ConfigurableResource):
@@ -97,7 +103,7 @@ def warehouse(duckdb_resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnec
         # dagster-duckdb closes the connection only when the block ends without an error; a
         # failed step would keep the file open (and locked) in this process, so close it here.
         try:
-            conn.execute("SET TimeZone = 'Europe/Stockholm'")
+            configure(conn)
             migrate(conn)
             ensure_views(conn)
             yield conn

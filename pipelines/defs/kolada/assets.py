@@ -56,6 +56,9 @@ def kolada_values(
     pages = list(client.data_pages(kpis, municipalities, [year]))
     n_values = sum(len(p.payload["values"]) for p in pages)
     context.log.info(f"Kolada {year}: {len(pages)} sida(or), {n_values} värden för {len(kpis)} KPI:er")
+    # Parsed before anything is stored: an answer whose shape changed (a renamed field) is
+    # refused with the URL and the field, and the warehouse stays as it was.
+    frame = wh_kolada.parsed_pages(pages)
     with warehouse(duckdb) as conn:
         if group is not None:
             wh_kolada.store_group(conn, group, group_page)
@@ -68,7 +71,6 @@ def kolada_values(
             years=[year],
             run_id=context.run.run_id,
         )
-    frame = wh_kolada.parsed_pages(pages)
     per_kpi = frame["kpi"].value_counts().to_dict()
     return dg.MaterializeResult(
         metadata={

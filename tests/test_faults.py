@@ -1,0 +1,179 @@
+"""Faults survived, nothing lost: the Kolada job against a local Kolada that injects faults.
+
+A baseline run loads 2022 and publishes the snapshot. Then each fault is injected into the
+data requests of a second run of the same partition: the run either succeeds after retries
+(transient faults) or fails with a message naming the source, the URL and the cause, and the
+working warehouse (every table, row for row) and the published snapshot (byte for byte) are
+as before.
+"""
+
+import hashlib
+import json
+import time
+
+import dagster as dg
+import pytest
+from werkzeug import Response
+
+from pipelines.definitions import defs as load_defs
+from pipelines.defs.resources import KoladaResource
+from sources.http import DEFAULT_RECORDINGS_DIR
+from sources.replay import load_index, request_key
+from warehouse import db
+from warehouse.publish import published_path
+
+KOLADA = "https://api.kolada.se/v3"
+
+
+class FakeKolada:
+    """Serves the recorded Kolada answers; `fault` changes what data requests get."""
+
+    def __init__(self, httpserver):
+        self.fault, self.data_requests = None, 0
+        self.index = load_index(str(DEFAULT_RECORDINGS_DIR / "kolada"))
+        self.base = httpserver.url_for("/v3")
+        httpserver.expect_request(__import__("re").compile("/v3/.*")).respond_with_handler(self.handle)
+
+    def handle(self, request):
+        url = KOLADA + request.full_path.removeprefix("/v3").rstrip("?")
+        doc = json.loads(self.index[request_key("GET", url, None)].read_text(encoding="utf-8"))
+        body = json.dumps(doc["response"]["body"])
+        if "/data/" in request.path and self.fault:
+            self.data_requests += 1
+            answer = self.fault(self.data_requests, body)
+            if answer is not None:
+                return answer
+        return Response(body, content_type="application/json")
+
+
+def once(status, headers=None):
+    return lambda n, body: Response("fel", status=status, headers=headers or {}) if n == 1 else None
+
+
+def always(status):
+    return lambda n, body: Response("<html>Service Unavailable</html>", status=status, content_type="text/html")
+
+
+def hang(n, body):
+    time.sleep(2)
+    return Response(body, content_type="application/json")
+
+
+def renamed(n, body):
+    return Response(body.replace('"gender"', '"kon"'), content_type="application/json")
+
+
+FAULTS = {
+    # name: (fault, succeeds after retries, words the failure message must hold)
+    "429 med Retry-After": (once(429, {"Retry-After": "1"}), True, ()),
+    "500 en gång": (once(500), True, ()),
+    "502 en gång": (once(502), True, ()),
+    "503 en gång": (once(503), True, ()),
+    "503 hela tiden": (always(503), False, ("503",)),
+    "hänger (timeout)": (hang, False, ("tidsgräns",)),
+    "avkortad JSON": (lambda n, body: Response(body[: len(body) // 2], content_type="application/json"), False,
+                      ("JSON",)),
+    "HTML-sida med status 200": (lambda n, body: Response("<html><body>Kolada har underhåll</body></html>",
+                                                          content_type="text/html"), False, ("HTML",)),
+    "fält med nytt namn": (renamed, False, ("gender",)),
+}
+
+
+def table_rows(path) -> dict:
+    conn = db.connect(path, read_only=True)
+    try:
+        tables = conn.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall()
+        return {f"{s}.{t}": conn.execute(f'SELECT * FROM "{s}"."{t}" ORDER BY ALL').fetchall() for s, t in tables}
+    finally:
+        conn.close()
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def kolada_job_with(kolada: KoladaResource) -> dg.JobDefinition:
+    """The real kolada_job, with the Kolada resource pointed at the local server."""
+    defs = load_defs()
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                          resources={**defs.resources, "kolada": kolada}).resolve_job_def("kolada_job")
+
+
+def failure_text(result) -> str:
+    return "\n".join(e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure)
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_a_fault_is_survived_or_reported_and_nothing_is_lost(name, httpserver, tmp_path, monkeypatch):
+    fault, survives, words = FAULTS[name]
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    fake = FakeKolada(httpserver)
+    kolada = KoladaResource(base_url=fake.base, http_mode="live", read_timeout=0.5, retries=2, backoff_factor=0.05)
+    instance = dg.DagsterInstance.ephemeral()
+    kolada_job = kolada_job_with(kolada)
+    assert kolada_job.execute_in_process(partition_key="2022", instance=instance).success
+    assert load_defs().resolve_job_def("indicators_job").execute_in_process(instance=instance).success
+    before, snapshot = table_rows(path), sha(published_path())
+
+    fake.fault = fault
+    result = kolada_job.execute_in_process(partition_key="2022", instance=instance, raise_on_error=False)
+    if survives:
+        assert result.success, failure_text(result)
+        after = table_rows(path)
+        for table in ("stg.kolada_observations", "raw.kolada_responses"):
+            assert after[table] == before[table], table  # the same answer again changes nothing
+    else:
+        assert not result.success
+        text = failure_text(result)
+        assert "kolada" in text and f"{fake.base}/data/kpi/" in text, text
+        assert all(w in text for w in words), text
+        assert table_rows(path) == before  # every table, row for row
+    assert sha(published_path()) == snapshot  # the controllers' copy, byte for byte
+
+
+class ResettingServer:
+    """A TCP server that answers every connection with a reset (RST), like a dropped link."""
+
+    def __init__(self):
+        import socket
+        import struct
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v3"
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = self.sock.accept()
+                except OSError:
+                    return
+                conn.recv(4096)
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_a_connection_reset_fails_the_run_naming_the_url_and_loses_nothing(httpserver, tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    fake, reset = FakeKolada(httpserver), ResettingServer()
+    instance = dg.DagsterInstance.ephemeral()
+    good = kolada_job_with(KoladaResource(base_url=fake.base, http_mode="live"))
+    assert good.execute_in_process(partition_key="2022", instance=instance).success
+    assert load_defs().resolve_job_def("indicators_job").execute_in_process(instance=instance).success
+    before, snapshot = table_rows(path), sha(published_path())
+    broken = kolada_job_with(KoladaResource(base_url=reset.url, http_mode="live", retries=1, backoff_factor=0.05))
+    result = broken.execute_in_process(partition_key="2022", instance=instance, raise_on_error=False)
+    reset.close()
+    assert not result.success
+    text = failure_text(result)
+    assert "kolada" in text and reset.url in text and "anslutning" in text.lower(), text
+    assert table_rows(path) == before and sha(published_path()) == snapshot
