@@ -76,6 +76,9 @@ FAULTS = {
     "HTML-sida med status 200": (lambda n, body: Response("<html><body>Kolada har underhåll</body></html>",
                                                           content_type="text/html"), False, ("HTML",)),
     "fält med nytt namn": (renamed, False, ("gender",)),
+    "tomt svar för ett år med värden": (lambda n, body: Response('{"values": [], "next_url": null}',
+                                                                 content_type="application/json"),
+                                        False, ("utan värden för 2022",)),
 }
 
 

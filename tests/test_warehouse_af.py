@@ -188,3 +188,13 @@ def test_a_period_held_by_a_newer_file_month_is_never_turned_back_by_an_older_on
     rows = conn.execute("SELECT period, value FROM stg.current_observations WHERE series = 'inskrivna_arbetslosa' "
                         "AND region = '1882' AND breakdown = 'TOT' ORDER BY period").fetchall()
     assert rows == [("2026M08", 310.0), ("2026M09", 310.0), ("2026M10", 310.0)]
+
+
+def test_a_file_for_the_wrong_month_is_refused_and_nothing_is_loaded(conn, tmp_path):
+    files = write_month(tmp_path / "a", "2026-10", UNITS)
+    files["tid"] = write_month(tmp_path / "b", "2026-09", UNITS)["tid"].rename(tmp_path / "b" / files["tid"].name)
+    record(conn, files)
+    with pytest.raises(af.AfFileError, match="tid-utan-arbete-lan-kom-2026-10.xlsx: filen gäller 2026-10 enligt "
+                                             "namnet men innehåller 2026-09"):
+        af.load_month(conn, "2026-10")
+    assert conn.execute("SELECT count(*) FROM stg.af_observations").fetchone()[0] == 0

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sources.af import bas_shares, file_totals
+from sources.af import AfFileError, bas_shares, file_totals
 from sources.af_web import Download
 from sources.jsonstat import period_bounds
 from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
@@ -158,7 +158,11 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
         if not path.exists():
             raise FileNotFoundError(f"{f.file_name}: den hämtade filen {path} saknas; hämta månaden igen")
         totals = file_totals(path)
-        log(f"{f.file_name}: {len(totals)} summor, perioder {', '.join(sorted(set(totals.period)))}")
+        held = sorted(set(totals.period))
+        if file_month not in held:
+            raise AfFileError(path, f"filen gäller {file_month} enligt namnet men innehåller "
+                                    f"{', '.join(held) or 'inga perioder'}; fel fil för månaden, inget läses in")
+        log(f"{f.file_name}: {len(totals)} summor, perioder {', '.join(held)}")
         parsed.append((f, totals))
     for f, totals in parsed:
         store_totals(conn, f.sha256, f.kind, totals)

@@ -60,6 +60,16 @@ def kolada_values(
     # refused with the URL and the field, and the warehouse stays as it was.
     frame = wh_kolada.parsed_pages(pages)
     with warehouse(duckdb) as conn:
+        if frame.empty:
+            # The newest year is empty until Kolada publishes it; a year that had values and
+            # now answers empty is an outage, and landing it would retire every value.
+            held = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
+                       [str(year)])[0]
+            if held:
+                raise dg.Failure(description=(
+                    f"Kolada svarade utan värden för {year}, men lagret har {held} aktuella värden för året. "
+                    f"Troligen ett fel hos Kolada ({pages[0].url if pages else 'inga sidor'}); inget ändrades. "
+                    "Kör om partitionen senare."))
         if group is not None:
             wh_kolada.store_group(conn, group, group_page)
         fetch_id, ids = land_kolada_fetch(
