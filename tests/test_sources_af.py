@@ -195,3 +195,9 @@ def test_a_file_is_known_by_its_name(tmp_path):
     assert kind_of("web-inskrivna-arbetslosa-andel-av-registerbaserad-arbetskraft-2022-12.xlsx") == "bas"
     with pytest.raises(AfFileError, match="okänt filnamn"):
         kind_of("web-tid-riket-2026-10.xlsx")
+
+
+def test_a_non_numeric_count_names_file_record_and_field(tmp_path):
+    rows = [ROWS[0], ROWS[0][:3] + [312.0, "n/a", 140.0, 2700.0, 172.0, 2980.5]]
+    with pytest.raises(AfFileError, match=r"andel-av-bas-2026-08.xlsx: cache 1, post 2, fält TOTAK: inte ett tal \('n/a'\)"):
+        bas_shares(workbook(tmp_path, rows))
