@@ -1,4 +1,13 @@
-"""The Dagster code location: everything under defs/ is collected by load_from_defs_folder."""
+"""The Dagster code location: everything under defs/ is collected by load_from_defs_folder.
+
+Runs use the in-process executor. Every step that opens the warehouse sits in pool "duckdb"
+with limit 1 (dagster.yaml), so steps never run in parallel anyway; the multiprocess
+executor would only add a fresh Python process per step (about 5 s of imports each on a
+2-core server, measured in tests/test_dagster_ui.py's backfill: a two-step partition took
+over a minute, almost all of it process start-up and pool waits). Pools still apply in
+process (dagster's InstanceConcurrencyContext), and a crashed run process is re-launched
+by run_retries in dagster.yaml.
+"""
 
 from pathlib import Path
 
@@ -7,4 +16,7 @@ import dagster as dg
 
 @dg.components.definitions
 def defs() -> dg.Definitions:
-    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    return dg.Definitions.merge(
+        dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
+        dg.Definitions(executor=dg.in_process_executor),
+    )

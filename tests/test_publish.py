@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.definitions import defs as load_defs
 from warehouse import db, quality
-from warehouse.publish import connect_published, publish, published_path
+from warehouse.publish import PublishRefused, connect_published, publish, published_path
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,72 @@ def test_a_failed_gx_check_blocks_publishing_and_keeps_the_last_snapshot(defs, t
     assert "snapshot" not in {e.step_key.split("__")[-1] for e in result.all_events
                               if e.event_type_value == "STEP_SUCCESS"}
     assert sha(snapshot) == before  # byte for byte the last good snapshot
+
+
+def _bad_kolada_row(path, region="1882", value=250):
+    conn = db.connect(path)
+    conn.execute("INSERT INTO stg.kolada_observations VALUES ('kolada', 'N03937', 'T', ?, '2022', "
+                 "DATE '2022-12-31', ?, '', false, 1, now(), now(), NULL)", [region, value])
+    conn.close()
+
+
+def test_publishing_alone_refuses_data_whose_checks_fail(defs, tmp_path, monkeypatch):
+    """The UI's "Materialize selected" on pub/snapshot runs no upstream checks; the gate inside
+    publish() still refuses, naming the rule and the row."""
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    assert run(defs, "indicators_job").success
+    before = sha(published_path())
+    _bad_kolada_row(path)
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+                                    asset_selection=[dg.AssetKey(["pub", "snapshot"])])
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.step_failure_data.error.message
+    assert "Publiceringen stoppades" in message and "gx_andel_0_100" in message and "N03937" in message
+    assert "förra ögonblicksbilden ligger kvar" in message
+    assert sha(published_path()) == before
+
+
+def test_a_bad_row_left_by_a_source_job_is_not_published_by_the_next_indicators_job(defs, tmp_path, monkeypatch):
+    """Blocking checks in kolada_job have nothing downstream to hold back; the indicators_job
+    that follows must not publish the row they flagged."""
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    assert run(defs, "indicators_job").success
+    before = sha(published_path())
+    _bad_kolada_row(path, region="188", value=5)
+    assert not run(defs, "kolada_job", partition_key="2021").success  # its GX check flags the row
+    result = run(defs, "indicators_job")
+    assert not result.success
+    assert sha(published_path()) == before
+    with pytest.raises(Exception, match="gx_kommunkod_format.*region 188"):
+        publish(db.connect(path), published_path(), published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    assert sha(published_path()) == before
+
+
+def test_an_indicator_table_missing_indicators_is_not_published(conn, tmp_path):
+    """A broken view dropping an indicator would pass every per-row rule; the coverage rule
+    against cfg.indicators catches it."""
+    conn.execute("ALTER VIEW ind.indicator_status RENAME TO indicator_status_full")
+    conn.execute("CREATE VIEW ind.indicator_status AS SELECT * FROM ind.indicator_status_full "
+                 "WHERE indicator_id <> 'oppen_arbetsloshet'")
+    target = tmp_path / "pub.duckdb"
+    with pytest.raises(PublishRefused, match="gx_alla_indikatorer_med.*indicator_id oppen_arbetsloshet"):
+        publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    assert not target.exists()
+
+
+def test_a_database_file_name_with_quotes_publishes(tmp_path):
+    """The working file's name becomes an SQL identifier in COPY FROM DATABASE: quoted, never pasted."""
+    c = db.connect(tmp_path / 'lager"; DROP TABLE x; --.duckdb')
+    db.migrate(c)
+    db.ensure_views(c)
+    from indicator_catalog.catalog import load_catalog
+    from warehouse.catalog_tables import load_catalog_tables
+    load_catalog_tables(c, load_catalog())
+    out = publish(c, tmp_path / "pub.duckdb", published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    assert out["tables"] > 10

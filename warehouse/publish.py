@@ -7,6 +7,12 @@ old snapshot or the new one, never half of either, and a failed or killed publis
 old one untouched. Readers open the snapshot `read_only`, so they never block the pipeline's
 writes to the working file (reference/dagster.md §7).
 
+Publishing validates first: every GX suite of warehouse/quality.py runs on the working data
+(the observations tables and the indicator tables), and any failed rule refuses the
+publication. The gate sits here rather than only in Dagster's blocking checks because those
+hold back later steps of the same run only: an analyst materialising pub/snapshot alone, or an
+indicators_job after a kolada_job whose checks failed, would otherwise publish the bad rows.
+
 MALSTYRNING_PUBLISHED names the snapshot (default: `<working file>.publicerad.duckdb` beside it).
 """
 
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import quality
 from warehouse.db import configure, database_path
 
 PUBLISHED_ENV = "MALSTYRNING_PUBLISHED"
@@ -33,12 +40,41 @@ def published_path(path: str | os.PathLike | None = None) -> Path:
     return db.with_name(f"{db.stem}.publicerad{db.suffix}")
 
 
+class PublishRefused(Exception):
+    """Some quality rule failed: nothing was published, the last snapshot stands."""
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def refuse_unless_valid(conn: duckdb.DuckDBPyConnection) -> int:
+    """Run every publication suite; raise PublishRefused naming each failed rule and a
+    sample of its rows. Returns the number of rules that passed."""
+    failed, passed = [], 0
+    for suite in quality.publication_suites():
+        for o in quality.validate(conn, suite, sample_rows=3):
+            if o.success:
+                passed += 1
+                continue
+            rows = "; ".join(", ".join(f"{k} {v}" for k, v in r.items()) for r in o.sample.to_dict("records"))
+            count = f"{o.unexpected} rader" if o.unexpected else "tabellen"
+            failed.append(f"{suite.name} gx_{o.rule.name} ({o.rule.description}): {count}"
+                          + (f", t.ex. {rows}" if rows else ""))
+    if failed:
+        raise PublishRefused(f"Publiceringen stoppades, {len(failed)} kontroll(er) fallerade; förra "
+                             "ögonblicksbilden ligger kvar:\n- " + "\n- ".join(failed))
+    return passed
+
+
 def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: datetime, run_id: str | None = None) -> dict:
-    """Copy the database behind `conn` to `target` atomically; return what was published."""
+    """Validate, then copy the database behind `conn` to `target` atomically; return what was
+    published. Raises PublishRefused, leaving `target` untouched, when a rule fails."""
+    rules_passed = refuse_unless_valid(conn)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -46,7 +82,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     source = conn.execute("SELECT current_database()").fetchone()[0]
     conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot")
     try:
-        conn.execute(f'COPY FROM DATABASE "{source}" TO publish_snapshot')
+        conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot")
         conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
         conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication "
                      "(published_at TIMESTAMPTZ, run_id VARCHAR, source_file VARCHAR)")
@@ -60,7 +96,8 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
         raise
     conn.execute("DETACH publish_snapshot")
     os.replace(tmp, target)
-    return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views}
+    return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
+            "rules_passed": rules_passed}
 
 
 def connect_published(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:

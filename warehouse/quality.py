@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 REGION = r"^\d{4}$"  # kommun 1882, region 0018, riket 0000 (Kolada's and SCB's codes)
-PERIOD = r"^\d{4}(M(0[1-9]|1[0-2])|K[1-4])?$"  # 2024, 2026M04, 2024K2
+PERIOD = r"^\d{4}(?:M(?:0[1-9]|1[0-2])|K[1-4])?$"  # 2024, 2026M04, 2024K2
 OBS_COLUMNS = ["source", "series", "breakdown", "region", "period", "period_end", "value", "status",
                "is_deleted", "vintage", "first_seen", "fetched_at"]
 STATUSES = ["uppnått", "nära", "ej uppnått", "ingen data"]
@@ -89,6 +89,8 @@ def indicator_suite() -> Suite:
              {"column": "region", "regex": REGION}),
         Rule("andel_0_100", "aktuellt värde i procent ligger mellan 0 och 100", "ExpectColumnValuesToBeBetween",
              {"column": "aktuellt_varde", "min_value": 0, "max_value": 100}, "shares"),
+        Rule("alla_indikatorer_med", "varje indikator i katalogen har en rad i indikatortabellen",
+             "ExpectColumnValuesToBeInSet", {"column": "har_rad", "value_set": [True]}, "coverage"),
         Rule("aktuell_nyckel_unik", "högst ett aktuellt värde per källa, serie, uppdelning, region och period",
              "ExpectCompoundColumnsToBeUnique", {"column_list": ["source", "series", "breakdown", "region", "period"]},
              "current"),
@@ -99,9 +101,25 @@ def indicator_suite() -> Suite:
         "shares": "SELECT indicator_id, aktuellt_varde FROM ind.indicator_status "
                   "WHERE unit = '%' AND aktuellt_varde IS NOT NULL",
         "current": "SELECT source, series, breakdown, region, period FROM stg.current_observations",
+        # An empty or truncated indicator table would otherwise pass every rule above.
+        "coverage": "SELECT c.indicator_id, s.indicator_id IS NOT NULL AS har_rad FROM cfg.indicators c "
+                    "LEFT JOIN (SELECT DISTINCT indicator_id FROM ind.indicator_status) s USING (indicator_id)",
     }
     return Suite("ind.indicator_status", frames, rules,
-                 {"main": ["indicator_id"], "shares": ["indicator_id"], "current": ["source", "series", "region", "period"]})
+                 {"main": ["indicator_id"], "shares": ["indicator_id"], "current": ["source", "series", "region", "period"],
+                  "coverage": ["indicator_id"]})
+
+
+# Every table the controllers' snapshot carries figures from. An empty source table passes
+# (a source the kommun does not use, or one not loaded yet); failed loads never empty one,
+# since every load is one transaction and an empty answer for a year with values is refused.
+OBSERVATION_TABLES = ["stg.kolada_observations", "stg.scb_observations", "stg.af_observations",
+                      "stg.file_observations"]
+
+
+def publication_suites() -> list[Suite]:
+    """The suites warehouse.publish runs before every publication."""
+    return [observations_suite(t) for t in OBSERVATION_TABLES] + [indicator_suite()]
 
 
 def _context():

@@ -1,4 +1,4 @@
-"""The controllers' snapshot, published only after the run's blocking checks pass."""
+"""The controllers' snapshot, published only when every quality rule passes on the data."""
 
 import dagster as dg
 import pandas as pd
@@ -9,7 +9,7 @@ from pipelines.defs.metadata import preview
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from sources import clock
-from warehouse.publish import published_path, publish
+from warehouse.publish import PublishRefused, published_path, publish
 
 
 @dg.asset(key=["pub", "snapshot"], deps=[indicator_status, kf_due_list], group_name="indicators",
@@ -18,16 +18,20 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
     """Publicerad ögonblicksbild för controllers: en skrivskyddad kopia av lagret.
 
     Skrivs först till en tillfällig fil och byts sedan mot den gamla i ett steg, så den som
-    läser ser antingen förra eller nya versionen. Körs bara när körningens blockerande
-    kontroller (bl.a. GX-kontrollerna på indikatortabellen) är gröna; annars ligger förra
-    ögonblicksbilden kvar orörd. Öppna den skrivskyddat: `duckdb -readonly <fil>` eller
-    `indikator status`.
+    läser ser antingen förra eller nya versionen. Före varje publicering körs alla
+    GX-kontroller (observationstabellerna och indikatortabellen) på nytt; fallerar någon
+    publiceras inget och förra ögonblicksbilden ligger kvar orörd, även när steget körs
+    ensamt. Öppna den skrivskyddat: `duckdb -readonly <fil>` eller `indikator status`.
     """
     target = published_path()
     with warehouse(duckdb) as conn:
-        out = publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
+        try:
+            out = publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
+        except PublishRefused as e:
+            raise dg.Failure(description=str(e), allow_retries=False) from e
     context.log.info(f"Publicerad: {target} ({out['tables']} tabeller, {out['bytes'] / 1e6:.1f} MB)")
     views = pd.DataFrame({"vy": list(out["views"]), "rader": list(out["views"].values())})
     return dg.MaterializeResult(metadata={"path": out["path"], "tables": out["tables"], "bytes": out["bytes"],
+                                          "kontroller_grona": out["rules_passed"],
                                           "row_count": out["views"]["ind.namnd_indikatorer"],
                                           "preview": preview(views)})
