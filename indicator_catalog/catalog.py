@@ -144,6 +144,23 @@ def load_calendar(path: Path) -> Calendar:
         raise CatalogError(f"{path}: {_describe(exc)}") from exc
 
 
+def _check_turns(catalog: Catalog, path: Path) -> None:
+    """Every nämnd named in the rolling schedule exists, and every nämnd with välfärd
+    indicators has a turn, so no indicator silently never becomes due."""
+    namnder = {i.namnd for i in catalog.indicators}
+    for m in catalog.calendar.meetings:
+        for name in m.valfard_namnder or []:
+            if name not in namnder:
+                raise CatalogError(f"{path}: möte {m.datum}: fält 'valfard_namnder': okänd nämnd {name!r} "
+                                   f"(nämnder i katalogen: {', '.join(sorted(namnder))})")
+    if catalog.calendar.rolling:
+        with_turn = {n for m in catalog.calendar.meetings for n in m.valfard_namnder or []}
+        for i in catalog.indicators:
+            if i.malomrade == "Välfärd" and i.namnd not in with_turn:
+                raise CatalogError(f"{path}: fält 'valfard_namnder': {i.namnd} har välfärdsindikatorn "
+                                   f"'{i.id}' ({i.file.name}) men ingen tur i kalendern")
+
+
 def load_settings(path: Path) -> Settings:
     doc = _read_yaml(path) or {}
     if not isinstance(doc, dict):
@@ -177,5 +194,6 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
         settings=load_settings(root / "settings.yaml"),
         directory=root,
     )
+    _check_turns(catalog, root / "kf_calendar.yaml")
     catalog.scb_series()  # a series defined two ways fails here, naming file and indicator
     return catalog

@@ -176,6 +176,10 @@ class Meeting(_Strict):
     datum: date
     handlingar_senast: date  # paper deadline
     note: str | None = None
+    # The rolling schedule: the nämnder whose välfärd indicators are presented at this meeting.
+    # When any meeting lists some, a välfärd indicator is due only at a meeting of its
+    # nämnd's turn; when none does, välfärd follows the plain rule like the other målområden.
+    valfard_namnder: list[str] | None = None
 
     @model_validator(mode="after")
     def _deadline_before_meeting(self):
@@ -197,6 +201,10 @@ class Calendar(_Strict):
         if len(set(dates)) != len(dates):
             raise ValueError("samma sammanträdesdatum förekommer två gånger")
         return sorted(meetings, key=lambda m: m.datum)
+
+    @property
+    def rolling(self) -> bool:
+        return any(m.valfard_namnder for m in self.meetings)
 
 
 class Settings(_Strict):

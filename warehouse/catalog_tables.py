@@ -52,6 +52,10 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
             for m in catalog.calendar.meetings
         ]
     )
+    turns = pd.DataFrame(
+        [{"meeting_date": m.datum, "namnd": n} for m in catalog.calendar.meetings for n in m.valfard_namnder or []],
+        columns=["meeting_date", "namnd"],
+    )
     s = catalog.settings
     checks = pd.DataFrame(
         [{"indicator_id": i.id, "source": "kolada", "series": i.kolada_kontroll.kpi,
@@ -70,6 +74,7 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
     conn.register("incoming_companions", companions)
     conn.register("incoming_indicators", indicators)
     conn.register("incoming_meetings", meetings)
+    conn.register("incoming_turns", turns)
     conn.execute("BEGIN")
     try:
         conn.execute("DELETE FROM cfg.indicators")
@@ -79,6 +84,10 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
             "INSERT INTO cfg.kf_meetings SELECT CAST(meeting_date AS DATE), "
             "CAST(paper_deadline AS DATE), note FROM incoming_meetings"
         )
+        conn.execute("DELETE FROM cfg.kf_valfard_turns")
+        conn.execute("INSERT INTO cfg.kf_valfard_turns SELECT CAST(meeting_date AS DATE), namnd FROM incoming_turns")
+        conn.execute("DELETE FROM cfg.kf_calendar")
+        conn.execute("INSERT INTO cfg.kf_calendar VALUES (?)", [catalog.calendar.rolling])
         conn.execute("DELETE FROM cfg.kontroller")
         conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
         conn.execute("DELETE FROM cfg.manadsvarden")
@@ -92,6 +101,7 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
     finally:
         conn.unregister("incoming_indicators")
         conn.unregister("incoming_meetings")
+        conn.unregister("incoming_turns")
         conn.unregister("incoming_checks")
         conn.unregister("incoming_companions")
     return {"indicators": len(indicators), "meetings": len(meetings)}

@@ -13,6 +13,13 @@
 --   meetings on or before it count. The next meeting is the first on or after as_of; rows
 --   whose due meeting is earlier are overdue ('försenad').
 
+--   Rolling schedule: when the calendar gives välfärd turns (cfg.kf_valfard_turns), a välfärd
+--   indicator is due at the first meeting after that day which is its nämnd's turn
+--   (rolling_turn says the rule applied); the other målområden follow the plain rule.
+
+CREATE OR REPLACE MACRO ind.kf_rolling() AS
+    coalesce((SELECT any_value(rolling) FROM cfg.kf_calendar), false);
+
 -- The instant a Stockholm calendar day starts: "first seen before the deadline day".
 CREATE OR REPLACE MACRO ind.stockholm_day_start(day) AS
     timezone('Europe/Stockholm', CAST(CAST(day AS DATE) AS TIMESTAMP));
@@ -70,8 +77,13 @@ due AS (
             WHEN s.period <> r.period THEN 'ny period'
             ELSE 'reviderat värde'
         END AS reason,
+        -- With the rolling schedule, a välfärd indicator waits for a meeting of its nämnd's turn.
         (SELECT min(m.meeting_date) FROM cfg.kf_meetings m
-         WHERE ind.stockholm_day_start(m.paper_deadline) > u.pending_since) AS due_meeting
+         WHERE ind.stockholm_day_start(m.paper_deadline) > u.pending_since
+           AND (NOT (s.malomrade = 'Välfärd' AND ind.kf_rolling())
+                OR EXISTS (SELECT 1 FROM cfg.kf_valfard_turns t
+                           WHERE t.meeting_date = m.meeting_date AND t.namnd = s.namnd))) AS due_meeting,
+        s.malomrade = 'Välfärd' AND ind.kf_rolling() AS rolling_turn
     FROM unreported u
     JOIN status s USING (indicator_id)
     LEFT JOIN last_report r USING (indicator_id)
@@ -88,7 +100,8 @@ SELECT
     nm.meeting_date AS next_meeting,
     due.due_meeting IS NOT NULL AND due.due_meeting <= nm.meeting_date AS at_next_meeting,
     due.due_meeting IS NOT NULL AND due.due_meeting < nm.meeting_date AS overdue,
-    due.last_meeting AS last_reported_meeting
+    due.last_meeting AS last_reported_meeting,
+    due.rolling_turn
 FROM due
 CROSS JOIN next_meeting nm
 LEFT JOIN cfg.kf_meetings m ON m.meeting_date = due.due_meeting
@@ -111,3 +124,25 @@ WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM rep.report_log r
                   WHERE r.indicator_id = d.indicator_id AND r.meeting_date < CAST(meeting AS DATE)
                     AND r.period = p.period AND r.vintage = p.vintage);
+
+-- Revisions after reporting: per indicator, the value reported at its latest meeting on or
+-- before as_of, and the newest vintage of the same period first seen since (by the end of
+-- as_of). Shown as "reviderad" in the due list and the reports; due again only where the
+-- catalog sets report_revisions (then it is also in ind.kf_due_asof as 'reviderat värde').
+CREATE OR REPLACE MACRO ind.kf_revisions_asof(as_of) AS TABLE
+WITH last_report AS (
+    SELECT * FROM rep.report_log WHERE meeting_date <= CAST(as_of AS DATE)
+    QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY meeting_date DESC) = 1
+)
+SELECT r.indicator_id, i.namnd, i.name, i.malomrade, r.meeting_date AS reported_meeting, r.period,
+       r.value AS reported_value, r.vintage AS reported_vintage,
+       o.value AS revised_value, o.vintage AS revised_vintage, o.first_seen AS revised_first_seen,
+       i.report_revisions AS due_again
+FROM last_report r
+JOIN cfg.indicators i USING (indicator_id)
+JOIN stg.observations o ON o.source = r.source AND o.series = r.series AND o.region = r.region
+    AND o.period = r.period AND o.breakdown = i.breakdown
+WHERE o.vintage > r.vintage AND NOT o.is_deleted
+  AND o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
+QUALIFY row_number() OVER (PARTITION BY r.indicator_id ORDER BY o.vintage DESC) = 1
+ORDER BY i.namnd, r.indicator_id;
