@@ -22,6 +22,7 @@ PLAIN = ("gastnatter", "N45850")            # Attraktion, Socialnämnden
 @pytest.fixture
 def wh(conn):
     conn.execute("DELETE FROM cfg.kf_meetings")
+    conn.execute("DELETE FROM cfg.kf_valfard_turns")
     for meeting, deadline, turns in MEETINGS:
         conn.execute("INSERT INTO cfg.kf_meetings VALUES (CAST(? AS DATE), CAST(? AS DATE), NULL)", [meeting, deadline])
         for namnd in turns:

@@ -1,0 +1,162 @@
+"""Forecast: which Indikator KF indicators will be due at each of the next KF meetings.
+
+Two kinds of rows per meeting:
+- *finns nu*: a value already in the warehouse and not yet reported (ind.kf_due_asof), at the
+  meeting the due rule gives;
+- *väntas*: the next period expected from the source's release information, placed at the
+  first meeting whose paper deadline falls after the expected day (for välfärd, the first
+  meeting of the nämnd's turn), by the same rule.
+
+Where the expected day comes from, per source:
+- Kolada: the KPI's metadata (`publ_period` with `prel_publication_date`, else
+  `publication_date`), which points at the next release (reference/kolada.md §5). A date
+  already past while the period is still missing means "any day now" (the metadata lags).
+  Once `publ_period` is in the warehouse, the next period is estimated a year after that date.
+- SCB: PxWebApi gives no release calendar, only `updated`; the next period is estimated one
+  year (monthly tables: one month) after the last publication seen.
+- Arbetsförmedlingen: a month is published in the middle of the next (reference §1): the 15th.
+- The kommun's own files (ekonomi, HR): no forecast; they count when they are handed in.
+Estimates say so in `basis`; they are never used for the due list itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+OWN_FILES = {"ekonomi", "hr"}
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@dataclass(frozen=True)
+class Expected:
+    indicator_id: str
+    period: str
+    expected: date
+    basis: str
+
+
+def _year_later(d: date) -> date:
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + 1, day=28)
+
+
+def _next_period(period: str | None, frequency: str) -> str | None:
+    if not period:
+        return None
+    if "M" in period:
+        y, m = int(period[:4]), int(period[5:])
+        return f"{y + m // 12}M{m % 12 + 1:02d}"
+    return str(int(period[:4]) + 1)
+
+
+def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Expected]:
+    rows = conn.execute(
+        """
+        SELECT i.indicator_id, i.source, i.series, i.frequency,
+               (SELECT max(o.period) FROM stg.current_observations o
+                WHERE o.source = i.source AND o.series = i.series AND o.breakdown = i.breakdown
+                  AND o.region = i.region AND o.value IS NOT NULL AND length(o.period) = length(
+                      CASE WHEN i.frequency = 'month' THEN '2026M01' ELSE '2026' END)) AS have,
+               (SELECT max(o.published_at) FROM stg.observations o
+                WHERE o.source = i.source AND o.series = i.series AND o.region = i.region) AS published_at,
+               k.publ_period, coalesce(k.prel_publication_date, k.publication_date) AS kpi_date
+        FROM cfg.indicators i
+        LEFT JOIN (SELECT kpi, any_value(publ_period) AS publ_period,
+                          any_value(prel_publication_date) AS prel_publication_date,
+                          any_value(publication_date) AS publication_date
+                   FROM raw.kolada_kpi GROUP BY kpi) k ON i.source = 'kolada' AND k.kpi = i.series
+        WHERE i.indikator_kf AND i.series IS NOT NULL
+        ORDER BY i.indicator_id
+        """
+    ).fetchall()
+    out = []
+    for indicator_id, source, _series, frequency, have, published_at, publ_period, kpi_date in rows:
+        if source in OWN_FILES:
+            continue
+        if source == "kolada" and publ_period and kpi_date:
+            if have is None or int(publ_period) > int(have[:4]):
+                if kpi_date < as_of:
+                    out.append(Expected(indicator_id, publ_period, as_of,
+                                        f"Kolada: {publ_period} väntades {kpi_date} (datum passerat, hämtas varje natt)"))
+                else:
+                    out.append(Expected(indicator_id, publ_period, kpi_date, f"Kolada: publiceras {kpi_date}"))
+            else:
+                out.append(Expected(indicator_id, str(int(publ_period) + 1), max(_year_later(kpi_date), as_of),
+                                    f"uppskattat: ett år efter Koladas förra publicering ({kpi_date})"))
+        elif source == "scb" and published_at is not None and have:
+            last = published_at.date()
+            nxt = last + timedelta(days=31) if frequency == "month" else _year_later(last)
+            out.append(Expected(indicator_id, _next_period(have, frequency), max(nxt, as_of),
+                                f"uppskattat: {'en månad' if frequency == 'month' else 'ett år'} efter SCB:s "
+                                f"förra publicering ({last})"))
+        elif source == "arbetsformedlingen" and have and "M" in have:
+            nxt = _next_period(have, "month")
+            y, m = int(nxt[:4]), int(nxt[5:])
+            day = date(y + m // 12, m % 12 + 1, 15)
+            out.append(Expected(indicator_id, nxt, max(day, as_of), "Arbetsförmedlingen: mitten av månaden efter"))
+    return out
+
+
+class Meetings:
+    """The calendar with its välfärd turns, for placing a day at the meeting the due rule gives."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.meetings = conn.execute("SELECT meeting_date, paper_deadline FROM cfg.kf_meetings ORDER BY 1").fetchall()
+        self.turns = set(conn.execute("SELECT meeting_date, namnd FROM cfg.kf_valfard_turns").fetchall())
+        self.rolling = bool(conn.execute("SELECT ind.kf_rolling()").fetchone()[0])
+
+    def due_meeting(self, available: date, namnd: str, malomrade: str) -> date | None:
+        """The first meeting whose paper deadline is after the day a value became available
+        (for välfärd under the rolling schedule: of the nämnd's turn)."""
+        for meeting, deadline in self.meetings:
+            if deadline > available and (not (self.rolling and malomrade == "Välfärd")
+                                         or (meeting, namnd) in self.turns):
+                return meeting
+        return None
+
+    def next(self, as_of: date, n: int) -> list[tuple[date, date]]:
+        return [m for m in self.meetings if m[0] >= as_of][:n]
+
+
+def forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10) -> pd.DataFrame:
+    """Per meeting of the next `meetings`: the indicators due there, with the reason."""
+    cal = Meetings(conn)
+    upcoming = cal.next(as_of, meetings)
+    columns = ["meeting_date", "paper_deadline", "namnd", "malomrade", "indicator_id", "name", "kind", "period", "why"]
+    if not upcoming:
+        return pd.DataFrame(columns=columns)
+    deadlines = dict(upcoming)
+    info = {r[0]: r[1:] for r in conn.execute(
+        "SELECT indicator_id, namnd, malomrade, name FROM cfg.indicators").fetchall()}
+    rows = []
+    due = conn.execute("SELECT indicator_id, period, reason, pending_since, due_meeting, rolling_turn "
+                       "FROM ind.kf_due_asof(?)", [as_of]).fetchall()
+    for indicator_id, period, reason, pending_since, due_meeting, rolling_turn in due:
+        if due_meeting is None:
+            continue  # after the last meeting in the calendar
+        meeting = max(due_meeting, upcoming[0][0])  # an overdue one goes to the next meeting
+        if meeting not in deadlines:
+            continue
+        namnd, malomrade, name = info[indicator_id]
+        since = pending_since.astimezone(STOCKHOLM).date()
+        why = f"{reason} ({period}), tillgängligt {since}" + (f"; {namnd}s välfärdstur" if rolling_turn else "")
+        if meeting != due_meeting:
+            why += f"; försenat, skulle ha redovisats vid KF {due_meeting}"
+        rows.append((meeting, deadlines[meeting], namnd, malomrade, indicator_id, name, "finns nu", period, why))
+    for e in expected_publications(conn, as_of):
+        namnd, malomrade, name = info[e.indicator_id]
+        meeting = cal.due_meeting(e.expected, namnd, malomrade)
+        if meeting not in deadlines:
+            continue
+        why = f"{e.period} väntas {e.expected}: {e.basis}" + (
+            f"; {namnd}s välfärdstur" if cal.rolling and malomrade == "Välfärd" else "")
+        rows.append((meeting, deadlines[meeting], namnd, malomrade, e.indicator_id, name, "väntas", e.period, why))
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["meeting_date", "kind", "namnd", "indicator_id"]).reset_index(drop=True)
