@@ -47,7 +47,7 @@ def _year_later(d: date) -> date:
         return d.replace(year=d.year + 1, day=28)
 
 
-def _next_period(period: str | None, frequency: str) -> str | None:
+def _next_period(period: str | None) -> str | None:
     if not period:
         return None
     if "M" in period:
@@ -60,10 +60,9 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
     rows = conn.execute(
         """
         SELECT i.indicator_id, i.source, i.series, i.frequency,
-               (SELECT max(o.period) FROM stg.current_observations o
+               (SELECT arg_max(o.period, o.period_end) FROM stg.current_observations o
                 WHERE o.source = i.source AND o.series = i.series AND o.breakdown = i.breakdown
-                  AND o.region = i.region AND o.value IS NOT NULL AND length(o.period) = length(
-                      CASE WHEN i.frequency = 'month' THEN '2026M01' ELSE '2026' END)) AS have,
+                  AND o.region = i.region AND o.value IS NOT NULL) AS have,
                (SELECT max(o.published_at) FROM stg.observations o
                 WHERE o.source = i.source AND o.series = i.series AND o.region = i.region) AS published_at,
                k.publ_period, coalesce(k.prel_publication_date, k.publication_date) AS kpi_date
@@ -77,7 +76,7 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
         """
     ).fetchall()
     out = []
-    for indicator_id, source, _series, frequency, have, published_at, publ_period, kpi_date in rows:
+    for indicator_id, source, _series, _frequency, have, published_at, publ_period, kpi_date in rows:
         if source in OWN_FILES:
             continue
         if source == "kolada" and publ_period and kpi_date:
@@ -91,13 +90,16 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
                 out.append(Expected(indicator_id, str(int(publ_period) + 1), max(_year_later(kpi_date), as_of),
                                     f"uppskattat: ett år efter Koladas förra publicering ({kpi_date})"))
         elif source == "scb" and published_at is not None and have:
+            # Step by the newest period's own form: a monthly indicator whose newest figure is
+            # a year (a yearly table) waits for the next year.
+            monthly = "M" in have
             last = published_at.date()
-            nxt = last + timedelta(days=31) if frequency == "month" else _year_later(last)
-            out.append(Expected(indicator_id, _next_period(have, frequency), max(nxt, as_of),
-                                f"uppskattat: {'en månad' if frequency == 'month' else 'ett år'} efter SCB:s "
+            nxt = last + timedelta(days=31) if monthly else _year_later(last)
+            out.append(Expected(indicator_id, _next_period(have), max(nxt, as_of),
+                                f"uppskattat: {'en månad' if monthly else 'ett år'} efter SCB:s "
                                 f"förra publicering ({last})"))
         elif source == "arbetsformedlingen" and have and "M" in have:
-            nxt = _next_period(have, "month")
+            nxt = _next_period(have)
             y, m = int(nxt[:4]), int(nxt[5:])
             day = date(y + m // 12, m % 12 + 1, 15)
             out.append(Expected(indicator_id, nxt, max(day, as_of), "Arbetsförmedlingen: mitten av månaden efter"))
