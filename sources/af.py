@@ -25,7 +25,6 @@ after the file's own field (TOTSOK, INSAL, SAMTLIGA, …), so nothing is renamed
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path

@@ -97,3 +97,25 @@ def observe(conn, series: str, period: int, value, seen: str, *, region: str = "
         ]
     ).astype({"value": "float64"})
     return merge_observations(conn, "stg.kolada_observations", "kolada", frame)
+
+
+BUN, SOCIAL = "Barn- och utbildningsnämnden", "Socialnämnden"
+# meeting, paper deadline, nämnder whose välfärd indicators are presented
+ROLLING_MEETINGS = [("2026-03-30", "2026-03-13", [BUN]), ("2026-04-27", "2026-04-10", [SOCIAL]),
+            ("2026-06-15", "2026-05-29", [BUN])]
+VALFARD = ("oppen_arbetsloshet", "N03937")  # Välfärd, Barn- och utbildningsnämnden
+PLAIN = ("gastnatter", "N45850")            # Attraktion, Socialnämnden
+
+
+@pytest.fixture
+def rolling(conn):
+    """Three meetings with välfärd turns (tests/test_kf_rolling.py, test_kf_forecast.py)."""
+    conn.execute("DELETE FROM cfg.kf_meetings")
+    conn.execute("DELETE FROM cfg.kf_valfard_turns")
+    for meeting, deadline, turns in ROLLING_MEETINGS:
+        conn.execute("INSERT INTO cfg.kf_meetings VALUES (CAST(? AS DATE), CAST(? AS DATE), NULL)", [meeting, deadline])
+        for namnd in turns:
+            conn.execute("INSERT INTO cfg.kf_valfard_turns VALUES (CAST(? AS DATE), ?)", [meeting, namnd])
+    conn.execute("DELETE FROM cfg.kf_calendar")
+    conn.execute("INSERT INTO cfg.kf_calendar VALUES (true)")
+    return conn

@@ -1,7 +1,6 @@
 """The real Dagster jobs, materialised in replay mode into a temporary DuckDB."""
 
 import json
-from pathlib import Path
 
 import dagster as dg
 import pytest

@@ -12,7 +12,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -26,6 +25,7 @@ import duckdb
 import pytest
 import requests
 
+from tests.browser import chromium, rendered_text
 from tests.conftest import FIXED_NOW
 
 REPO = Path(__file__).resolve().parents[1]
@@ -222,41 +222,6 @@ def test_the_webserver_listens_on_loopback_only(services):
         return
     listening = [line for line in out.splitlines() if f":{services.port} " in line]
     assert listening and all("127.0.0.1:" in line for line in listening), listening
-
-
-def chromium() -> str:
-    """Debian's chromium, installed here if missing (the CI machine starts without it)."""
-    path = shutil.which("chromium")
-    if path:
-        return path
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip("chromium saknas och kan inte installeras här (ingen apt-get eller inte root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-    result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:  # stale package lists on a fresh machine
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-        result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0 or not shutil.which("chromium"):
-        pytest.skip(f"chromium kunde inte installeras: {result.stderr.strip()[-500:]}")
-    return shutil.which("chromium")
-
-
-def rendered_text(browser: str, url: str, profile: Path) -> str:
-    """The page's visible text after the single-page app has fetched and rendered its data.
-
-    --virtual-time-budget lets the page run until it goes idle (network and timers) up to
-    the budget; the background-networking flags keep Chromium from calling Google's hosts,
-    which this machine's closed network refuses."""
-    cmd = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--window-size=1600,2400", "--virtual-time-budget=20000",
-        "--dump-dom", url,
-    ]
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
-    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", dom, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
 
 
 def test_the_asset_graph_lists_the_projects_assets_in_chromium(services, tmp_path):

@@ -4,7 +4,7 @@
 from datetime import date
 
 from tests.conftest import observe
-from tests.test_kf_rolling import PLAIN, VALFARD, wh  # noqa: F401  (the fixture)
+from tests.conftest import PLAIN, VALFARD
 from warehouse.kf_forecast import forecast
 
 
@@ -18,11 +18,11 @@ def rows(frame, indicator_id):
     return [(str(r.meeting_date), r.kind, r.period) for r in frame.itertuples() if r.indicator_id == indicator_id]
 
 
-def test_kolada_release_dates_place_the_next_period_at_the_meeting_the_rule_gives(wh):
-    observe(wh, PLAIN[1], 2022, 8.0, "2026-03-01")
-    kpi(wh, PLAIN[1], "2023", "2026-04-02")
-    kpi(wh, VALFARD[1], "2023", "2026-04-02")
-    frame = forecast(wh, date(2026, 3, 1), meetings=3)
+def test_kolada_release_dates_place_the_next_period_at_the_meeting_the_rule_gives(rolling):
+    observe(rolling, PLAIN[1], 2022, 8.0, "2026-03-01")
+    kpi(rolling, PLAIN[1], "2023", "2026-04-02")
+    kpi(rolling, VALFARD[1], "2023", "2026-04-02")
+    frame = forecast(rolling, date(2026, 3, 1), meetings=3)
     # gästnätter: 2022 is already here (due 30 March); 2023 comes 2 April, before the
     # 10 April deadline, so 27 April.
     assert rows(frame, PLAIN[0]) == [("2026-03-30", "finns nu", "2022"), ("2026-04-27", "väntas", "2023")]
@@ -32,27 +32,27 @@ def test_kolada_release_dates_place_the_next_period_at_the_meeting_the_rule_give
     assert "2023 väntas 2026-04-02" in why and "Kolada: publiceras 2026-04-02" in why and "välfärdstur" in why
 
 
-def test_a_release_date_already_past_means_any_day_now(wh):
-    kpi(wh, PLAIN[1], "2022", "2026-02-01")
-    frame = forecast(wh, date(2026, 3, 20), meetings=3)
+def test_a_release_date_already_past_means_any_day_now(rolling):
+    kpi(rolling, PLAIN[1], "2022", "2026-02-01")
+    frame = forecast(rolling, date(2026, 3, 20), meetings=3)
     assert rows(frame, PLAIN[0]) == [("2026-04-27", "väntas", "2022")]  # from 20 March: after the 13 March deadline
     assert "datum passerat" in frame.loc[frame.indicator_id == PLAIN[0], "why"].item()
 
 
-def test_the_period_after_one_already_loaded_is_estimated_a_year_later(wh):
-    observe(wh, PLAIN[1], 2022, 8.0, "2025-03-01")
-    wh.execute("INSERT INTO rep.report_log SELECT DATE '2025-03-30', 'gastnatter', 'kolada', ?, '1882', '2022', "
+def test_the_period_after_one_already_loaded_is_estimated_a_year_later(rolling):
+    observe(rolling, PLAIN[1], 2022, 8.0, "2025-03-01")
+    rolling.execute("INSERT INTO rep.report_log SELECT DATE '2025-03-30', 'gastnatter', 'kolada', ?, '1882', '2022', "
                "DATE '2022-12-31', 8.0, 1, now(), now(), 't'", [PLAIN[1]])
-    kpi(wh, PLAIN[1], "2022", "2025-03-25")
-    frame = forecast(wh, date(2026, 1, 1), meetings=3)
+    kpi(rolling, PLAIN[1], "2022", "2025-03-25")
+    frame = forecast(rolling, date(2026, 1, 1), meetings=3)
     assert rows(frame, PLAIN[0]) == [("2026-04-27", "väntas", "2023")]  # 25 March 2026: after the 13 March deadline
     assert "uppskattat" in frame.loc[frame.indicator_id == PLAIN[0], "why"].item()
 
 
-def test_own_files_get_no_forecast_and_overdue_values_go_to_the_next_meeting(wh):
-    observe(wh, PLAIN[1], 2022, 8.0, "2026-03-01")  # due 30 March, not reported
-    frame = forecast(wh, date(2026, 4, 1), meetings=2)
+def test_own_files_get_no_forecast_and_overdue_values_go_to_the_next_meeting(rolling):
+    observe(rolling, PLAIN[1], 2022, 8.0, "2026-03-01")  # due 30 March, not reported
+    frame = forecast(rolling, date(2026, 4, 1), meetings=2)
     (row,) = [r for r in frame.itertuples() if r.indicator_id == PLAIN[0]]
     assert str(row.meeting_date) == "2026-04-27" and "försenat" in row.why
-    own = wh.execute("SELECT indicator_id FROM cfg.indicators WHERE source IN ('hr', 'ekonomi')").fetchall()
+    own = rolling.execute("SELECT indicator_id FROM cfg.indicators WHERE source IN ('hr', 'ekonomi')").fetchall()
     assert own and not set(frame.indicator_id) & {i for (i,) in own}

@@ -11,25 +11,7 @@ from tests.conftest import at, observe
 from warehouse.catalog_tables import load_catalog_tables
 from warehouse.reporting import due_list, mark_reported, reported_at
 
-BUN, SOCIAL = "Barn- och utbildningsnämnden", "Socialnämnden"
-# meeting, paper deadline, nämnder whose välfärd indicators are presented
-MEETINGS = [("2026-03-30", "2026-03-13", [BUN]), ("2026-04-27", "2026-04-10", [SOCIAL]),
-            ("2026-06-15", "2026-05-29", [BUN])]
-VALFARD = ("oppen_arbetsloshet", "N03937")  # Välfärd, Barn- och utbildningsnämnden
-PLAIN = ("gastnatter", "N45850")            # Attraktion, Socialnämnden
-
-
-@pytest.fixture
-def wh(conn):
-    conn.execute("DELETE FROM cfg.kf_meetings")
-    conn.execute("DELETE FROM cfg.kf_valfard_turns")
-    for meeting, deadline, turns in MEETINGS:
-        conn.execute("INSERT INTO cfg.kf_meetings VALUES (CAST(? AS DATE), CAST(? AS DATE), NULL)", [meeting, deadline])
-        for namnd in turns:
-            conn.execute("INSERT INTO cfg.kf_valfard_turns VALUES (CAST(? AS DATE), ?)", [meeting, namnd])
-    conn.execute("DELETE FROM cfg.kf_calendar")
-    conn.execute("INSERT INTO cfg.kf_calendar VALUES (true)")
-    return conn
+from tests.conftest import BUN, PLAIN, SOCIAL, VALFARD
 
 
 def due(conn, as_of):
@@ -40,10 +22,10 @@ def meeting(row):
     return str(row.due_meeting.date())
 
 
-def test_a_valfard_indicator_skips_a_meeting_without_its_namnds_turn(wh):
-    observe(wh, VALFARD[1], 2022, 4.0, "2026-03-20")
-    observe(wh, PLAIN[1], 2022, 8.0, "2026-03-20")
-    rows = due(wh, "2026-04-01")
+def test_a_valfard_indicator_skips_a_meeting_without_its_namnds_turn(rolling):
+    observe(rolling, VALFARD[1], 2022, 4.0, "2026-03-20")
+    observe(rolling, PLAIN[1], 2022, 8.0, "2026-03-20")
+    rows = due(rolling, "2026-04-01")
     assert meeting(rows[VALFARD[0]]) == "2026-06-15"  # 27 April is Socialnämnden's turn
     assert rows[VALFARD[0]].rolling_turn and not rows[VALFARD[0]].at_next_meeting
     assert meeting(rows[PLAIN[0]]) == "2026-04-27"  # the other målområden: the plain rule
@@ -52,46 +34,46 @@ def test_a_valfard_indicator_skips_a_meeting_without_its_namnds_turn(wh):
 
 @pytest.mark.parametrize("seen, expected", [("2026-03-12", "2026-03-30"), ("2026-03-13", "2026-06-15"),
                                             ("2026-03-14", "2026-06-15")])
-def test_data_published_on_or_after_the_deadline_waits_for_the_next_turn(wh, seen, expected):
-    observe(wh, VALFARD[1], 2022, 4.0, seen)
-    assert meeting(due(wh, seen)[VALFARD[0]]) == expected
+def test_data_published_on_or_after_the_deadline_waits_for_the_next_turn(rolling, seen, expected):
+    observe(rolling, VALFARD[1], 2022, 4.0, seen)
+    assert meeting(due(rolling, seen)[VALFARD[0]]) == expected
 
 
-def test_without_turns_in_the_calendar_valfard_follows_the_plain_rule(wh):
-    wh.execute("UPDATE cfg.kf_calendar SET rolling = false")
-    observe(wh, VALFARD[1], 2022, 4.0, "2026-03-20")
-    row = due(wh, "2026-04-01")[VALFARD[0]]
+def test_without_turns_in_the_calendar_valfard_follows_the_plain_rule(rolling):
+    rolling.execute("UPDATE cfg.kf_calendar SET rolling = false")
+    observe(rolling, VALFARD[1], 2022, 4.0, "2026-03-20")
+    row = due(rolling, "2026-04-01")[VALFARD[0]]
     assert meeting(row) == "2026-04-27" and not row.rolling_turn
 
 
-def test_two_new_periods_before_one_meeting_are_one_report_of_the_newest(wh):
-    observe(wh, VALFARD[1], 2021, 4.4, "2026-03-20")
-    observe(wh, VALFARD[1], 2022, 4.0, "2026-04-20")
-    rows = due_list(wh, date(2026, 5, 1))
+def test_two_new_periods_before_one_meeting_are_one_report_of_the_newest(rolling):
+    observe(rolling, VALFARD[1], 2021, 4.4, "2026-03-20")
+    observe(rolling, VALFARD[1], 2022, 4.0, "2026-04-20")
+    rows = due_list(rolling, date(2026, 5, 1))
     assert rows["indicator_id"].tolist().count(VALFARD[0]) == 1
-    row = due(wh, "2026-05-01")[VALFARD[0]]
+    row = due(rolling, "2026-05-01")[VALFARD[0]]
     assert row.period == "2022" and meeting(row) == "2026-06-15"  # counted from the older value
-    assert mark_reported(wh, date(2026, 6, 15), now=at("2026-06-15")) == 1
-    shown = reported_at(wh, date(2026, 6, 15))
+    assert mark_reported(rolling, date(2026, 6, 15), now=at("2026-06-15")) == 1
+    shown = reported_at(rolling, date(2026, 6, 15))
     assert shown[["indicator_id", "period", "value"]].values.tolist() == [[VALFARD[0], "2022", 4.0]]
-    assert VALFARD[0] not in due(wh, "2026-06-16")
+    assert VALFARD[0] not in due(rolling, "2026-06-16")
 
 
-def test_a_revision_after_reporting_is_flagged_and_due_only_if_the_catalog_says_so(wh):
-    observe(wh, VALFARD[1], 2022, 4.0, "2026-03-01")
-    assert mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30")) == 1
-    observe(wh, VALFARD[1], 2022, 4.3, "2026-04-02")  # Kolada revises 2022
-    revisions = wh.execute("SELECT * FROM ind.kf_revisions_asof(DATE '2026-04-03')").df()
+def test_a_revision_after_reporting_is_flagged_and_due_only_if_the_catalog_says_so(rolling):
+    observe(rolling, VALFARD[1], 2022, 4.0, "2026-03-01")
+    assert mark_reported(rolling, date(2026, 3, 30), now=at("2026-03-30")) == 1
+    observe(rolling, VALFARD[1], 2022, 4.3, "2026-04-02")  # Kolada revises 2022
+    revisions = rolling.execute("SELECT * FROM ind.kf_revisions_asof(DATE '2026-04-03')").df()
     assert revisions[["indicator_id", "period", "reported_value", "revised_value", "revised_vintage", "due_again"]
                      ].values.tolist() == [[VALFARD[0], "2022", 4.0, 4.3, 2, False]]
-    assert VALFARD[0] not in due(wh, "2026-04-03")
+    assert VALFARD[0] not in due(rolling, "2026-04-03")
     # Before the revision was seen, nothing is flagged (point in time).
-    assert wh.execute("SELECT count(*) FROM ind.kf_revisions_asof(DATE '2026-04-01')").fetchone()[0] == 0
-    wh.execute("UPDATE cfg.indicators SET report_revisions = true WHERE indicator_id = ?", [VALFARD[0]])
-    row = due(wh, "2026-04-03")[VALFARD[0]]
+    assert rolling.execute("SELECT count(*) FROM ind.kf_revisions_asof(DATE '2026-04-01')").fetchone()[0] == 0
+    rolling.execute("UPDATE cfg.indicators SET report_revisions = true WHERE indicator_id = ?", [VALFARD[0]])
+    row = due(rolling, "2026-04-03")[VALFARD[0]]
     assert row.reason == "reviderat värde" and meeting(row) == "2026-06-15"
     # What KF saw on 30 March stays what it saw.
-    assert reported_at(wh, date(2026, 3, 30))["value"].tolist() == [4.0]
+    assert reported_at(rolling, date(2026, 3, 30))["value"].tolist() == [4.0]
 
 
 def _calendar(catalog_copy, meetings):

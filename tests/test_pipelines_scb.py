@@ -4,7 +4,6 @@ local server), and one series across SCB's 2025 table change."""
 import json
 
 import dagster as dg
-import pytest
 from dagster_duckdb import DuckDBResource
 from werkzeug import Response
 

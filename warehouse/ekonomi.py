@@ -17,7 +17,7 @@ are negative and årets resultat is −Σ of the result accounts (reference/ekon
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 

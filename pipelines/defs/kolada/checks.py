@@ -10,7 +10,6 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.kolada.assets import kolada_observations
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
-from warehouse.db import one
 
 UNIQUE_VINTAGES = "unique_vintages"
 
