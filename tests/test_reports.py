@@ -1,0 +1,96 @@
+"""KF report documents (warehouse/reports): the XLSX read back, the HTML rendered in Chromium."""
+
+import re
+from datetime import date, datetime, timezone
+
+import openpyxl
+import pytest
+
+from tests.browser import chromium, rendered_text, screenshot
+from tests.conftest import observe
+from warehouse.reports.write import COLUMNS, write_meeting_reports
+
+MEETING = date(2026, 11, 23)  # bundled calendar: papers by 6 November; the budget meeting, no välfärd turn
+PEERS = {"0617": [9.0, 9.5, 10.0], "0840": [11.0, 12.0, 13.0]}  # gästnätter 2020-2022
+KOMMUN = [7.8, 8.1, 8.49]
+GENERATED = datetime(2026, 11, 8, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def reports(conn, tmp_path):
+    conn.execute("INSERT INTO raw.kolada_municipality_group_members VALUES "
+                 "('G37333', 'Liknande kommuner, övergripande, Askersund, 2025', '0617', 'Gnosjö', 1), "
+                 "('G37333', 'Liknande kommuner, övergripande, Askersund, 2025', '0840', 'Mörbylånga', 1)")
+    conn.execute("UPDATE cfg.settings SET jamforelsegrupp = 'G37333'")
+    for year, value in zip((2020, 2021, 2022), KOMMUN):
+        observe(conn, "N45850", year, value, "2026-11-01")
+        for region, values in PEERS.items():
+            observe(conn, "N45850", year, values[year - 2020], "2026-11-01", region=region)
+    # A välfärd indicator with new data: Barn- och utbildningsnämnden has no turn on 23 Nov.
+    observe(conn, "N03937", 2022, 4.1, "2026-11-01")
+    paths = write_meeting_reports(conn, MEETING, tmp_path / "rapporter", generated=GENERATED)
+    return {p.suffix: p for p in paths}
+
+
+def test_the_xlsx_holds_the_governance_table_with_numbers_and_status(reports):
+    wb = openpyxl.load_workbook(reports[".xlsx"])
+    ws = wb["Indikatorer"]
+    assert [c.value for c in ws[4]] == COLUMNS
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5, max_row=ws.max_row) if r[0].value]
+    due = [r for r in rows if r[1] in ("Attraktion", "Välfärd", "Företagsklimat", "Finansiellt", "Organisatoriskt")]
+    assert [r[2] for r in due] == ["Gästnätter per invånare, alla anläggningstyper, källa Tillväxtverket (via Kolada)"]
+    row = due[0]
+    assert row[0] == "Socialnämnden" and row[3] == 8.0 and row[4] == pytest.approx(8.49)  # numbers, not text
+    assert row[5] == "2022-12-31" and row[6:9] == ["Nej", "Nej", "Ja"]
+    assert row[9] == "uppnått"
+    assert ws.cell(5, 5).number_format == "#,##0.00"  # the catalog's two decimals
+    assert ws.cell(5, 10).fill.fgColor.rgb.endswith("C6EFCE")  # green for uppnått
+    peer_mean = sum(v[2] for v in PEERS.values()) / len(PEERS)
+    assert row[10] == f"snitt {peer_mean:.2f}".replace(".", ",") + "; sämre än snittet"  # separate from status
+    assert row[11] == "Nytt värde"
+
+
+def test_the_xlsx_has_one_excel_chart_per_due_indicator_with_its_data_and_source(reports):
+    wb = openpyxl.load_workbook(reports[".xlsx"])
+    assert len(wb["Diagram"]._charts) == 1
+    assert any(c.value == "Källa: Kolada" for row in wb["Diagram"].iter_rows() for c in row)
+    data = [[c.value for c in r] for r in wb["Diagramdata"].iter_rows()]
+    assert data[0][0] == "Gästnätter"
+    assert data[1] == ["Period", "Askersund", "Önskat värde", "Snitt Liknande kommuner, övergripande, Askersund, 2025"]
+    assert [r[0] for r in data[2:5]] == ["2020", "2021", "2022"]
+    assert [r[1] for r in data[2:5]] == pytest.approx(KOMMUN)
+    assert [r[2] for r in data[2:5]] == [8.0, 8.0, 8.0]
+    assert [r[3] for r in data[2:5]] == pytest.approx([(a + b) / 2 for a, b in zip(*PEERS.values())])
+
+
+def test_the_html_report_has_the_table_a_chart_per_indicator_and_the_source(reports):
+    html = reports[".html"].read_text(encoding="utf-8")
+    assert html.count("<svg") == 1
+    assert "Källa: Kolada" in html
+    assert re.search(r'<td class="status uppnatt">uppnått</td>', html)
+    svg_text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", html))
+    assert "Önskat värde 8,00" in svg_text and "Snitt Liknande kommuner" in svg_text  # target and peer lines
+    assert "Öppen arbetslöshet" not in html  # välfärd waits for its nämnd's turn
+
+
+def test_the_html_report_renders_in_chromium(reports, tmp_path):
+    browser = chromium()
+    url = reports[".html"].as_uri()
+    text = rendered_text(browser, url, tmp_path / "profile")
+    assert "Indikatorer till KF 2026-11-23" in text and "Gästnätter per invånare" in text
+    assert "Källa: Kolada" in text and "uppnått" in text
+    png = screenshot(browser, url, tmp_path / "rapport.png", tmp_path / "profile2")
+    assert png.stat().st_size > 20_000  # a rendered page with a chart, not a blank one
+
+
+def test_a_meeting_not_in_the_calendar_is_a_clear_error(conn, tmp_path):
+    with pytest.raises(ValueError, match="2026-11-24 är inget KF-sammanträde"):
+        write_meeting_reports(conn, date(2026, 11, 24), tmp_path)
+
+
+def test_a_meeting_with_nothing_due_says_so(conn, tmp_path):
+    paths = write_meeting_reports(conn, MEETING, tmp_path, namnd="Socialnämnden", generated=GENERATED)
+    assert "Inga indikatorer ska redovisas" in paths[0].read_text(encoding="utf-8")
+    assert paths[0].name == "KF_2026-11-23_socialnamnden.html"
+    ws = openpyxl.load_workbook(paths[1])["Indikatorer"]
+    assert ws.cell(5, 1).value == "Inga indikatorer ska redovisas vid detta sammanträde."
