@@ -25,3 +25,10 @@ def now() -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"{NOW_ENV}={fixed!r} saknar tidszon (lägg till t.ex. +01:00)")
     return value.astimezone(timezone.utc)
+
+
+def today():
+    """The calendar day in Stockholm (KF meetings and paper deadlines are Stockholm days)."""
+    from zoneinfo import ZoneInfo
+
+    return now().astimezone(ZoneInfo("Europe/Stockholm")).date()

@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 import pytest
@@ -90,6 +90,17 @@ def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
         assert ind.name in out.stdout
     assert "KF 2026-12-14 (handlingar senast 2026-11-27), per 2026-12-01:" in out.stdout
     assert "replay-läge" in out.stdout
+    # The KF side for a sample year: ten meetings with what is due and why, the next meeting's
+    # report, and that meeting marked reported.
+    kf = out.stdout[out.stdout.index("KF-rapportering"):]
+    assert kf.count("\nKF 20") >= 10
+    assert "Socialnämnden · Gästnätter · finns nu: nytt värde (2022), tillgängligt 2026-11-25" in kf
+    assert "Öppen arbetslöshet · väntas" in kf
+    for suffix in ("html", "xlsx"):
+        assert (tmp_path / "rapporter" / f"KF_2026-12-14.{suffix}").stat().st_size > 5000
+    assert "KF 2026-12-14 markerat som redovisat" in kf
+    after = kf[kf.index("Listan dagen efter mötet"):]
+    assert "Inga indikatorer att redovisa" in after and "Gästnätter" not in after
     # The sample files fill the six financial and organisational indicators; the broken one
     # is quarantined with its reason and changes nothing.
     assert "hr_2025-11_felaktig.csv: AVVISAD, flyttad till karantän" in out.stdout
@@ -102,3 +113,43 @@ def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
                                      "langtidssjukskrivningar", "skuldsattningsgrad", "personalomsattning"])
     assert all(v is not None for v in filled.values()), filled
     assert sorted(p.name for p in (tmp_path / "karantan").iterdir())[0].endswith("hr_2025-11_felaktig.csv")
+
+
+def test_due_filters_by_namnd_and_malomrade(built, capsys):
+    assert main(["--db", built, "due", "--as-of", FIXED_NOW[:10], "--all", "--malomrade", "attraktion"]) == 0
+    out = capsys.readouterr().out
+    assert "Gästnätter" in out and "Nystarter" not in out  # Företagsklimat filtered out
+    assert main(["--db", built, "due", "--as-of", FIXED_NOW[:10], "--all", "--namnd", "kultur"]) == 0
+    out = capsys.readouterr().out
+    assert "Nystarter arbetsställen" in out and "Gästnätter" not in out
+
+
+def test_forecast_lists_each_meeting_with_reasons(built, capsys):
+    assert main(["--db", built, "forecast", "--as-of", FIXED_NOW[:10], "--meetings", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\nKF ") == 4
+    assert "välfärdstur: Barn- och utbildningsnämnden" in out
+    # Öppen arbetslöshet (välfärd) is expected from Kolada's release date at its nämnd's turn.
+    line = next(x for x in out.splitlines() if "Öppen arbetslöshet" in x)
+    assert "väntas" in line and "Kolada: publiceras" in line and "välfärdstur" in line
+
+
+def test_report_writes_html_and_xlsx(built, capsys, tmp_path):
+    meeting = next(m.datum for m in load_catalog().calendar.meetings if m.handlingar_senast > date.fromisoformat(FIXED_NOW[:10]))
+    assert main(["--db", built, "report", meeting.isoformat(), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"KF_{meeting}.html" in out and f"KF_{meeting}.xlsx" in out
+    assert "Gästnätter" in (tmp_path / f"KF_{meeting}.html").read_text(encoding="utf-8")
+    assert main(["--db", built, "report", meeting.isoformat(), "--namnd", "nämnden", "--out", str(tmp_path)]) == 1
+    assert "matchar 3 nämnder" in capsys.readouterr().err
+
+
+def test_refresh_runs_the_jobs_with_progress_and_publishes(tmp_path, capsys):
+    path = tmp_path / "wh.duckdb"
+    assert main(["--db", str(path), "refresh", "--years", "2021-2022", "--no-af"]) == 0
+    out = capsys.readouterr().out
+    assert "[1/2] Kolada och SCB 2021 hämtat och laddat" in out and "[2/2] Kolada och SCB 2022" in out
+    assert "publicering klara" in out
+    assert (tmp_path / "wh.publicerad.duckdb").exists()
+    assert main(["--db", str(path), "refresh", "--years", "2022-20x"]) == 1
+    assert "ogiltiga år '2022-20x'" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def test_a_release_date_already_past_means_any_day_now(rolling):
     kpi(rolling, PLAIN[1], "2022", "2026-02-01")
     frame = forecast(rolling, date(2026, 3, 20), meetings=3)
     assert rows(frame, PLAIN[0]) == [("2026-04-27", "väntas", "2022")]  # from 20 March: after the 13 March deadline
-    assert "datum passerat" in frame.loc[frame.indicator_id == PLAIN[0], "why"].item()
+    assert "skulle publiceras 2026-02-01 men finns inte i lagret" in frame.loc[frame.indicator_id == PLAIN[0], "why"].item()
 
 
 def test_the_period_after_one_already_loaded_is_estimated_a_year_later(rolling):

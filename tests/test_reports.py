@@ -94,3 +94,14 @@ def test_a_meeting_with_nothing_due_says_so(conn, tmp_path):
     assert paths[0].name == "KF_2026-11-23_socialnamnden.html"
     ws = openpyxl.load_workbook(paths[1])["Indikatorer"]
     assert ws.cell(5, 1).value == "Inga indikatorer ska redovisas vid detta sammanträde."
+
+
+def test_the_report_is_the_same_after_the_meeting_is_marked_reported(conn, reports, tmp_path):
+    """What the papers showed stays what the document shows: rep.report_log holds the same rows."""
+    from warehouse.reporting import mark_reported, reported_at
+
+    assert mark_reported(conn, MEETING, reported_by="test") == 1
+    again = {p.suffix: p for p in write_meeting_reports(conn, MEETING, tmp_path / "igen", generated=GENERATED)}
+    assert again[".html"].read_text(encoding="utf-8") == reports[".html"].read_text(encoding="utf-8")
+    logged = reported_at(conn, MEETING)
+    assert logged[["indicator_id", "period", "value"]].values.tolist() == [["gastnatter", "2022", KOMMUN[2]]]

@@ -83,7 +83,8 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
             if have is None or int(publ_period) > int(have[:4]):
                 if kpi_date < as_of:
                     out.append(Expected(indicator_id, publ_period, as_of,
-                                        f"Kolada: {publ_period} väntades {kpi_date} (datum passerat, hämtas varje natt)"))
+                                        f"Kolada: {publ_period} skulle publiceras {kpi_date} men finns inte i lagret "
+                                        "ännu (hämtas varje natt)"))
                 else:
                     out.append(Expected(indicator_id, publ_period, kpi_date, f"Kolada: publiceras {kpi_date}"))
             else:

@@ -89,18 +89,32 @@ def _provenance(r) -> str:
     return f"{r['source']}, period {r['period']}"
 
 
-def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = False) -> str:
+def _filtered(frame: pd.DataFrame, namnd: str | None, malomrade: str | None) -> pd.DataFrame:
+    """The CLI's filters: part of the nämnd's or målområde's name, any case."""
+    for column, text in (("namnd", namnd), ("malomrade", malomrade)):
+        if text and not frame.empty:
+            frame = frame[frame[column].str.contains(text, case=False, regex=False)]
+    return frame
+
+
+def _reason_text(row) -> str:
+    return row.reason + (f" ({row.namnd}s välfärdstur)" if getattr(row, "rolling_turn", False) else "")
+
+
+def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = False,
+               namnd: str | None = None, malomrade: str | None = None) -> str:
     meeting = next_meeting(conn, as_of)
     if meeting is None:
         return f"Inget KF-sammanträde efter {as_of} i kalendern: uppdatera indicator_catalog/kf_calendar.yaml."
-    due = due_list(conn, as_of)
+    due = _filtered(due_list(conn, as_of), namnd, malomrade)
     rows = due if show_all else due[due["at_next_meeting"].fillna(False).astype(bool)]
     head = f"KF {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
     if show_all:
         n_next = int(due["at_next_meeting"].fillna(False).astype(bool).sum())
         head += f" {n_next} att redovisa, {len(rows) - n_next} till senare möten"
+    revisions = render_revisions(conn, as_of, namnd, malomrade)
     if rows.empty:
-        return head + "\n  Inga indikatorer att redovisa."
+        return head + "\n  Inga indikatorer att redovisa." + revisions
     table = pd.DataFrame(
         {
             "Nämnd": rows["namnd"],
@@ -108,14 +122,58 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
             "Period": rows["period"],
             "Värde": [fmt_number(v, n) for v, n in zip(rows["aktuellt_varde"], rows["decimals"])],
             "Status": rows["status"],
-            "Skäl": rows["reason"],
+            "Skäl": [_reason_text(r) for r in rows.itertuples()],
             # The date the due rule counts from: published (where the source says) or first seen.
             "Tillgänglig": [fmt_date(d) for d in rows["pending_since"]],
             "Ska till KF": [fmt_date(d) if not pd.isna(d) else "ej i kalendern" for d in rows["due_meeting"]],
             "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
         }
     )
-    return f"{head}\n{table.to_string(index=False)}"
+    return f"{head}\n{table.to_string(index=False)}{revisions}"
+
+
+def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | None = None,
+                     malomrade: str | None = None) -> str:
+    """Reported values revised since (ind.kf_revisions_asof), flagged "reviderad"."""
+    frame = _filtered(conn.execute("SELECT * FROM ind.kf_revisions_asof(?)", [as_of]).df(), namnd, malomrade)
+    if frame.empty:
+        return ""
+    table = pd.DataFrame({
+        "Nämnd": frame["namnd"], "Indikator": frame["name"], "Period": frame["period"],
+        "Redovisat": [fmt_number(v, 2) for v in frame["reported_value"]],
+        "Vid KF": [fmt_date(d) for d in frame["reported_meeting"]],
+        "Reviderat till": [fmt_number(v, 2) for v in frame["revised_value"]],
+        "Redovisas igen": frame["due_again"].map({True: "ja", False: "nej (katalogen)"}),
+    })
+    return "\n\nReviderad efter redovisning:\n" + table.to_string(index=False)
+
+
+def render_forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10,
+                    namnd: str | None = None, malomrade: str | None = None) -> str:
+    """Per meeting of the next `meetings`: the indicators due there and why (kf_forecast)."""
+    from warehouse.kf_forecast import forecast
+
+    frame = _filtered(forecast(conn, as_of, meetings), namnd, malomrade)
+    calendar = conn.execute("SELECT meeting_date, paper_deadline, note FROM cfg.kf_meetings "
+                            "WHERE meeting_date >= ? ORDER BY 1 LIMIT ?", [as_of, meetings]).fetchall()
+    turns = conn.execute("SELECT meeting_date, string_agg(namnd, ', ' ORDER BY namnd) FROM cfg.kf_valfard_turns "
+                         "GROUP BY 1").fetchall()
+    turn_of = dict(turns)
+    lines = [f"Prognos per {as_of} för de {len(calendar)} närmaste KF-mötena "
+             "(finns nu = nytt värde i lagret; väntas = nästa period enligt källans publiceringsinformation):"]
+    for meeting, deadline, note in calendar:
+        head = f"\nKF {meeting} (handlingar senast {deadline})"
+        if note:
+            head += f", {note}"
+        if meeting in turn_of:
+            head += f"; välfärdstur: {turn_of[meeting]}"
+        lines.append(head)
+        rows = frame[frame.meeting_date == meeting]
+        if rows.empty:
+            lines.append("  inget väntas")
+        for r in rows.itertuples():
+            lines.append(f"  {r.namnd} · {r.name} · {r.kind}: {r.why}")
+    return "\n".join(lines)
 
 
 def render_mandatory_notes(conn: duckdb.DuckDBPyConnection, width: int = 220) -> str:

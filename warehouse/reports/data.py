@@ -63,16 +63,21 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
     kommun, kommun_namn = conn.execute("SELECT kommun, kommun_namn FROM cfg.settings").fetchone()
     group_title, members = _peer_members(conn)
     report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd)
+    # The rule of ind.kf_papers (what mark-reported logs), evaluated the day before the
+    # meeting so that the meeting's own report does not count: the document comes out the
+    # same before and after the meeting is marked reported.
     rows = conn.execute(
         """
         SELECT s.*, d.reason, d.rolling_turn, d.due_meeting
-        FROM ind.kf_due_asof(?) d
-        JOIN ind.kf_papers(?) p USING (indicator_id)
+        FROM ind.kf_due_asof(CAST(? AS DATE) - 1) d
         JOIN ind.indicator_status_asof(ind.stockholm_day_start(?)) s USING (indicator_id)
-        WHERE d.due_meeting <= ? AND (? IS NULL OR s.namnd = ?)
+        WHERE d.due_meeting <= ? AND s.aktuellt_varde IS NOT NULL AND (? IS NULL OR s.namnd = ?)
+          AND NOT EXISTS (SELECT 1 FROM rep.report_log r
+                          WHERE r.indicator_id = s.indicator_id AND r.meeting_date < ?
+                            AND r.period = s.period AND r.vintage = s.vintage)
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, meeting, deadline, meeting, namnd, namnd],
+        [meeting, deadline, meeting, namnd, namnd, meeting],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(
