@@ -153,3 +153,13 @@ def test_refresh_runs_the_jobs_with_progress_and_publishes(tmp_path, capsys):
     assert (tmp_path / "wh.publicerad.duckdb").exists()
     assert main(["--db", str(path), "refresh", "--years", "2022-20x"]) == 1
     assert "ogiltiga år '2022-20x'" in capsys.readouterr().err
+
+
+def test_the_report_job_writes_the_same_files_from_the_ui(built, monkeypatch):
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", built)
+    job = load_defs().resolve_job_def("kf_report_job")
+    config = {"ops": {"write_meeting_report": {"config": {"meeting_date": "2026-12-14", "namnd": "Socialnämnden"}}}}
+    result = job.execute_in_process(run_config=config, instance=dg.DagsterInstance.ephemeral())
+    paths = result.output_for_node("write_meeting_report")
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["KF_2026-12-14_socialnamnden.html", "KF_2026-12-14_socialnamnden.xlsx"]
+    assert all(os.path.getsize(p) > 3000 for p in paths)

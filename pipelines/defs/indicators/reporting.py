@@ -1,4 +1,4 @@
-"""Marking a KF meeting as reported, from the UI (Launchpad) as well as the CLI."""
+"""Marking a KF meeting as reported, and writing its report, from the UI (Launchpad) as well as the CLI."""
 
 from datetime import date
 
@@ -7,7 +7,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
+from warehouse.db import database_path
 from warehouse.reporting import mark_reported
+from warehouse.reports.write import write_meeting_reports
 
 
 class MarkReportedConfig(dg.Config):
@@ -33,3 +35,27 @@ def mark_meeting_reported(context: dg.OpExecutionContext, config: MarkReportedCo
 @dg.job(description="Markera ett KF-möte som redovisat (konfig: meeting_date).")
 def mark_kf_reported_job():
     mark_meeting_reported()
+
+
+class MeetingReportConfig(dg.Config):
+    meeting_date: str  # YYYY-MM-DD, a meeting in kf_calendar.yaml
+    namnd: str | None = None  # one nämnd's report; all nämnder when empty
+
+
+@dg.op(pool=DUCKDB_POOL)
+def write_meeting_report(context: dg.OpExecutionContext, config: MeetingReportConfig,
+                         duckdb: DuckDBResource) -> list[str]:
+    """Skriv KF-mötets rapport (HTML och XLSX: styrdokumentets tabell och ett diagram per
+    indikator) i katalogen rapporter/ bredvid lagret. Samma innehåll som `indikator report`."""
+    out = database_path().parent / "rapporter"
+    with warehouse(duckdb) as conn:
+        paths = write_meeting_reports(conn, date.fromisoformat(config.meeting_date), out, namnd=config.namnd)
+    for path in paths:
+        context.log.info(f"Skrev {path}")
+    context.add_output_metadata({"filer": [str(p) for p in paths]})
+    return [str(p) for p in paths]
+
+
+@dg.job(description="Skriv KF-mötets rapport som HTML och XLSX (konfig: meeting_date, ev. namnd).")
+def kf_report_job():
+    write_meeting_report()
