@@ -75,7 +75,9 @@ def test_errors_have_exit_codes(built, capsys, tmp_path):
 
 def test_console_script_help():
     out = subprocess.run([sys.executable, "-m", "warehouse.cli", "--help"], capture_output=True, text=True, check=True)
-    assert "status" in out.stdout and "mark-reported" in out.stdout
+    for command in ("status", "due", "forecast", "report", "mark-reported", "reported", "refresh"):
+        assert command in out.stdout
+    assert out.stdout.startswith("användning: indikator") and "visa den här hjälpen" in out.stdout
 
 
 def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):

@@ -59,6 +59,25 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+class _SwedishHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix or "användning: ")
+
+
+def _swedish(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """argparse's own headings are English; the users read Swedish."""
+    p.formatter_class = _SwedishHelp
+    p._positionals.title = "argument"
+    p._optionals.title = "flaggor"
+    for action in p._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "visa den här hjälpen och avsluta"
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _swedish(sub)
+    return p
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="indikator", description="Indikatorlagret för målstyrning: status, KF-lista, "
                                 "prognos och KF-rapporter.")
@@ -89,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
     fr = sub.add_parser("refresh", help="hämta och ladda om (Kolada, SCB, AF, inkorgen), räkna status och publicera")
     fr.add_argument("--years", help="år att hämta, t.ex. 2020-2022 (standard: de tre senaste hela åren)")
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
-    return p
+    return _swedish(p)
 
 
 def run(args: argparse.Namespace) -> int:
