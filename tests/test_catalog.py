@@ -93,7 +93,9 @@ def test_pending_source_cannot_carry_a_kolada_query(catalog_copy):
 def test_calendar_deadline_after_meeting_is_refused(catalog_copy):
     path = catalog_copy / "kf_calendar.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("{datum: 2026-12-14, handlingar_senast: 2026-11-27}", "{datum: 2026-12-14, handlingar_senast: 2026-12-15}"), encoding="utf-8")
+    old = "{datum: 2026-12-14, handlingar_senast: 2026-11-27,"
+    assert old in text
+    path.write_text(text.replace(old, "{datum: 2026-12-14, handlingar_senast: 2026-12-15,"), encoding="utf-8")
     with pytest.raises(CatalogError, match=r"kf_calendar.yaml: fält 'meetings.8'.*handlingar_senast"):
         load_catalog(catalog_copy)
 
