@@ -3,6 +3,7 @@ real number formats and status fills), the same rows in both."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -118,8 +119,18 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         ws.cell(i, 11).font = Font(italic=True, color="404040")
     if not rows:
         ws.cell(header + 1, 1, "Inga indikatorer ska redovisas vid detta sammanträde.")
-    for col, width in enumerate([24, 16, 48, 12, 12, 12, 9, 13, 11, 14, 30, 30], start=1):
+    widths = [28, 16, 48, 12, 12, 12, 9, 14, 11, 14, 30, 30]
+    for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
+    # Row heights for the wrapped cells: Excel fits them on open, LibreOffice does not.
+    for r in range(header, header + len(rows) + 1):
+        lines = max(math.ceil(len(str(ws.cell(r, c).value or "")) / (w * 0.9)) for c, w in enumerate(widths, 1))
+        ws.row_dimensions[r].height = 15 * max(1, lines)
+    # Printed on one page wide, landscape: the governance table as the papers show it.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header}:{header}"
     ws.freeze_panes = ws.cell(header + 1, 1)
     if rows:
         ws.auto_filter.ref = f"A{header}:{get_column_letter(len(COLUMNS))}{header + len(rows)}"
@@ -167,6 +178,9 @@ def _charts(wb: Workbook, report: MeetingReport, rows: list[dict]) -> None:
         chart.add_data(Reference(data, min_col=2, max_col=4 if has_peers else 3, min_row=first + 1, max_row=last),
                        titles_from_data=True)
         chart.set_categories(Reference(data, min_col=1, min_row=first + 2, max_row=last))
+        for series in chart.series:
+            series.smooth = False  # openpyxl's default smooths the line between yearly values
+        chart.series[0].marker.symbol = "circle"  # a single period still shows
         chart.series[1].graphicalProperties.line.dashStyle = "dash"
         chart.series[1].graphicalProperties.line.solidFill = "C00000"
         if has_peers:
