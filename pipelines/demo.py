@@ -13,7 +13,8 @@ import argparse
 import os
 import sys
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pipelines.refresh import Refresh, years_range
 from sources import clock
@@ -109,9 +110,12 @@ def _kf_year(as_of: date) -> None:
     print(f"\nRapport till KF {meeting}:")
     for path in write_meeting_reports(conn, meeting, out):
         print(f"  {path}")
-    n = mark_reported(conn, meeting, reported_by="demo")
-    print(f"\nKF {meeting} markerat som redovisat: {n} indikator(er) sparade i rep.report_log "
-          f"(i kopian {work}).")
+    # A meeting can be marked only once its paper deadline has passed: the demo marks it as
+    # on the meeting evening (the `now` a real mark-reported would have then).
+    evening = datetime(meeting.year, meeting.month, meeting.day, 18, tzinfo=ZoneInfo("Europe/Stockholm"))
+    n = mark_reported(conn, meeting, reported_by="demo", now=evening)
+    print(f"\nKF {meeting} markerat som redovisat (som på mötesdagens kväll): {n} indikator(er) sparade i "
+          f"rep.report_log (i kopian {work}).")
     after = meeting + timedelta(days=1)
     print("Listan dagen efter mötet: de redovisade är borta tills nya värden kommer.\n")
     print(render_due(conn, after, show_all=True))

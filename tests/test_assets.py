@@ -151,6 +151,7 @@ def test_mark_reported_job_records_the_meeting(defs, tmp_path, monkeypatch):
     expected = one(conn, "SELECT count(*) FROM ind.kf_due_asof(?) WHERE at_next_meeting", [meeting])[0]
     conn.close()
     assert expected > 0
+    monkeypatch.setenv("MALSTYRNING_NOW", f"{meeting}T18:00:00+01:00")  # marked on the meeting day
     config = {"ops": {"mark_meeting_reported": {"config": {"meeting_date": meeting.isoformat()}}}}
     result = run(defs, "mark_kf_reported_job", run_config=config)
     assert result.success and result.output_for_node("mark_meeting_reported") == expected

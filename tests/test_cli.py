@@ -43,7 +43,7 @@ def test_status_filters_by_namnd(built, capsys):
     assert "Socialnämnden" in out and "Barn- och utbildningsnämnden" not in out
 
 
-def test_due_mark_reported_and_reported(built, capsys):
+def test_due_mark_reported_and_reported(built, capsys, monkeypatch):
     # The values were first seen at the fixed clock (25 Nov 2026); the meeting they are due
     # at follows from the bundled calendar.
     conn = db.connect(built, read_only=True)
@@ -55,6 +55,10 @@ def test_due_mark_reported_and_reported(built, capsys):
     out = capsys.readouterr().out
     assert f"KF {meeting.datum} (handlingar senast {meeting.handlingar_senast})" in out
     assert "Gästnätter" in out and "nytt värde" in out
+    # Before the paper deadline the papers are not fixed yet: refused.
+    assert main(["--db", built, "mark-reported", meeting.datum.isoformat(), "--by", "test"]) == 1
+    assert f"först när handlingsstoppet {meeting.handlingar_senast} har passerat" in capsys.readouterr().err
+    monkeypatch.setenv("MALSTYRNING_NOW", f"{meeting.datum}T18:00:00+01:00")  # the meeting evening
     assert main(["--db", built, "mark-reported", meeting.datum.isoformat(), "--by", "test"]) == 0
     assert "sparade som redovisade" in capsys.readouterr().out
     assert main(["--db", built, "reported", meeting.datum.isoformat()]) == 0
@@ -65,6 +69,8 @@ def test_due_mark_reported_and_reported(built, capsys):
 
 def test_errors_have_exit_codes(built, capsys, tmp_path):
     assert main(["--db", built, "mark-reported", "2026-12-15"]) == 1  # not a meeting
+    assert "inget KF-sammanträde" in capsys.readouterr().err
+    assert main(["--db", built, "reported", "2026-12-15"]) == 1
     assert "inget KF-sammanträde" in capsys.readouterr().err
     assert main(["--db", str(tmp_path / "missing.duckdb"), "status"]) == 1
     assert "finns inte" in capsys.readouterr().err
@@ -165,3 +171,13 @@ def test_the_report_job_writes_the_same_files_from_the_ui(built, monkeypatch):
     paths = result.output_for_node("write_meeting_report")
     assert [p.rsplit("/", 1)[1] for p in paths] == ["KF_2026-12-14_socialnamnden.html", "KF_2026-12-14_socialnamnden.xlsx"]
     assert all(os.path.getsize(p) > 3000 for p in paths)
+
+
+def test_filters_that_match_nothing_and_bad_meeting_counts_are_errors(built, capsys):
+    assert main(["--db", built, "due", "--namnd", "socail"]) == 1
+    assert "ingen nämnd matchar 'socail'" in capsys.readouterr().err
+    assert main(["--db", built, "status", "--malomrade", "välfärden"]) == 1
+    assert "inget målområde matchar 'välfärden'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", built, "forecast", "--meetings", "-2"])
+    assert exc.value.code == 2

@@ -6,6 +6,7 @@ from datetime import date
 from tests.conftest import observe
 from tests.conftest import PLAIN, VALFARD
 from warehouse.kf_forecast import forecast
+from warehouse.reporting import due_list
 
 
 def kpi(conn, kpi_id, publ_period, publication_date, prel=None):
@@ -29,7 +30,17 @@ def test_kolada_release_dates_place_the_next_period_at_the_meeting_the_rule_give
     # öppen arbetslöshet (välfärd, Barn- och utbildningsnämnden): its next turn after 2 April is 15 June.
     assert rows(frame, VALFARD[0]) == [("2026-06-15", "väntas", "2023")]
     why = frame.loc[frame.indicator_id == VALFARD[0], "why"].item()
-    assert "2023 väntas 2026-04-02" in why and "Kolada: publiceras 2026-04-02" in why and "välfärdstur" in why
+    assert "2023 väntas 2026-04-03" in why and "Kolada: publiceras 2026-04-02, hämtas natten efter" in why
+    assert "välfärdstur" in why
+
+
+def test_kolada_data_published_the_day_before_the_deadline_is_fetched_on_it_and_waits(rolling):
+    """The due rule counts Kolada values from first seen (the nightly fetch), so the forecast
+    must too: published 9 April, fetched on the 10 April deadline day, due in June."""
+    kpi(rolling, PLAIN[1], "2023", "2026-04-09")
+    assert rows(forecast(rolling, date(2026, 3, 1), meetings=3), PLAIN[0]) == [("2026-06-15", "väntas", "2023")]
+    observe(rolling, PLAIN[1], 2023, 8.0, "2026-04-10")  # what the nightly fetch then does
+    assert str(due_list(rolling, date(2026, 4, 10)).set_index("indicator_id").loc[PLAIN[0], "due_meeting"].date()) == "2026-06-15"
 
 
 def test_a_release_date_already_past_means_any_day_now(rolling):
@@ -42,7 +53,7 @@ def test_a_release_date_already_past_means_any_day_now(rolling):
 def test_the_period_after_one_already_loaded_is_estimated_a_year_later(rolling):
     observe(rolling, PLAIN[1], 2022, 8.0, "2025-03-01")
     rolling.execute("INSERT INTO rep.report_log SELECT DATE '2025-03-30', 'gastnatter', 'kolada', ?, '1882', '2022', "
-               "DATE '2022-12-31', 8.0, 1, now(), now(), 't'", [PLAIN[1]])
+               "DATE '2022-12-31', 8.0, 1, now(), now(), 't', 'T'", [PLAIN[1]])
     kpi(rolling, PLAIN[1], "2022", "2025-03-25")
     frame = forecast(rolling, date(2026, 1, 1), meetings=3)
     assert rows(frame, PLAIN[0]) == [("2026-04-27", "väntas", "2023")]  # 25 March 2026: after the 13 March deadline

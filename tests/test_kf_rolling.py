@@ -9,7 +9,7 @@ import yaml
 from indicator_catalog.catalog import CatalogError, load_catalog
 from tests.conftest import at, observe
 from warehouse.catalog_tables import load_catalog_tables
-from warehouse.reporting import due_list, mark_reported, reported_at
+from warehouse.reporting import ReportingError, due_list, mark_reported, reported_at
 
 from tests.conftest import BUN, PLAIN, SOCIAL, VALFARD
 
@@ -104,3 +104,43 @@ def test_a_namnd_with_valfard_indicators_but_no_turn_is_refused(catalog_copy):
     _calendar(catalog_copy, [{"datum": "2027-01-25", "handlingar_senast": "2027-01-08", "valfard_namnder": [SOCIAL]}])
     with pytest.raises(CatalogError, match=f"{BUN} har välfärdsindikatorn 'oppen_arbetsloshet'.*ingen tur"):
         load_catalog(catalog_copy)
+
+
+def test_a_new_vintage_with_the_same_value_is_no_revision(rolling):
+    observe(rolling, VALFARD[1], 2022, 4.0, "2026-03-01")
+    assert mark_reported(rolling, date(2026, 3, 30), now=at("2026-03-30")) == 1
+    # Kolada sets a status flag on 2022 but keeps the value: a new vintage with the same value.
+    rolling.execute("INSERT INTO stg.kolada_observations SELECT * REPLACE (2 AS vintage, 'x' AS status, "
+                    "TIMESTAMPTZ '2026-04-02 12:00+00' AS first_seen) FROM stg.kolada_observations WHERE series = ?",
+                    [VALFARD[1]])
+    assert rolling.execute("SELECT list(vintage ORDER BY vintage), list(DISTINCT value) FROM stg.kolada_observations "
+                           "WHERE series = ?", [VALFARD[1]]).fetchone() == ([1, 2], [4.0])
+    rolling.execute("UPDATE cfg.indicators SET report_revisions = true WHERE indicator_id = ?", [VALFARD[0]])
+    assert rolling.execute("SELECT count(*) FROM ind.kf_revisions_asof(DATE '2026-04-03')").fetchone()[0] == 0
+    assert VALFARD[0] not in due(rolling, "2026-04-03")
+
+
+def test_a_meeting_cannot_be_marked_before_its_paper_deadline(rolling):
+    observe(rolling, PLAIN[1], 2022, 8.0, "2026-04-01")
+    with pytest.raises(ReportingError, match="först när handlingsstoppet 2026-04-10 har passerat"):
+        mark_reported(rolling, date(2026, 4, 27), now=at("2026-04-09"))
+    assert mark_reported(rolling, date(2026, 4, 27), now=at("2026-04-10")) == 1
+    assert rolling.execute("SELECT breakdown FROM rep.report_log").fetchall() == [("T",)]
+
+
+def test_the_report_document_and_the_log_agree_when_a_value_is_deleted_on_the_meeting_day(rolling):
+    from warehouse.reports.data import meeting_report
+
+    observe(rolling, PLAIN[1], 2022, 8.0, "2026-03-01")
+    observe(rolling, PLAIN[1], 2022, None, "2026-03-30", deleted=True)
+    shown = [(i.row["indicator_id"], i.row["aktuellt_varde"]) for i in meeting_report(rolling, date(2026, 3, 30)).indicators]
+    assert mark_reported(rolling, date(2026, 3, 30), now=at("2026-03-30")) == len(shown) == 1
+    assert reported_at(rolling, date(2026, 3, 30))[["indicator_id", "value"]].values.tolist() == [list(shown[0])]
+
+
+def test_a_value_after_its_namnds_last_turn_is_not_silently_dropped(rolling):
+    from warehouse.present import render_due
+
+    observe(rolling, VALFARD[1], 2022, 4.0, "2026-06-01")  # after BUN's last turn's deadline (29 May)
+    out = render_due(rolling, date(2026, 6, 2))
+    assert "OBS: 1 indikator(er) har nya värden men inget möte i kalendern" in out and "Öppen arbetslöshet" in out

@@ -41,12 +41,14 @@ def test_the_xlsx_holds_the_governance_table_with_numbers_and_status(reports):
     assert [r[2] for r in due] == ["Gästnätter per invånare, alla anläggningstyper, källa Tillväxtverket (via Kolada)"]
     row = due[0]
     assert row[0] == "Socialnämnden" and row[3] == 8.0 and row[4] == pytest.approx(8.49)  # numbers, not text
-    assert row[5] == "2022-12-31" and row[6:9] == ["Nej", "Nej", "Ja"]
+    assert row[5] == datetime(2022, 12, 31) and ws.cell(5, 6).number_format == "yyyy-mm-dd"  # a date cell
+    assert row[6:9] == ["Nej", "Nej", "Ja"]
     assert row[9] == "uppnått"
     assert ws.cell(5, 5).number_format == "#,##0.00"  # the catalog's two decimals
     assert ws.cell(5, 10).fill.fgColor.rgb.endswith("C6EFCE")  # green for uppnått
     peer_mean = sum(v[2] for v in PEERS.values()) / len(PEERS)
-    assert row[10] == f"snitt {peer_mean:.2f}".replace(".", ",") + "; sämre än snittet"  # separate from status
+    # separate from status, with how many of the group have the figure
+    assert row[10] == f"snitt {peer_mean:.2f}".replace(".", ",") + " (2 av 2 kommuner); sämre än snittet"
     assert row[11] == "Nytt värde"
 
 

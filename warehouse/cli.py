@@ -38,6 +38,26 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"ogiltigt datum {text!r}, använd ÅÅÅÅ-MM-DD")
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget positivt heltal")
+    return n
+
+
+def _check_filters(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """A filter that matches no nämnd or målområde is a typo, not "nothing due"."""
+    for column, label, text in (("namnd", "ingen nämnd", getattr(args, "namnd", None)),
+                                ("malomrade", "inget målområde", getattr(args, "malomrade", None))):
+        if text and not conn.execute(f"SELECT 1 FROM cfg.indicators WHERE {column} ILIKE ? LIMIT 1",
+                                     [f"%{text}%"]).fetchall():
+            known = [v for (v,) in conn.execute(f"SELECT DISTINCT {column} FROM cfg.indicators ORDER BY 1").fetchall()]
+            raise ReportingError(f"{label} matchar {text!r} (finns: {', '.join(known)})")
+
+
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
     p.add_argument("--malomrade", help="filtrera på KF målområde")
@@ -94,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     _filters(d)
     f = sub.add_parser("forecast", help="vilka indikatorer som väntas till vart och ett av de närmaste KF-mötena")
     f.add_argument("--as-of", type=_date, help="från detta datum (standard: i dag)")
-    f.add_argument("--meetings", type=int, default=10, help="antal möten framåt (standard 10, ungefär ett år)")
+    f.add_argument("--meetings", type=_positive, default=10, help="antal möten framåt (standard 10, ungefär ett år)")
     _filters(f)
     rp = sub.add_parser("report", help="skriv mötets rapport (HTML och XLSX) med tabell och diagram")
     rp.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
@@ -132,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     # Controllers read the published snapshot, never the working file the pipeline writes.
     conn = db.connect(args.db, read_only=True) if args.db else connect_published()
     today = clock.today()
+    _check_filters(conn, args)
     if args.command == "status":
         frame = status_frame(conn, args.namnd, args.malomrade)
         print(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")
@@ -140,22 +161,12 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "forecast":
         print(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
     elif args.command == "report":
-        namnd = _one_namnd(conn, args.namnd) if args.namnd else None
-        for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=namnd):
+        for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd):
             print(f"Skrev {path}")
     elif args.command == "reported":
         frame = reported_at(conn, args.meeting)
         print(frame.to_string(index=False) if not frame.empty else f"Inget redovisat vid KF {args.meeting}.")
     return 0
-
-
-def _one_namnd(conn: duckdb.DuckDBPyConnection, text: str) -> str:
-    names = [n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.indicators WHERE namnd ILIKE ? ORDER BY 1",
-                                        [f"%{text}%"]).fetchall()]
-    if len(names) != 1:
-        raise ReportingError(f"--namnd {text!r} matchar {len(names)} nämnder"
-                             + (f" ({', '.join(names)})" if names else "") + "; ange en")
-    return names[0]
 
 
 def main(argv: list[str] | None = None) -> int:

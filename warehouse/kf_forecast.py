@@ -80,21 +80,25 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
         if source in OWN_FILES:
             continue
         if source == "kolada" and publ_period and kpi_date:
+            # Kolada gives no publication time per value, so the due rule counts from first
+            # seen: the nightly fetch (02:30) after the publication day.
+            seen = kpi_date + timedelta(days=1)
             if have is None or int(publ_period) > int(have[:4]):
-                if kpi_date < as_of:
+                if seen < as_of:
                     out.append(Expected(indicator_id, publ_period, as_of,
                                         f"Kolada: {publ_period} skulle publiceras {kpi_date} men finns inte i lagret "
                                         "ännu (hämtas varje natt)"))
                 else:
-                    out.append(Expected(indicator_id, publ_period, kpi_date, f"Kolada: publiceras {kpi_date}"))
+                    out.append(Expected(indicator_id, publ_period, seen,
+                                        f"Kolada: publiceras {kpi_date}, hämtas natten efter"))
             else:
-                out.append(Expected(indicator_id, str(int(publ_period) + 1), max(_year_later(kpi_date), as_of),
+                out.append(Expected(indicator_id, str(int(publ_period) + 1), max(_year_later(seen), as_of),
                                     f"uppskattat: ett år efter Koladas förra publicering ({kpi_date})"))
         elif source == "scb" and published_at is not None and have:
             # Step by the newest period's own form: a monthly indicator whose newest figure is
             # a year (a yearly table) waits for the next year.
             monthly = "M" in have
-            last = published_at.date()
+            last = published_at.astimezone(STOCKHOLM).date()
             nxt = last + timedelta(days=31) if monthly else _year_later(last)
             out.append(Expected(indicator_id, _next_period(have), max(nxt, as_of),
                                 f"uppskattat: {'en månad' if monthly else 'ett år'} efter SCB:s "

@@ -113,6 +113,12 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
         n_next = int(due["at_next_meeting"].fillna(False).astype(bool).sum())
         head += f" {n_next} att redovisa, {len(rows) - n_next} till senare möten"
     revisions = render_revisions(conn, as_of, namnd, malomrade)
+    homeless = due[due["due_meeting"].isna()]
+    if not show_all and not homeless.empty:
+        # Otherwise a value after its nämnd's last turn (or the calendar's last meeting) would vanish.
+        revisions = (f"\n\nOBS: {len(homeless)} indikator(er) har nya värden men inget möte i kalendern "
+                     f"(ingen senare välfärdstur eller kalendern tar slut): {', '.join(homeless['name'])}. "
+                     "Uppdatera indicator_catalog/kf_calendar.yaml.") + revisions
     if rows.empty:
         return head + "\n  Inga indikatorer att redovisa." + revisions
     table = pd.DataFrame(

@@ -15,6 +15,13 @@ class ReportingError(ValueError):
     pass
 
 
+def _day_start(day: date) -> datetime:
+    """The instant a Stockholm calendar day starts (as ind.stockholm_day_start)."""
+    from zoneinfo import ZoneInfo
+
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
 def due_list(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
     return conn.execute("SELECT * FROM ind.kf_due_asof(?)", [as_of]).df()
 
@@ -43,18 +50,24 @@ def mark_reported(
     Running it twice for the same meeting records nothing new. Returns the number of
     indicators recorded; 0 means nothing was due (callers warn, it is not an error).
     """
-    exists = one(conn, "SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date])
-    if not exists:
+    found = one(conn, "SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date])
+    if not found:
         raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
     now = now or clock.now()
+    # The papers are fixed at the deadline; marking earlier would log values that a later
+    # one may still replace in the papers.
+    if now < _day_start(found[0]):
+        raise ReportingError(f"KF {meeting_date} kan markeras som redovisat först när handlingsstoppet "
+                             f"{found[0]} har passerat")
     reported_by = reported_by or getpass.getuser()
     conn.execute("BEGIN")
     try:
         n = conn.execute(
             """
-            INSERT INTO rep.report_log
+            INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end,
+                                        value, vintage, first_seen, reported_at, reported_by, breakdown)
             SELECT ?, p.indicator_id, p.source, p.series, p.region, p.period, p.period_end,
-                   p.value, p.vintage, p.first_seen, ?, ?
+                   p.value, p.vintage, p.first_seen, ?, ?, p.breakdown
             FROM ind.kf_papers(?) p
             WHERE NOT EXISTS (SELECT 1 FROM rep.report_log r
                               WHERE r.meeting_date = ? AND r.indicator_id = p.indicator_id)
@@ -71,6 +84,8 @@ def mark_reported(
 
 def reported_at(conn: duckdb.DuckDBPyConnection, meeting_date: date) -> pd.DataFrame:
     """Exactly what was presented at KF on `meeting_date`, whatever was revised since."""
+    if not one(conn, "SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date]):
+        raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
     return conn.execute(
         """
         SELECT r.meeting_date, r.indicator_id, i.namnd, i.indikator_kalla, r.period, r.period_end,

@@ -55,47 +55,63 @@ def _position(value, peer_mean, direction) -> str:
     return "bättre än snittet" if better else "sämre än snittet"
 
 
+def resolve_namnd(conn: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The one nämnd whose name contains `text` (any case); an error naming the candidates."""
+    names = [n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.indicators WHERE namnd ILIKE ? ORDER BY 1",
+                                        [f"%{text}%"]).fetchall()]
+    if len(names) != 1:
+        raise ValueError(f"nämnd {text!r} matchar {len(names)} nämnder"
+                         + (f" ({', '.join(names)})" if names else "") + "; ange en")
+    return names[0]
+
+
 def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | None = None) -> MeetingReport:
     found = conn.execute("SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting]).fetchone()
     if not found:
         raise ValueError(f"{meeting} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
     deadline = found[0]
+    namnd = resolve_namnd(conn, namnd) if namnd else None
     kommun, kommun_namn = conn.execute("SELECT kommun, kommun_namn FROM cfg.settings").fetchone()
     group_title, members = _peer_members(conn)
     report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd)
-    # The rule of ind.kf_papers (what mark-reported logs), evaluated the day before the
-    # meeting so that the meeting's own report does not count: the document comes out the
-    # same before and after the meeting is marked reported.
+    # Exactly the rows of ind.kf_papers, which is what mark-reported logs: the document and
+    # the report log cannot disagree. Status and the governance columns come from the status
+    # as of the paper deadline, i.e. for the same value.
     rows = conn.execute(
         """
         SELECT s.*, d.reason, d.rolling_turn, d.due_meeting
-        FROM ind.kf_due_asof(CAST(? AS DATE) - 1) d
+        FROM ind.kf_papers(?) p
+        JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
         JOIN ind.indicator_status_asof(ind.stockholm_day_start(?)) s USING (indicator_id)
-        WHERE d.due_meeting <= ? AND s.aktuellt_varde IS NOT NULL AND (? IS NULL OR s.namnd = ?)
-          AND NOT EXISTS (SELECT 1 FROM rep.report_log r
-                          WHERE r.indicator_id = s.indicator_id AND r.meeting_date < ?
-                            AND r.period = s.period AND r.vintage = s.vintage)
+        WHERE ? IS NULL OR s.namnd = ?
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, deadline, meeting, namnd, namnd, meeting],
+        [meeting, meeting, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(
             """
-            SELECT o.period, o.period_end, o.value,
-                   (SELECT avg(p.value) FROM stg.observations_asof(ind.stockholm_day_start(?)) p
-                    WHERE p.source = o.source AND p.series = o.series AND p.breakdown = o.breakdown
-                      AND p.period = o.period AND p.region IN (SELECT unnest(?::VARCHAR[]))
-                      AND p.region <> o.region AND p.value IS NOT NULL) AS peer_mean
+            WITH peers AS (
+                SELECT p.period, avg(p.value) AS peer_mean, count(*) AS peer_n
+                FROM stg.observations_asof(ind.stockholm_day_start(?)) p
+                WHERE p.source = ? AND p.series = ? AND p.breakdown = ? AND p.region <> ?
+                  AND p.region IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL
+                GROUP BY p.period)
+            SELECT o.period, o.period_end, o.value, peers.peer_mean, coalesce(peers.peer_n, 0) AS peer_n
             FROM stg.observations_asof(ind.stockholm_day_start(?)) o
+            LEFT JOIN peers USING (period)
             WHERE o.source = ? AND o.series = ? AND o.breakdown = ? AND o.region = ? AND o.value IS NOT NULL
               AND length(o.period) = length(?)
             ORDER BY o.period_end, o.period
             """,
-            [deadline, members, deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
+            [deadline, row["source"], row["series"], row["breakdown"], row["region"], members,
+             deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
         ).df()
         current = series[series.period == row["period"]]
         row["peer_mean"] = current.peer_mean.iloc[0] if len(current) else None
+        # How many of the group have the figure: a mean of 4 of 7 is not a mean of 7.
+        row["peer_n"], row["peer_total"] = (int(current.peer_n.iloc[0]) if len(current) else 0), len(
+            [m for m in members if m != row["region"]])
         row["peer_position"] = _position(row["aktuellt_varde"], row["peer_mean"], row["direction"])
         report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
     report.revisions = conn.execute(

@@ -42,7 +42,8 @@ def _reason(row: dict) -> str:
 def _peer(row: dict) -> str:
     if row.get("peer_mean") is None or pd.isna(row["peer_mean"]):
         return "ingen jämförelse"
-    return f"snitt {fmt_number(row['peer_mean'], row['decimals'] or 0)}; {row['peer_position']}".rstrip("; ")
+    return (f"snitt {fmt_number(row['peer_mean'], row['decimals'] or 0)} ({row['peer_n']} av {row['peer_total']} "
+            f"kommuner); {row['peer_position']}").rstrip("; ")
 
 
 def display_rows(report: MeetingReport) -> list[dict]:
@@ -53,7 +54,8 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "namnd": r["namnd"], "malomrade": r["malomrade"], "indikator_kalla": r["indikator_kalla"],
             "onskat": fmt_number(r["onskat_varde"], r["decimals"] or 0), "onskat_value": r["onskat_varde"],
             "aktuellt": fmt_number(r["aktuellt_varde"], r["decimals"] or 0), "aktuellt_value": r["aktuellt_varde"],
-            "decimals": int(r["decimals"] or 0), "datum": fmt_date(r["period_end"]), "period": r["period"],
+            "decimals": int(r["decimals"] or 0), "datum": fmt_date(r["period_end"]),
+            "datum_value": pd.Timestamp(r["period_end"]).date(), "period": r["period"],
             "uppdrag": _yes(r["uppdrag"]), "budget": _yes(r["budgetpaverkan"]), "kf": _yes(r["indikator_kf"]),
             "status": r["status"], "status_class": STATUS_CLASS.get(r["status"], ""),
             "peer": _peer(r), "reason": _reason(r), "name": r["name"], "unit": r["unit"],
@@ -64,8 +66,8 @@ def display_rows(report: MeetingReport) -> list[dict]:
 
 def _revision_rows(report: MeetingReport) -> list[dict]:
     return [{"namnd": v.namnd, "name": v.name, "period": v.period,
-             "reported": fmt_number(v.reported_value, 2), "reported_meeting": fmt_date(v.reported_meeting),
-             "revised": fmt_number(v.revised_value, 2), "due_again": _yes(v.due_again)}
+             "reported": fmt_number(v.reported_value, int(v.decimals or 0)), "reported_meeting": fmt_date(v.reported_meeting),
+             "revised": fmt_number(v.revised_value, int(v.decimals or 0)), "due_again": _yes(v.due_again)}
             for v in report.revisions.itertuples()]
 
 
@@ -108,12 +110,13 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
     rows = display_rows(report)
     for i, row in enumerate(rows, start=header + 1):
         values = [row["namnd"], row["malomrade"], row["indikator_kalla"], row["onskat_value"], row["aktuellt_value"],
-                  row["datum"], row["uppdrag"], row["budget"], row["kf"], row["status"], row["peer"], row["reason"]]
+                  row["datum_value"], row["uppdrag"], row["budget"], row["kf"], row["status"], row["peer"], row["reason"]]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(i, col, None if isinstance(value, float) and pd.isna(value) else value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for col in (4, 5):
             ws.cell(i, col).number_format = _number_format(row["decimals"])
+        ws.cell(i, 6).number_format = "yyyy-mm-dd"
         ws.cell(i, 10).fill = PatternFill("solid", fgColor=STATUS_FILL.get(row["status"], "FFFFFF"))
         ws.cell(i, 10).font = Font(bold=True)
         ws.cell(i, 11).font = Font(italic=True, color="404040")
@@ -145,8 +148,11 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         for c in rv[1]:
             c.font = Font(bold=True)
         for v in report.revisions.itertuples():
-            rv.append([v.namnd, v.name, v.period, v.reported_value, fmt_date(v.reported_meeting), v.revised_value,
-                       _yes(v.due_again)])
+            rv.append([v.namnd, v.name, v.period, v.reported_value, pd.Timestamp(v.reported_meeting).date(),
+                       v.revised_value, _yes(v.due_again)])
+            for col in (4, 6):
+                rv.cell(rv.max_row, col).number_format = _number_format(int(v.decimals or 0))
+            rv.cell(rv.max_row, 5).number_format = "yyyy-mm-dd"
     wb.properties.creator = "malstyrning"
     wb.properties.created = wb.properties.modified = generated.replace(tzinfo=None)
     wb.save(path)
@@ -164,11 +170,12 @@ def _charts(wb: Workbook, report: MeetingReport, rows: list[dict]) -> None:
         data.cell(first, 1, row["name"]).font = Font(bold=True)
         for col, name in enumerate(["Period", report.kommun_namn, "Önskat värde", group], start=1):
             data.cell(first + 1, col, name).font = Font(bold=True)
+        fmt = _number_format(row["decimals"])
         for i, s in enumerate(ind.series.itertuples(), start=first + 2):
             data.cell(i, 1, s.period)
-            data.cell(i, 2, s.value)
-            data.cell(i, 3, ind.row["onskat_varde"])
-            data.cell(i, 4, None if pd.isna(s.peer_mean) else s.peer_mean)
+            for col, value in ((2, s.value), (3, ind.row["onskat_varde"]),
+                               (4, None if pd.isna(s.peer_mean) else s.peer_mean)):
+                data.cell(i, col, value).number_format = fmt
         last = first + 1 + len(ind.series)
         chart = LineChart()
         chart.title = row["name"]
@@ -202,6 +209,6 @@ def write_meeting_reports(conn: duckdb.DuckDBPyConnection, meeting, out_dir: Pat
     generated = generated or clock.now()
     report = meeting_report(conn, meeting, namnd)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"KF_{meeting}" + (f"_{slug(namnd)}" if namnd else "")
+    stem = f"KF_{meeting}" + (f"_{slug(report.namnd)}" if report.namnd else "")
     return [write_html(report, out_dir / f"{stem}.html", generated),
             write_xlsx(report, out_dir / f"{stem}.xlsx", generated)]

@@ -43,7 +43,7 @@ last_report AS (
         SELECT indicator_id, arg_max(source, meeting_date) AS source, arg_max(series, meeting_date) AS series,
                arg_max(region, meeting_date) AS region, arg_max(period, meeting_date) AS period,
                arg_max(period_end, meeting_date) AS period_end, arg_max(vintage, meeting_date) AS vintage,
-               max(meeting_date) AS last_meeting
+               arg_max(value, meeting_date) AS value, max(meeting_date) AS last_meeting
         FROM rep.report_log
         WHERE meeting_date <= CAST(as_of AS DATE)
         GROUP BY indicator_id) l
@@ -67,7 +67,8 @@ unreported AS (
       AND (r.indicator_id IS NULL
            OR o.period_end > r.period_end
            OR (o.period_end = r.period_end AND o.period <> r.period AND o.period_start < r.period_start)
-           OR (i.report_revisions AND o.period = r.period AND o.vintage > r.vintage))
+           OR (i.report_revisions AND o.period = r.period AND o.vintage > r.vintage
+               AND o.value IS DISTINCT FROM r.value))
     GROUP BY i.indicator_id
 ),
 due AS (
@@ -112,10 +113,13 @@ SELECT * FROM ind.kf_due_asof(current_date);
 
 -- What the meeting papers for `meeting` showed: per indicator due at that meeting, the value
 -- known when its paper deadline began. This is what mark-reported writes to rep.report_log.
+-- The due list is taken the day before the meeting, so the meeting's own report does not
+-- count: the papers (and the report document built from them) are the same before and after
+-- the meeting is marked reported.
 CREATE OR REPLACE MACRO ind.kf_papers(meeting) AS TABLE
-SELECT d.indicator_id, p.source, p.series, p.region, p.period, p.period_end,
+SELECT d.indicator_id, p.source, p.series, p.breakdown, p.region, p.period, p.period_end,
        p.aktuellt_varde AS value, p.vintage, p.first_seen
-FROM ind.kf_due_asof(meeting) d
+FROM ind.kf_due_asof(CAST(meeting AS DATE) - 1) d
 JOIN ind.indicator_status_asof(ind.stockholm_day_start(
         (SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = CAST(meeting AS DATE)))) p
     USING (indicator_id)
@@ -123,6 +127,8 @@ WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL
   -- the papers' value must be one not reported before (a newer one may have come too late)
   AND NOT EXISTS (SELECT 1 FROM rep.report_log r
                   WHERE r.indicator_id = d.indicator_id AND r.meeting_date < CAST(meeting AS DATE)
+                    AND r.source = p.source AND r.series = p.series AND r.region = p.region
+                    AND coalesce(r.breakdown, p.breakdown) = p.breakdown
                     AND r.period = p.period AND r.vintage = p.vintage);
 
 -- Revisions after reporting: per indicator, the value reported at its latest meeting on or
@@ -133,16 +139,24 @@ CREATE OR REPLACE MACRO ind.kf_revisions_asof(as_of) AS TABLE
 WITH last_report AS (
     SELECT * FROM rep.report_log WHERE meeting_date <= CAST(as_of AS DATE)
     QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY meeting_date DESC) = 1
+),
+newest AS (
+    -- the newest vintage of the reported key known by as_of, a deletion included
+    SELECT r.indicator_id, o.value, o.vintage, o.first_seen, o.is_deleted
+    FROM last_report r
+    JOIN cfg.indicators i USING (indicator_id)
+    JOIN stg.observations o ON o.source = r.source AND o.series = r.series AND o.region = r.region
+        AND o.period = r.period AND o.breakdown = coalesce(r.breakdown, i.breakdown)
+    WHERE o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
+    QUALIFY row_number() OVER (PARTITION BY r.indicator_id ORDER BY o.vintage DESC) = 1
 )
-SELECT r.indicator_id, i.namnd, i.name, i.malomrade, r.meeting_date AS reported_meeting, r.period,
+SELECT r.indicator_id, i.namnd, i.name, i.malomrade, i.decimals, r.meeting_date AS reported_meeting, r.period,
        r.value AS reported_value, r.vintage AS reported_vintage,
-       o.value AS revised_value, o.vintage AS revised_vintage, o.first_seen AS revised_first_seen,
+       n.value AS revised_value, n.vintage AS revised_vintage, n.first_seen AS revised_first_seen,
        i.report_revisions AS due_again
 FROM last_report r
 JOIN cfg.indicators i USING (indicator_id)
-JOIN stg.observations o ON o.source = r.source AND o.series = r.series AND o.region = r.region
-    AND o.period = r.period AND o.breakdown = i.breakdown
-WHERE o.vintage > r.vintage AND NOT o.is_deleted
-  AND o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
-QUALIFY row_number() OVER (PARTITION BY r.indicator_id ORDER BY o.vintage DESC) = 1
+JOIN newest n USING (indicator_id)
+-- A new vintage with the same value (only a status flag or SCB's table changed) is no revision.
+WHERE n.vintage > r.vintage AND NOT n.is_deleted AND n.value IS DISTINCT FROM r.value
 ORDER BY i.namnd, r.indicator_id;

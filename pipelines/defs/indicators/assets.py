@@ -12,8 +12,8 @@ from pipelines.defs.metadata import preview
 from pipelines.defs.scb.assets import scb_observations
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
+from sources import clock
 from warehouse.reporting import due_list, next_meeting
-from warehouse.db import one
 
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -53,12 +53,13 @@ def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb
 
     En indikator ska redovisas vid första KF vars sista dag för handlingar infaller efter
     dagen då det nya värdet först sågs, tills mötet markerats som redovisat
-    (`indikator rapporterat`). Vyn ind.kf_due_list gäller dagens datum;
+    (`indikator mark-reported`). Välfärdsindikatorer väntar på sin nämnds tur i den rullande
+    planeringen (kf_calendar.yaml). Vyn ind.kf_due_list gäller dagens datum;
     ind.kf_due_asof(DATE '…') ger listan för valfritt datum.
     """
     as_of = date.fromisoformat(config.as_of) if config.as_of else None
     with warehouse(duckdb) as conn:
-        as_of = as_of or one(conn, "SELECT current_date")[0]
+        as_of = as_of or clock.today()
         due = due_list(conn, as_of)
         meeting = next_meeting(conn, as_of)
     at_next = due[due["at_next_meeting"].fillna(False).astype(bool)]

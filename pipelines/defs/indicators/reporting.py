@@ -46,7 +46,9 @@ class MeetingReportConfig(dg.Config):
 def write_meeting_report(context: dg.OpExecutionContext, config: MeetingReportConfig,
                          duckdb: DuckDBResource) -> list[str]:
     """Skriv KF-mötets rapport (HTML och XLSX: styrdokumentets tabell och ett diagram per
-    indikator) i katalogen rapporter/ bredvid lagret. Samma innehåll som `indikator report`."""
+    indikator) i katalogen rapporter/ bredvid lagret, ur arbetsdatabasen (`indikator report`
+    läser den publicerade ögonblicksbilden; efter en publicering är de samma). Nämnd får
+    anges med en del av namnet."""
     out = database_path().parent / "rapporter"
     with warehouse(duckdb) as conn:
         paths = write_meeting_reports(conn, date.fromisoformat(config.meeting_date), out, namnd=config.namnd)
