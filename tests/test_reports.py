@@ -107,3 +107,17 @@ def test_the_report_is_the_same_after_the_meeting_is_marked_reported(conn, repor
     assert again[".html"].read_text(encoding="utf-8") == reports[".html"].read_text(encoding="utf-8")
     logged = reported_at(conn, MEETING)
     assert logged[["indicator_id", "period", "value"]].values.tolist() == [["gastnatter", "2022", KOMMUN[2]]]
+
+
+def test_a_revision_after_reporting_is_listed_in_the_next_meetings_report(conn, reports, tmp_path):
+    from tests.conftest import at
+    from warehouse.reporting import mark_reported
+
+    assert mark_reported(conn, MEETING, reported_by="test", now=at("2026-11-23")) == 1
+    observe(conn, "N45850", 2022, 8.61, "2026-11-24")  # Kolada revises 2022 after the meeting
+    paths = write_meeting_reports(conn, date(2026, 12, 14), tmp_path / "dec", generated=GENERATED)
+    html = paths[0].read_text(encoding="utf-8")
+    section = html[html.index("Reviderade värden sedan förra redovisningen"):]
+    assert "Gästnätter" in section and "8,49" in section and "8,61" in section and "2026-11-23" in section
+    rv = openpyxl.load_workbook(paths[1])["Reviderade"]
+    assert [c.value for c in rv[2]][2:4] == ["2022", 8.49] and rv.cell(2, 6).value == 8.61
