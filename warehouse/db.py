@@ -83,5 +83,5 @@ def apply_sql(conn: duckdb.DuckDBPyConnection, name: str) -> None:
 
 
 def ensure_views(conn: duckdb.DuckDBPyConnection) -> None:
-    for name in ("observations", "af", "indicator_status", "kf_due"):
+    for name in ("observations", "af", "indicator_status", "kf_due", "peers", "governance"):
         apply_sql(conn, name)

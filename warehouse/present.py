@@ -25,7 +25,8 @@ def fmt_date(value) -> str:
 
 
 def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
-    sql = "SELECT * FROM ind.indicator_status WHERE 1=1"
+    sql = ("SELECT s.*, p.group_mean, p.group_n, p.group_size, p.group_position, p.rank, p.ranked_of "
+           "FROM ind.indicator_status s LEFT JOIN ind.peer_comparison p USING (indicator_id) WHERE 1=1")
     params: list = []
     if namnd:
         sql += " AND namnd ILIKE ?"
@@ -34,6 +35,16 @@ def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malo
         sql += " AND malomrade ILIKE ?"
         params.append(f"%{malomrade}%")
     return conn.execute(sql + " ORDER BY namnd, malomrade, indicator_id", params).df()
+
+
+def _comparison(row) -> str:
+    parts = []
+    if not pd.isna(getattr(row, "group_mean", None)):
+        parts.append(f"{row.group_position} ({fmt_number(row.group_mean, row.decimals)}, "
+                     f"{int(row.group_n)} av {int(row.group_size)})")
+    if not pd.isna(getattr(row, "rank", None)):
+        parts.append(f"plats {int(row.rank)} av {int(row.ranked_of)}")
+    return "; ".join(parts) or "–"
 
 
 def render_status(frame: pd.DataFrame) -> str:
@@ -59,6 +70,8 @@ def render_status(frame: pd.DataFrame) -> str:
                 "Budgetpåv.": rows["budgetpaverkan"].map({True: "Ja", False: "Nej"}),
                 "Indikator KF": rows["indikator_kf"].map({True: "Ja", False: "Nej"}),
                 "Status": rows["status"],
+                # Apart from Status: where the kommun stands among comparable municipalities.
+                "Jämförelse": [_comparison(r) for r in rows.itertuples()],
             }
         )
         out.append(f"{namnd}\n{table.to_string(index=False)}")

@@ -73,7 +73,6 @@ FROM joined;
 CREATE OR REPLACE VIEW ind.indicator_status AS
 SELECT * FROM ind.indicator_status_asof(TIMESTAMPTZ 'infinity');
 
--- The governance document's table, one row per indicator: the controllers' stable view.
 -- The fresher companion figure of an indicator (catalog: manadsvarde): the newest value of
 -- its series, shown beside the indicator and never compared with önskat värde.
 CREATE OR REPLACE VIEW ind.manadsvarden AS
@@ -85,36 +84,6 @@ SELECT indicator_id, varde, period, period_end, beskrivning, source, series, sou
     JOIN stg.current_observations o ON o.source = m.source AND o.series = m.series
         AND o.breakdown = m.breakdown AND o.region = m.region AND o.value IS NOT NULL)
 WHERE rn = 1;
-
-CREATE OR REPLACE VIEW ind.namnd_indikatorer AS
-SELECT
-    namnd                      AS "Nämnd",
-    malomrade                  AS "KF målområde",
-    indikator_kalla            AS "Indikator/källa",
-    onskat_varde               AS "Önskat värde",
-    aktuellt_varde             AS "Aktuellt värde",
-    period_end                 AS "Datum",
-    period                     AS "Period",
-    CASE WHEN uppdrag THEN 'Ja' ELSE 'Nej' END        AS "Uppdrag",
-    CASE WHEN budgetpaverkan THEN 'Ja' ELSE 'Nej' END AS "Budgetpåverkan",
-    CASE WHEN indikator_kf THEN 'Ja' ELSE 'Nej' END   AS "Indikator KF",
-    status                     AS "Status",
-    change                     AS "Förändring",
-    trend                      AS "Trend",
-    unit                       AS "Enhet",
-    indicator_id               AS "Indikator-id",
-    CASE WHEN aktuellt_varde IS NULL THEN NULL
-         WHEN source = 'scb' THEN 'SCB ' || source_table
-         WHEN source = 'kolada' THEN 'Kolada ' || series
-         ELSE source END       AS "Källa",
-    nullif(value_status, '')   AS "Statussymbol",
-    m_varde                    AS "Månadsvärde",
-    m_period                   AS "Månadsvärdets period",
-    m_beskrivning              AS "Månadsvärdet avser"
-FROM ind.indicator_status
-LEFT JOIN (SELECT indicator_id, varde AS m_varde, period AS m_period, beskrivning AS m_beskrivning
-           FROM ind.manadsvarden) USING (indicator_id)
-ORDER BY namnd, malomrade, indicator_id;
 
 -- The kommun's own yearly figure beside the Kolada KPI that cross-checks it (catalog:
 -- kolada_kontroll), for the same year and the whole kommun. Shares are computed from the
