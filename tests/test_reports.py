@@ -48,7 +48,7 @@ def test_the_xlsx_holds_the_governance_table_with_numbers_and_status(reports):
     assert ws.cell(5, 10).fill.fgColor.rgb.endswith("C6EFCE")  # green for uppnått
     peer_mean = sum(v[2] for v in PEERS.values()) / len(PEERS)
     # separate from status, with how many of the group have the figure
-    assert row[10] == f"snitt {peer_mean:.2f}".replace(".", ",") + " (2 av 2 kommuner); sämre än snittet"
+    assert row[10] == f"snitt {peer_mean:.2f}".replace(".", ",") + " (2 av 2 kommuner); sämre än snittet; plats 3 av 3"
     assert row[11] == "Nytt värde"
 
 

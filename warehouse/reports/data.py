@@ -113,6 +113,9 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         row["peer_n"], row["peer_total"] = (int(current.peer_n.iloc[0]) if len(current) else 0), len(
             [m for m in members if m != row["region"]])
         row["peer_position"] = _position(row["aktuellt_varde"], row["peer_mean"], row["direction"])
+        ranked = conn.execute("SELECT rank, ranked_of FROM ind.peer_comparison_asof(ind.stockholm_day_start(?)) "
+                              "WHERE indicator_id = ?", [deadline, row["indicator_id"]]).fetchall()
+        row["rank"], row["ranked_of"] = ranked[0] if ranked else (None, None)
         report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
     report.revisions = conn.execute(
         "SELECT * FROM ind.kf_revisions_asof(?) WHERE ? IS NULL OR namnd = ?", [deadline, namnd, namnd]).df()
