@@ -28,6 +28,7 @@ from indicator_catalog.models import Calendar, Indicator, NamndFile, ScbQuery, S
 CATALOG_DIR_ENV = "MALSTYRNING_CATALOG_DIR"
 KOMMUN_ENV = "MALSTYRNING_KOMMUN"
 GROUP_ENV = "MALSTYRNING_JAMFORELSEGRUPP"
+SCOPE_ENV = "MALSTYRNING_OMFATTNING"
 DEFAULT_DIR = Path(__file__).parent
 
 
@@ -63,6 +64,14 @@ class Catalog:
         kpis = {i.query.kpi for i in self.indicators if i.source == "kolada"}
         return sorted(kpis | {i.kolada_kontroll.kpi for i in self.indicators if i.kolada_kontroll})
 
+    def kolada_units(self, group_members: set[str] = frozenset()) -> set[str]:
+        """The Kolada units to fetch: in national mode every kommun, region and Riket
+        (sources/kommuner.csv, sources/regioner.csv); otherwise the kommun, any per-indicator
+        overrides and the comparison group's members."""
+        if self.settings.omfattning == "riket":
+            return set(national_units())
+        return self.kolada_regions() | set(group_members)
+
     def region_for(self, indicator: CatalogIndicator) -> str:
         return getattr(indicator.query, "municipality", None) or self.settings.kommun
 
@@ -93,6 +102,18 @@ class Catalog:
         regions = {self.region_for(i) for i in self.kolada_indicators()}
         return regions | {i.kolada_kontroll.municipality or self.settings.kommun
                           for i in self.indicators if i.kolada_kontroll}
+
+
+def national_units() -> list[str]:
+    """All 290 kommuner, the 21 regions and Riket (0000), as Kolada ids."""
+    import csv
+
+    sources = Path(__file__).resolve().parents[1] / "sources"
+    codes = []
+    for name in ("kommuner.csv", "regioner.csv"):
+        with (sources / name).open(encoding="utf-8") as fh:
+            codes += [row["kod"] for row in csv.DictReader(fh)]
+    return sorted(codes)
 
 
 def catalog_dir(path: str | os.PathLike | None = None) -> Path:
@@ -165,12 +186,13 @@ def load_settings(path: Path) -> Settings:
     doc = _read_yaml(path) or {}
     if not isinstance(doc, dict):
         raise CatalogError(f"{path}: förväntade en mappning med kommun och jamforelsegrupp")
-    overrides = {"kommun": os.environ.get(KOMMUN_ENV), "jamforelsegrupp": os.environ.get(GROUP_ENV)}
+    overrides = {"kommun": os.environ.get(KOMMUN_ENV), "jamforelsegrupp": os.environ.get(GROUP_ENV),
+                 "omfattning": os.environ.get(SCOPE_ENV)}
     doc = {**doc, **{k: v for k, v in overrides.items() if v}}
     try:
         return Settings.model_validate(doc)
     except ValidationError as exc:
-        raise CatalogError(f"{path} (eller {KOMMUN_ENV}/{GROUP_ENV}): {_describe(exc)}") from exc
+        raise CatalogError(f"{path} (eller {KOMMUN_ENV}/{GROUP_ENV}/{SCOPE_ENV}): {_describe(exc)}") from exc
 
 
 def load_catalog(path: str | os.PathLike | None = None) -> Catalog:

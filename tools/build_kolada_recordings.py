@@ -23,8 +23,8 @@ import json
 import shutil
 from pathlib import Path
 
-from indicator_catalog.catalog import load_catalog
-from sources.kolada import BASE_URL, PER_PAGE, data_urls
+from indicator_catalog.catalog import load_catalog, national_units
+from sources.kolada import BASE_URL, PER_PAGE, chunks, data_urls
 from sources.replay import request_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,20 +63,22 @@ def read_dump(catalog_dir: Path, kpi: str) -> dict[tuple[str, int], dict[str, fl
     return out
 
 
-def write(out: Path, url: str, body: dict, note: str, name: str) -> None:
+def write(out: Path, url: str, body: dict, note: str, name: str, indent: int | None = 1) -> None:
     doc = {
         "recording": {"recorded_at": None, "constructed": True, "note": note},
         "request": {"method": "GET", "url": url, "body_sha256": None},
         "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": body},
     }
     digest = hashlib.sha1(request_key("GET", url, None).encode()).hexdigest()[:10]
-    (out / f"{name}_{digest}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / f"{name}_{digest}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=indent) + "\n", encoding="utf-8")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--years", default="2010-2022")
+    # National mode (settings omfattning: riket) for a few years: every kommun, region and Riket.
+    ap.add_argument("--riket-years", default="2020-2022")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     first, last = (int(x) for x in args.years.split("-"))
@@ -101,20 +103,33 @@ def main() -> None:
     dump = {k: read_dump(fixtures / "kolada_dump" / "catalog", k) for k in kpis}
     for year in range(first, last + 1):
         (url,) = data_urls(kpis, municipalities, [year])
-        values = []
-        for kpi in kpis:
-            for m in municipalities:
-                genders = dump[kpi].get((m, year))
-                if not genders:
-                    continue
-                inner = [
-                    {"gender": g, "count": 1, "status": "", "value": genders[g], "isdeleted": False}
-                    for g in ("T", "K", "M")
-                    if g in genders
-                ]
-                values.append({"kpi": kpi, "municipality": m, "period": year, "values": inner})
+        values = _rows(dump, kpis, municipalities, year)
         write(out, url, {"values": values, "next_url": None}, DUMP_NOTE, f"data_{year}")
         print(f"{year}: {len(values)} värden -> {url}")
+
+    first, last = (int(x) for x in args.riket_years.split("-"))
+    units = national_units()
+    for year in range(first, last + 1):
+        urls = data_urls(kpis, units, [year])
+        for part, unit_chunk in enumerate(chunks(units)):
+            values = _rows(dump, kpis, unit_chunk, year)
+            # Compact JSON: 13 answers a year for 312 units.
+            write(out, urls[part], {"values": values, "next_url": None}, DUMP_NOTE, f"riket_{year}_{part:02d}", indent=None)
+        print(f"riket {year}: {len(urls)} svar")
+
+
+def _rows(dump: dict, kpis: list[str], municipalities: list[str], year: int) -> list[dict]:
+    """Kolada v3 data rows for kpis × municipalities in one year, from the dump."""
+    values = []
+    for kpi in kpis:
+        for m in municipalities:
+            genders = dump[kpi].get((m, year))
+            if not genders:
+                continue
+            inner = [{"gender": g, "count": 1, "status": "", "value": genders[g], "isdeleted": False}
+                     for g in ("T", "K", "M") if g in genders]
+            values.append({"kpi": kpi, "municipality": m, "period": year, "values": inner})
+    return values
 
 
 if __name__ == "__main__":

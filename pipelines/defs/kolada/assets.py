@@ -36,7 +36,8 @@ def kolada_values(
     kolada: KoladaResource,
     catalog: CatalogResource,
 ) -> dg.MaterializeResult:
-    """Kolada-svar för ett år: katalogens KPI:er för kommunen och dess jämförelsegrupp.
+    """Kolada-svar för ett år: katalogens KPI:er för kommunen och dess jämförelsegrupp
+    (eller, med omfattning: riket, för alla 290 kommuner, 21 regioner och riket).
 
     Hämtar /v3/data/kpi/…/municipality/…/year/<år> (högst 25 id per segment, 5000 per sida,
     alla sidor) och sparar varje svar oförändrat i raw.kolada_responses med URL, tid och
@@ -46,11 +47,13 @@ def kolada_values(
     cat = catalog.load()
     client = kolada.client()
     year = int(context.partition_key)
-    municipalities = set(cat.kolada_regions())
     group = group_page = None
+    members: set[str] = set()
     if cat.settings.jamforelsegrupp:
         group, group_page = client.municipality_group(cat.settings.jamforelsegrupp)
-        municipalities |= {str(m["member_id"]) for m in group["members"]}
+        members = {str(m["member_id"]) for m in group["members"]}
+    # The kommun and its group, or in national mode every kommun, region and Riket.
+    municipalities = cat.kolada_units(members)
     kpis = cat.kolada_kpis()
     # All HTTP first, then one short write: the DuckDB file is held only while writing.
     pages = list(client.data_pages(kpis, municipalities, [year]))
@@ -89,7 +92,8 @@ def kolada_values(
             "row_count": len(frame),
             "kpis": ", ".join(kpis),
             **{f"rows: {k}": int(per_kpi.get(k, 0)) for k in kpis},
-            "municipalities": ", ".join(sorted(municipalities)),
+            "municipalities": (", ".join(sorted(municipalities)) if len(municipalities) <= 40
+                               else f"{len(municipalities)} enheter (omfattning riket)"),
             "preview": preview(frame.head(10)),
             "urls": dg.MetadataValue.md("\n".join(f"- {p.url}" for p in pages)),
         },

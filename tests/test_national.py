@@ -1,0 +1,74 @@
+"""National mode (settings omfattning: riket): the catalog's Kolada KPIs for every kommun,
+region and Riket in one warehouse, a small integration run on the bundled recordings."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs as load_defs
+from warehouse import db
+
+RECORDINGS = Path(__file__).resolve().parents[1] / "sources" / "recordings" / "kolada"
+
+
+def recorded(kpi: str, year: int) -> dict[str, float]:
+    """Kommun -> value (gender T) straight from the national recordings, without the parser."""
+    out = {}
+    for path in sorted(RECORDINGS.glob(f"riket_{year}_*.json")):
+        for row in json.loads(path.read_text(encoding="utf-8"))["response"]["body"]["values"]:
+            for v in row["values"]:
+                if row["kpi"] == kpi and v["gender"] == "T" and v["value"] is not None:
+                    out[row["municipality"]] = v["value"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    path = tmp_path_factory.mktemp("riket") / "wh.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MALSTYRNING_DUCKDB", str(path))
+        mp.setenv("MALSTYRNING_HTTP_MODE", "replay")
+        mp.setenv("MALSTYRNING_OMFATTNING", "riket")
+        mp.setenv("MALSTYRNING_NOW", "2026-11-25T10:00:00+01:00")
+        defs = load_defs()
+        for job, kwargs in (("kolada_job", {"partition_key": "2022"}), ("indicators_job", {})):
+            assert defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.ephemeral(), **kwargs).success
+        yield path, defs, mp
+
+
+def test_every_kommun_region_and_riket_is_loaded(national):
+    path, *_ = national
+    conn = db.connect(path, read_only=True)
+    (asked,), = conn.execute("SELECT municipalities FROM raw.kolada_fetches WHERE partition_key = '2022'").fetchall()
+    regions = {r for (r,) in conn.execute(
+        "SELECT DISTINCT region FROM stg.kolada_observations WHERE series = 'N01004' AND period = '2022'").fetchall()}
+    conn.close()
+    assert len(asked) == 312  # 290 kommuner, 21 regions, Riket
+    # Nystartade arbetsställen has a figure for every unit in 2022 (gästnätter only for some).
+    assert regions == set(recorded("N01004", 2022)) == set(asked)
+
+
+def test_the_kommuns_place_among_all_kommuner(national):
+    path, *_ = national
+    values = {k: v for k, v in recorded("N45850", 2022).items() if not k.startswith("00")}
+    own = values["1882"]
+    expected_rank = 1 + sum(1 for v in values.values() if v > own)  # higher is better, ties share
+    conn = db.connect(path, read_only=True)
+    (rank, ranked_of), = conn.execute(
+        "SELECT rank, ranked_of FROM ind.peer_comparison WHERE indicator_id = 'gastnatter'").fetchall()
+    conn.close()
+    assert (rank, ranked_of) == (expected_rank, len(values))
+
+
+def test_another_kommuns_table_comes_from_the_same_warehouse(national):
+    path, defs, mp = national
+    mp.setenv("MALSTYRNING_KOMMUN", "1880")  # Örebro: no new Kolada fetch, only the catalog
+    mp.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert defs.resolve_job_def("indicators_job").execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    conn = db.connect(path, read_only=True)
+    (value, region), = conn.execute(
+        "SELECT aktuellt_varde, region FROM ind.indicator_status WHERE indicator_id = 'gastnatter'").fetchall()
+    conn.close()
+    assert region == "1880" and value == pytest.approx(recorded("N45850", 2022)["1880"])
