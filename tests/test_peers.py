@@ -53,8 +53,9 @@ def test_lower_is_better_ranks_the_lowest_first(wh):
 def test_only_the_same_period_is_compared(wh):
     observe(wh, "N45850", 2022, 8.0, "2026-11-01")
     observe(wh, "N45850", 2021, 20.0, "2026-11-01", region="0617")  # an older year for a member
-    mean, n, *_ = peer(wh, "gastnatter")
-    assert mean is None and n == 0
+    mean, n, size, position, rank, ranked_of = peer(wh, "gastnatter")
+    assert mean is None and n == 0 and position is None
+    assert rank is None and ranked_of is None  # alone with the figure: no place
 
 
 def test_the_governance_view_and_the_cli_table_show_the_comparison_beside_the_status(wh):

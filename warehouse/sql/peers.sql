@@ -37,7 +37,9 @@ SELECT cur.indicator_id,
             WHEN cur.aktuellt_varde = g.group_mean THEN 'som snittet'
             WHEN (cur.aktuellt_varde > g.group_mean) = (cur.direction = 'higher') THEN 'bättre än snittet'
             ELSE 'sämre än snittet' END AS group_position,
-       k.place AS rank, k.ranked_of
+       -- A place among one (the kommun's own files, a series nobody else has) says nothing.
+       CASE WHEN k.ranked_of > 1 THEN k.place END AS rank,
+       CASE WHEN k.ranked_of > 1 THEN k.ranked_of END AS ranked_of
 FROM cur
 LEFT JOIN (SELECT indicator_id, avg(value) AS group_mean, count(*) AS group_n
            FROM kommuner JOIN cur USING (indicator_id)
