@@ -77,6 +77,8 @@ def test_nightly_schedule_refreshes_the_last_three_years():
     run_requests = tick("kolada_nightly_schedule", 2, 30)
     assert [r.partition_key for r in run_requests] == ["2023", "2024", "2025"]
     assert len({r.run_key for r in run_requests}) == 3
+    # Tagged nightly: each run reads the release information before any data request.
+    assert all(r.tags.get("malstyrning/nightly") == "1" for r in run_requests)
 
 
 def test_scb_nightly_checks_the_current_and_previous_year():

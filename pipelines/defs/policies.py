@@ -15,12 +15,13 @@ OWNERS = ["team:analys"]
 
 
 def recent_partition_requests(partitions_def, context: dg.ScheduleEvaluationContext, count: int,
-                              prefix: str) -> list[dg.RunRequest]:
+                              prefix: str, tags: dict[str, str] | None = None) -> list[dg.RunRequest]:
     """One run per partition of the last `count` partitions at the tick, keyed per day so a
     re-evaluated tick does not launch twice."""
     keys = partitions_def.get_partition_keys(current_time=context.scheduled_execution_time)
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
-    return [dg.RunRequest(run_key=f"{prefix}:{key}:{day}", partition_key=key) for key in keys[-count:]]
+    return [dg.RunRequest(run_key=f"{prefix}:{key}:{day}", partition_key=key, tags=tags or {})
+            for key in keys[-count:]]
 
 
 def sensor_default_status() -> dg.DefaultSensorStatus:

@@ -36,6 +36,10 @@ class KoladaResource(dg.ConfigurableResource):
     read_timeout: float = HttpPolicy.read_timeout
     retries: int = HttpPolicy.retries
     backoff_factor: float = HttpPolicy.backoff_factor
+    # Nightly runs skip the data request when the KPI metadata shows nothing new, except on
+    # this weekday (0 = Monday … 6 = Sunday), when they fetch anyway to catch silent
+    # revisions (warehouse/kolada_nightly.py).
+    full_refresh_weekday: int = 6
 
     def client(self) -> KoladaClient:
         policy = HttpPolicy(read_timeout=self.read_timeout, retries=self.retries, backoff_factor=self.backoff_factor)

@@ -7,7 +7,9 @@ from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
+from sources import clock
 from warehouse import kolada as wh_kolada
+from warehouse import kolada_nightly
 from warehouse.raw import land_kolada_fetch
 from warehouse.db import one
 
@@ -15,6 +17,7 @@ COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
 
 RAW_NOT_EMPTY = "raw_not_empty"
+NIGHTLY_TAG = "malstyrning/nightly"  # set by kolada_nightly_schedule
 
 
 @dg.asset(
@@ -55,6 +58,24 @@ def kolada_values(
     # The kommun and its group, or in national mode every kommun, region and Riket.
     municipalities = cat.kolada_units(members)
     kpis = cat.kolada_kpis()
+    releases = None
+    if context.run.tags.get(NIGHTLY_TAG) == "1":
+        # A nightly run reads the KPIs' release information first (one metadata request)
+        # and makes no data request when nothing can be new (warehouse/kolada_nightly.py).
+        releases, _ = client.kpi_metadata(kpis)
+        today = clock.today()
+        with warehouse(duckdb) as conn:
+            reason = kolada_nightly.why_fetch(conn, context.partition_key, releases, today)
+        if reason is None and today.weekday() == kolada.full_refresh_weekday:
+            reason = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
+        if reason is None:
+            context.log.info(f"Kolada {year}: inget nytt publicerat sedan förra hämtningen; ingen datahämtning")
+            return dg.MaterializeResult(
+                metadata={"skipped": True, "reason": "inget nytt publicerat sedan förra hämtningen", "pages": 0},
+                check_results=[dg.AssetCheckResult(check_name=RAW_NOT_EMPTY, passed=True,
+                                                   severity=dg.AssetCheckSeverity.WARN,
+                                                   metadata={"skipped": True, "year": year})])
+        context.log.info(f"Kolada {year}: hämtar data: {reason}")
     # All HTTP first, then one short write: the DuckDB file is held only while writing.
     pages = list(client.data_pages(kpis, municipalities, [year]))
     n_values = sum(len(p.payload["values"]) for p in pages)
@@ -84,6 +105,8 @@ def kolada_values(
             years=[year],
             run_id=context.run.run_id,
         )
+        if releases is not None:
+            kolada_nightly.store_snapshot(conn, fetch_id, releases)
     per_kpi = frame["kpi"].value_counts().to_dict()
     return dg.MaterializeResult(
         metadata={

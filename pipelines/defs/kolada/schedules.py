@@ -1,11 +1,14 @@
 import dagster as dg
 
+from pipelines.defs.kolada.assets import NIGHTLY_TAG
 from pipelines.defs.kolada.jobs import kolada_job
 from pipelines.defs.policies import recent_partition_requests, schedule_default_status
 from pipelines.defs.partitions import yearly_partition
 
-# Kolada revises recent years without notice (reference/kolada.md §6): re-fetch the last
-# three complete years every night. Unchanged data changes nothing in the warehouse.
+# Kolada revises recent years without notice (reference/kolada.md §6): the last three
+# complete years are looked at every night. Each run reads the KPIs' release information and
+# fetches data only when something may be new, or on the weekly full refresh day
+# (warehouse/kolada_nightly.py); unchanged data changes nothing in the warehouse.
 RECENT_YEARS = 3
 
 
@@ -17,5 +20,6 @@ RECENT_YEARS = 3
     default_status=schedule_default_status(),
 )
 def kolada_nightly_schedule(context: dg.ScheduleEvaluationContext):
-    """Nattlig uppdatering av Kolada för de tre senaste hela åren."""
-    return recent_partition_requests(yearly_partition, context, RECENT_YEARS, "kolada")
+    """Nattlig uppdatering av Kolada för de tre senaste hela åren: data hämtas bara när
+    KPI:ernas publiceringsinformation visar något nytt, och varje söndag."""
+    return recent_partition_requests(yearly_partition, context, RECENT_YEARS, "kolada", tags={NIGHTLY_TAG: "1"})

@@ -1,0 +1,96 @@
+"""A nightly Kolada run with nothing new makes no data request (warehouse/kolada_nightly.py),
+against a local Kolada that counts what it is asked."""
+
+import json
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from indicator_catalog.catalog import load_catalog
+from pipelines.defs.kolada.assets import NIGHTLY_TAG, kolada_observations, kolada_values
+from sources.http import DEFAULT_RECORDINGS_DIR
+from warehouse import db, kolada_nightly
+
+NIGHT = {NIGHTLY_TAG: "1"}
+
+
+def _body(pattern):
+    return json.loads(next((DEFAULT_RECORDINGS_DIR / "kolada").glob(pattern)).read_text(encoding="utf-8"))["response"]["body"]
+
+
+@pytest.fixture
+def kolada(httpserver, tmp_path, catalog_copy):
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.resources import CatalogResource, KoladaResource
+
+    cat = load_catalog(catalog_copy)
+    kpis = ",".join(cat.kolada_kpis())
+    meta = _body("kpi_*.json")
+    httpserver.expect_request(f"/v3/kpi/{kpis}").respond_with_handler(lambda r: _json(meta))
+    httpserver.expect_request("/v3/municipality_groups/G37333").respond_with_json(_body("group_*.json"))
+    data = _body("data_2022_*.json")
+    units = ",".join(sorted(cat.kolada_units({"0617", "0840", "1083", "1265", "1471", "2029", "2262"})))
+    httpserver.expect_request(f"/v3/data/kpi/{kpis}/municipality/{units}/year/2022").respond_with_json(data)
+
+    def run(tags=None, weekday=6):
+        resources = {"duckdb": DuckDBResource(database=str(tmp_path / "wh.duckdb")),
+                     "kolada": KoladaResource(base_url=httpserver.url_for("/v3"), http_mode="live",
+                                              full_refresh_weekday=weekday),
+                     "catalog": CatalogResource(directory=str(catalog_copy))}
+        before = len(httpserver.log)
+        result = dg.materialize([kolada_values, kolada_observations], partition_key="2022", resources=resources,
+                                tags=tags or {}, raise_on_error=False)
+        assert result.success
+        paths = [req.path for req, _ in httpserver.log[before:]]
+        return {"data": sum(p.startswith("/v3/data/") for p in paths), "kpi": sum(p.startswith("/v3/kpi/") for p in paths)}
+
+    run.meta = meta
+    return run
+
+
+def _json(body):
+    from werkzeug import Response
+
+    return Response(json.dumps(body), content_type="application/json")
+
+
+def test_a_night_with_nothing_new_makes_no_data_request(kolada, tmp_path):
+    assert kolada(NIGHT) == {"data": 1, "kpi": 1}  # first night: never fetched
+    conn = db.connect(tmp_path / "wh.duckdb", read_only=True)
+    rows_before = conn.execute("SELECT count(*) FROM stg.kolada_observations").fetchall()
+    conn.close()
+    assert kolada(NIGHT) == {"data": 0, "kpi": 1}  # nothing released since: metadata only
+    conn = db.connect(tmp_path / "wh.duckdb", read_only=True)
+    assert conn.execute("SELECT count(*) FROM stg.kolada_observations").fetchall() == rows_before
+    conn.close()
+
+
+def test_a_new_release_or_the_weekly_refresh_fetches_again(kolada):
+    assert kolada(NIGHT)["data"] == 1
+    assert kolada(NIGHT, weekday=date(2026, 11, 25).weekday())["data"] == 1  # the fixed clock's weekday
+    assert kolada(NIGHT)["data"] == 0
+    record = next(r for r in kolada.meta["values"] if r["id"] == "N45850")
+    record["publ_period"] = str(int(record["publ_period"]) + 1)  # Kolada moved on: a release happened
+    assert kolada(NIGHT)["data"] == 1
+    assert kolada(NIGHT)["data"] == 0
+
+
+def test_backfills_and_manual_runs_always_fetch(kolada):
+    assert kolada() == {"data": 1, "kpi": 0}
+    assert kolada() == {"data": 1, "kpi": 0}
+    # The first night after a backfill fetches once, since the backfill kept no release information.
+    assert kolada(NIGHT)["data"] == 1
+    assert kolada(NIGHT)["data"] == 0
+
+
+def test_a_publication_date_passed_since_the_last_fetch_means_fetch(conn):
+    conn.execute("INSERT INTO raw.kolada_fetches VALUES ('f1', '2022', TIMESTAMPTZ '2026-03-01 03:00+00', "
+                 "['N45850'], ['1882'], [2022], [], NULL)")
+    record = {"id": "N45850", "publ_period": "2025", "publication_date": "2026-04-02", "prel_publication_date": None}
+    kolada_nightly.store_snapshot(conn, "f1", [record])
+    assert kolada_nightly.why_fetch(conn, "2022", [record], date(2026, 3, 20)) is None
+    reason = kolada_nightly.why_fetch(conn, "2022", [record], date(2026, 4, 2))
+    assert reason == "N45850: publicering 2026-04-02 efter förra hämtningen 2026-03-01"
+    assert kolada_nightly.why_fetch(conn, "2023", [record], date(2026, 3, 20)) == "ingen tidigare hämtning av året"

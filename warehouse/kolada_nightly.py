@@ -1,0 +1,66 @@
+"""Whether a nightly Kolada run needs a data request at all.
+
+Kolada has no last-modified signal for values. What it has is release information per KPI
+(`publ_period`, `prel_publication_date`, `publication_date`, pointing at the next release;
+reference/kolada.md §5). A nightly run first reads that metadata (one metadata request) and
+fetches a year's data only when something may be new since the partition's last fetch:
+
+- the partition was never fetched, or its last fetch kept no release information;
+- a KPI's release information differs from what the last fetch saw (a release happened and
+  Kolada moved on to the next one);
+- a publication date falls after the last fetch and on or before today (released, metadata
+  not yet moved on: it lags, §5).
+
+Otherwise the night makes **no data request**. Kolada also revises values without notice (§6);
+those are caught by the weekly full refresh (KoladaResource.full_refresh_weekday, default
+Sunday), which fetches regardless. Backfills and manual runs always fetch.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from warehouse import raw
+
+FIELDS = ("publ_period", "publication_date", "prel_publication_date")
+
+
+def _release(record: dict) -> tuple:
+    """(publ_period, publication_date, prel_publication_date) as text, dates as YYYY-MM-DD."""
+    period, *dates = (record.get(f) for f in FIELDS)
+    return (str(period) if period is not None else None, *(str(d)[:10] if d else None for d in dates))
+
+
+def why_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str, records: list[dict], today: date) -> str | None:
+    """The reason the partition needs a data fetch, or None when nothing can be new."""
+    last = raw.latest_fetch(conn, partition_key)
+    if last is None:
+        return "ingen tidigare hämtning av året"
+    seen = {kpi: (p, str(d) if d else None, str(pd) if pd else None) for kpi, p, d, pd in conn.execute(
+        "SELECT kpi, publ_period, publication_date, prel_publication_date FROM raw.kolada_release_snapshots "
+        "WHERE fetch_id = ?", [last["fetch_id"]]).fetchall()}
+    if not seen:
+        return "förra hämtningen sparade ingen publiceringsinformation"
+    last_day = last["fetched_at"].astimezone(ZoneInfo("Europe/Stockholm")).date()
+    for record in sorted(records, key=lambda r: r["id"]):
+        kpi = record["id"]
+        if kpi not in seen:
+            return f"{kpi}: ny i katalogen sedan förra hämtningen"
+        if _release(record) != seen[kpi]:
+            return f"{kpi}: ny publiceringsinformation (förra: {seen[kpi]}, nu: {_release(record)})"
+        for field in ("prel_publication_date", "publication_date"):
+            d = record.get(field)
+            if d and last_day < date.fromisoformat(str(d)[:10]) <= today:
+                return f"{kpi}: publicering {str(d)[:10]} efter förra hämtningen {last_day}"
+    return None
+
+
+def store_snapshot(conn: duckdb.DuckDBPyConnection, fetch_id: str, records: list[dict]) -> None:
+    conn.executemany(
+        "INSERT INTO raw.kolada_release_snapshots VALUES (?, ?, ?, CAST(? AS DATE), CAST(? AS DATE))",
+        [[fetch_id, r["id"], r.get("publ_period"), (str(r["publication_date"])[:10] if r.get("publication_date") else None),
+          (str(r["prel_publication_date"])[:10] if r.get("prel_publication_date") else None)] for r in records],
+    )
