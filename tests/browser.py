@@ -7,9 +7,11 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          # Without these Chromium calls Google's hosts, which this machine's closed network refuses.
@@ -25,10 +27,14 @@ def chromium() -> str:
         pytest.skip("chromium saknas och kan inte installeras här (ingen apt-get eller inte root)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-    result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:  # stale package lists on a fresh machine
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
+    # Test workers run in parallel: one installs, the others wait for it (dpkg has one lock).
+    with FileLock(os.path.join(tempfile.gettempdir(), "malstyrning-chromium-install.lock"), timeout=1800):
+        if shutil.which("chromium"):
+            return shutil.which("chromium")
         result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:  # stale package lists on a fresh machine
+            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
+            result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
     if result.returncode != 0 or not shutil.which("chromium"):
         pytest.skip(f"chromium kunde inte installeras: {result.stderr.strip()[-500:]}")
     return shutil.which("chromium")
