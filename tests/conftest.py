@@ -51,7 +51,8 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("MALSTYRNING_NOW", FIXED_NOW)
     monkeypatch.setenv("MALSTYRNING_RATELIMIT_DIR", str(tmp_path / "ratelimit"))
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "warehouse.duckdb"))
-    for var in ("MALSTYRNING_CATALOG_DIR", "MALSTYRNING_KOMMUN", "MALSTYRNING_JAMFORELSEGRUPP", "MALSTYRNING_RECORDINGS_DIR"):
+    for var in ("MALSTYRNING_CATALOG_DIR", "MALSTYRNING_KOMMUN", "MALSTYRNING_JAMFORELSEGRUPP", "MALSTYRNING_RECORDINGS_DIR",
+                "MALSTYRNING_OMFATTNING"):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -34,11 +34,19 @@ def _release(record: dict) -> tuple:
     return (str(period) if period is not None else None, *(str(d)[:10] if d else None for d in dates))
 
 
-def why_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str, records: list[dict], today: date) -> str | None:
+def why_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str, records: list[dict], today: date,
+              kpis: list[str], municipalities: set[str]) -> str | None:
     """The reason the partition needs a data fetch, or None when nothing can be new."""
     last = raw.latest_fetch(conn, partition_key)
     if last is None:
         return "ingen tidigare hämtning av året"
+    if set(last["kpis"]) != set(kpis) or set(last["municipalities"]) != set(municipalities):
+        return "katalogens KPI:er eller kommuner har ändrats sedan förra hämtningen"
+    answered = {r.get("id") for r in records}
+    missing = sorted(set(kpis) - answered)
+    if missing:
+        # Kolada answers unknown ids with an empty list: no metadata is no proof of no news.
+        return f"Koladas metadata saknar {', '.join(missing)}"
     seen = {kpi: (p, str(d) if d else None, str(pd) if pd else None) for kpi, p, d, pd in conn.execute(
         "SELECT kpi, publ_period, publication_date, prel_publication_date FROM raw.kolada_release_snapshots "
         "WHERE fetch_id = ?", [last["fetch_id"]]).fetchall()}
@@ -53,14 +61,22 @@ def why_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str, records: list
             return f"{kpi}: ny publiceringsinformation (förra: {seen[kpi]}, nu: {_release(record)})"
         for field in ("prel_publication_date", "publication_date"):
             d = record.get(field)
-            if d and last_day < date.fromisoformat(str(d)[:10]) <= today:
+            # <=: the nightly fetch on a publication day runs before Kolada publishes.
+            if d and last_day <= _day(d) <= today:
                 return f"{kpi}: publicering {str(d)[:10]} efter förra hämtningen {last_day}"
     return None
 
 
+def _day(value) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return date.max  # an unreadable date never proves "nothing new"
+
+
 def store_snapshot(conn: duckdb.DuckDBPyConnection, fetch_id: str, records: list[dict]) -> None:
     conn.executemany(
-        "INSERT INTO raw.kolada_release_snapshots VALUES (?, ?, ?, CAST(? AS DATE), CAST(? AS DATE))",
+        "INSERT INTO raw.kolada_release_snapshots VALUES (?, ?, ?, TRY_CAST(? AS DATE), TRY_CAST(? AS DATE))",
         [[fetch_id, r["id"], r.get("publ_period"), (str(r["publication_date"])[:10] if r.get("publication_date") else None),
           (str(r["prel_publication_date"])[:10] if r.get("prel_publication_date") else None)] for r in records],
     )

@@ -50,6 +50,7 @@ def kolada_values(
     cat = catalog.load()
     client = kolada.client()
     year = int(context.partition_key)
+    # The group is fetched in national mode too: its members define the comparison group's mean.
     group = group_page = None
     members: set[str] = set()
     if cat.settings.jamforelsegrupp:
@@ -65,7 +66,7 @@ def kolada_values(
         releases, _ = client.kpi_metadata(kpis)
         today = clock.today()
         with warehouse(duckdb) as conn:
-            reason = kolada_nightly.why_fetch(conn, context.partition_key, releases, today)
+            reason = kolada_nightly.why_fetch(conn, context.partition_key, releases, today, kpis, municipalities)
         if reason is None and today.weekday() == kolada.full_refresh_weekday:
             reason = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
         if reason is None:
