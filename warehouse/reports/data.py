@@ -46,15 +46,6 @@ def _peer_members(conn) -> tuple[str | None, list[str]]:
     return (rows[0], rows[1] or []) if rows else (None, [])
 
 
-def _position(value, peer_mean, direction) -> str:
-    if value is None or peer_mean is None or pd.isna(peer_mean) or direction not in ("higher", "lower"):
-        return ""
-    if abs(value - peer_mean) < 1e-9:
-        return "som snittet"
-    better = (value > peer_mean) == (direction == "higher")
-    return "bättre än snittet" if better else "sämre än snittet"
-
-
 def resolve_namnd(conn: duckdb.DuckDBPyConnection, text: str) -> str:
     """The one nämnd whose name contains `text` (any case); an error naming the candidates."""
     names = [n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.indicators WHERE namnd ILIKE ? ORDER BY 1",
@@ -79,14 +70,18 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
     # as of the paper deadline, i.e. for the same value.
     rows = conn.execute(
         """
-        SELECT s.*, d.reason, d.rolling_turn, d.due_meeting
+        SELECT s.*, d.reason, d.rolling_turn, d.due_meeting,
+               c.group_mean AS peer_mean, c.group_n AS peer_n, c.group_size AS peer_total,
+               c.group_position AS peer_position, c.rank, c.ranked_of
         FROM ind.kf_papers(?) p
         JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
         JOIN ind.indicator_status_asof(ind.stockholm_day_start(?)) s USING (indicator_id)
+        -- The comparison with the group, as in the status view (warehouse/sql/peers.sql).
+        LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?)) c USING (indicator_id)
         WHERE ? IS NULL OR s.namnd = ?
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, meeting, deadline, namnd, namnd],
+        [meeting, meeting, deadline, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(
@@ -107,15 +102,6 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
             [deadline, row["source"], row["series"], row["breakdown"], row["region"], members,
              deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
         ).df()
-        current = series[series.period == row["period"]]
-        row["peer_mean"] = current.peer_mean.iloc[0] if len(current) else None
-        # How many of the group have the figure: a mean of 4 of 7 is not a mean of 7.
-        row["peer_n"], row["peer_total"] = (int(current.peer_n.iloc[0]) if len(current) else 0), len(
-            [m for m in members if m != row["region"]])
-        row["peer_position"] = _position(row["aktuellt_varde"], row["peer_mean"], row["direction"])
-        ranked = conn.execute("SELECT rank, ranked_of FROM ind.peer_comparison_asof(ind.stockholm_day_start(?)) "
-                              "WHERE indicator_id = ?", [deadline, row["indicator_id"]]).fetchall()
-        row["rank"], row["ranked_of"] = ranked[0] if ranked else (None, None)
         report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
     report.revisions = conn.execute(
         "SELECT * FROM ind.kf_revisions_asof(?) WHERE ? IS NULL OR namnd = ?", [deadline, namnd, namnd]).df()

@@ -42,7 +42,7 @@ def _reason(row: dict) -> str:
 def _peer(row: dict) -> str:
     if row.get("peer_mean") is None or pd.isna(row["peer_mean"]):
         return "ingen jämförelse"
-    text = (f"snitt {fmt_number(row['peer_mean'], row['decimals'] or 0)} ({row['peer_n']} av {row['peer_total']} "
+    text = (f"snitt {fmt_number(row['peer_mean'], row['decimals'] or 0)} ({int(row['peer_n'])} av {int(row['peer_total'])} "
             f"kommuner); {row['peer_position']}").rstrip("; ")
     if row.get("rank") is not None and not pd.isna(row["rank"]):
         text += f"; plats {int(row['rank'])} av {int(row['ranked_of'])}"
