@@ -13,8 +13,7 @@ import argparse
 import os
 import sys
 import shutil
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from pipelines.refresh import Refresh, years_range
 from sources import clock
@@ -112,7 +111,7 @@ def _kf_year(as_of: date) -> None:
         print(f"  {path}")
     # A meeting can be marked only once its paper deadline has passed: the demo marks it as
     # on the meeting evening (the `now` a real mark-reported would have then).
-    evening = datetime(meeting.year, meeting.month, meeting.day, 18, tzinfo=ZoneInfo("Europe/Stockholm"))
+    evening = clock.day_start(meeting) + timedelta(hours=18)
     n = mark_reported(conn, meeting, reported_by="demo", now=evening)
     print(f"\nKF {meeting} markerat som redovisat (som på mötesdagens kväll): {n} indikator(er) sparade i "
           f"rep.report_log (i kopian {work}).")

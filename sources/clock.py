@@ -9,9 +9,11 @@ real clock, which is what scheduled runs use.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 NOW_ENV = "MALSTYRNING_NOW"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def now() -> datetime:
@@ -27,8 +29,11 @@ def now() -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def today():
+def today() -> date:
     """The calendar day in Stockholm (KF meetings and paper deadlines are Stockholm days)."""
-    from zoneinfo import ZoneInfo
+    return now().astimezone(STOCKHOLM).date()
 
-    return now().astimezone(ZoneInfo("Europe/Stockholm")).date()
+
+def day_start(day: date) -> datetime:
+    """The instant a Stockholm calendar day starts (as the SQL macro ind.stockholm_day_start)."""
+    return datetime(day.year, day.month, day.day, tzinfo=STOCKHOLM)

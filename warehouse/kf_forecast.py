@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
+from sources.clock import STOCKHOLM
+
 OWN_FILES = {"ekonomi", "hr"}
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)

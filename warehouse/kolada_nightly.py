@@ -19,10 +19,10 @@ Sunday), which fetches regardless. Backfills and manual runs always fetch.
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import duckdb
 
+from sources.clock import STOCKHOLM
 from warehouse import raw
 
 FIELDS = ("publ_period", "publication_date", "prel_publication_date")
@@ -52,7 +52,7 @@ def why_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str, records: list
         "WHERE fetch_id = ?", [last["fetch_id"]]).fetchall()}
     if not seen:
         return "förra hämtningen sparade ingen publiceringsinformation"
-    last_day = last["fetched_at"].astimezone(ZoneInfo("Europe/Stockholm")).date()
+    last_day = last["fetched_at"].astimezone(STOCKHOLM).date()
     for record in sorted(records, key=lambda r: r["id"]):
         kpi = record["id"]
         if kpi not in seen:

@@ -15,13 +15,6 @@ class ReportingError(ValueError):
     pass
 
 
-def _day_start(day: date) -> datetime:
-    """The instant a Stockholm calendar day starts (as ind.stockholm_day_start)."""
-    from zoneinfo import ZoneInfo
-
-    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Europe/Stockholm"))
-
-
 def due_list(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
     return conn.execute("SELECT * FROM ind.kf_due_asof(?)", [as_of]).df()
 
@@ -56,7 +49,7 @@ def mark_reported(
     now = now or clock.now()
     # The papers are fixed at the deadline; marking earlier would log values that a later
     # one may still replace in the papers.
-    if now < _day_start(found[0]):
+    if now < clock.day_start(found[0]):
         raise ReportingError(f"KF {meeting_date} kan markeras som redovisat först när handlingsstoppet "
                              f"{found[0]} har passerat")
     reported_by = reported_by or getpass.getuser()
