@@ -162,6 +162,16 @@ def request_json(
     Rejects non-2xx answers (after the session's retries), HTML error pages served with
     status 200 (Kolada does this during outages), and truncated or invalid JSON.
     """
+    resp = request_body(session, method, url, source=source, **kwargs)
+    try:
+        return resp, json.loads(resp.content)
+    except ValueError as exc:
+        raise SourceError(source, url, f"ogiltig eller avkortad JSON ({exc}); {len(resp.content)} byte mottagna") from exc
+
+
+def request_body(session: requests.Session, method: str, url: str, *, source: str, **kwargs: Any) -> requests.Response:
+    """Send a request and return the response of a JSON answer, unparsed (for callers that
+    decode it themselves, e.g. Kolada's data pages), or raise a SourceError naming the cause."""
     try:
         resp = session.request(method, url, **kwargs)
     except requests.Timeout as exc:
@@ -181,10 +191,7 @@ def request_json(
     body = resp.content
     if "html" in ctype.lower() or body.lstrip()[:1] == b"<":
         raise SourceError(source, url, f"svaret är HTML, inte JSON (status {resp.status_code}): {_snippet(body)}")
-    try:
-        return resp, json.loads(body)
-    except ValueError as exc:
-        raise SourceError(source, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
+    return resp
 
 
 def _timed_out(exc: requests.ConnectionError) -> bool:

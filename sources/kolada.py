@@ -13,16 +13,19 @@ Rules the API imposes, kept here and nowhere else:
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from datetime import date
 from itertools import product
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Literal
 from urllib.parse import urljoin
 
+import msgspec
 import requests
 
 from sources import clock
 from sources.errors import SourceError
-from sources.http import Page, get_json
+from sources.http import Page, get_json, request_body
 
 log = logging.getLogger(__name__)
 
@@ -68,26 +71,15 @@ class KoladaClient:
         self.base_url = base_url.rstrip("/")
 
     def pages(self, url: str) -> Iterator[Page]:
-        """Yield every page of `url`, following `next_url` until it is empty."""
-        first, seen, n = url, set(), 0
-        while url:
-            if url in seen or n >= MAX_PAGES:
-                raise SourceError(SOURCE, url, f"sidföljden slutar inte (sida {n + 1}); next_url upprepas")
-            seen.add(url)
-            resp, payload = get_json(self.session, url, source=SOURCE)
-            values = _envelope_values(payload, url)
-            n += 1
-            yield Page(url, clock.now(), resp.status_code, resp.content, payload)
-            next_url = payload.get("next_url")
-            if not values:
-                break
-            if not next_url and len(values) >= PER_PAGE:
-                # A last page can be exactly full, so this is an alert, not an error
-                # (reference/kolada.md §8: the v2 `next_page` key silently stopped at page 1).
-                log.warning("Kolada: full sida (%d värden) utan next_url för %s", len(values), url)
-            # next_url is absolute in recorded responses; join in case a server sends a path.
-            url = urljoin(url, next_url) if next_url else ""
-        log.info("Kolada: %d sida(or) för %s", n, first)
+        """Yield every page of `url` (metadata: KPIs, groups) as parsed JSON, following
+        `next_url` until it is empty."""
+
+        def fetch(u: str) -> tuple[Page, int, str | None]:
+            resp, payload = get_json(self.session, u, source=SOURCE)
+            values = _envelope_values(payload, u)
+            return Page(u, clock.now(), resp.status_code, resp.content, payload), len(values), payload.get("next_url")
+
+        return _follow(url, fetch)
 
     def data_pages(
         self,
@@ -97,8 +89,17 @@ class KoladaClient:
         *,
         from_date: date | None = None,
     ) -> Iterator[Page]:
+        """Every data page for kpis × municipalities × years, one at a time (a national
+        backfill is about 100 MB of JSON; callers store each page before asking the next).
+        Each page's `payload` is its decoded, type-checked rows (DataRows)."""
+
+        def fetch(u: str) -> tuple[Page, int, str | None]:
+            resp = request_body(self.session, "GET", u, source=SOURCE)
+            rows = decode_data_page(resp.content, u)
+            return Page(u, clock.now(), resp.status_code, resp.content, rows), rows.items, rows.next_url
+
         for url in data_urls(kpis, municipalities, years, base_url=self.base_url, from_date=from_date):
-            yield from self.pages(url)
+            yield from _follow(url, fetch)
 
     def kpi_metadata(self, kpi_ids: Iterable[str]) -> tuple[list[dict], list[Page]]:
         """KPI records (title, publication dates, …) for the given ids, and the pages."""
@@ -133,34 +134,104 @@ def _envelope_values(payload: Any, url: str) -> list:
     return payload["values"]
 
 
-def parse_data_page(payload: dict, url: str = "") -> list[dict]:
-    """Flatten a v3 data page into one row per (kpi, municipality, period, gender)."""
-    rows = []
-    for i, item in enumerate(_envelope_values(payload, url)):
-        try:
-            kpi, municipality, period = item["kpi"], str(item["municipality"]), int(item["period"])
-            inner = item["values"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SourceError(SOURCE, url, f"värde nr {i}: fält saknas eller fel typ ({exc!r})") from exc
-        for v in inner:
-            gender = v.get("gender")
-            if gender not in GENDERS:
-                raise SourceError(SOURCE, url, f"{kpi}/{municipality}/{period}: okänt kön {gender!r}")
-            value = v.get("value")
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise SourceError(SOURCE, url, f"{kpi}/{municipality}/{period}: 'value' är inte numeriskt: {value!r}")
-            rows.append(
-                {
-                    "kpi": kpi,
-                    "municipality": municipality,
-                    "period": period,
-                    "gender": gender,
-                    "value": None if value is None else float(value),
-                    "status": v.get("status") or "",
-                    "count": v.get("count"),
-                    # Where v3 puts `isdeleted` is unverified (reference/kolada.md §3): the
-                    # known clients read it per gender value; accept it on the item too.
-                    "isdeleted": bool(v.get("isdeleted", item.get("isdeleted", False))),
-                }
-            )
-    return rows
+class _Value(msgspec.Struct):
+    gender: Literal["T", "K", "M"]
+    value: float | None = None
+    status: str | None = None
+    # Where v3 puts `isdeleted` is unverified (reference/kolada.md §3): the known clients
+    # read it per gender value; it is accepted on the item too. None = absent.
+    isdeleted: bool | None = None
+
+
+class _Item(msgspec.Struct):
+    kpi: str
+    municipality: str
+    period: int
+    values: list[_Value]
+    isdeleted: bool | None = None
+
+
+class _Envelope(msgspec.Struct):
+    values: list[_Item]
+    next_url: str | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Envelope)
+COLUMNS = ("kpi", "municipality", "period", "gender", "value", "status", "isdeleted")
+
+
+@dataclass
+class DataRows:
+    """One data page flattened to columns, one row per (kpi, municipality, period, gender)."""
+
+    columns: dict[str, list]
+    items: int  # rows of the envelope's `values` (what per_page counts)
+    next_url: str | None
+
+    def __len__(self) -> int:
+        return len(self.columns["kpi"])
+
+    def records(self) -> list[dict]:
+        return [dict(zip(COLUMNS, r)) for r in zip(*(self.columns[c] for c in COLUMNS))]
+
+
+def decode_data_page(body: bytes, url: str = "") -> DataRows:
+    """Decode and type-check a v3 data page (msgspec: one pass, no intermediate dicts).
+
+    A field missing or of the wrong type is refused with the URL and its JSON path, e.g.
+    `$.values[3].values[0].value: väntade float | null, fick str`; a value is never
+    guessed (no "12,5" read as 12.5, null stays null, never 0).
+    """
+    try:
+        env = _DECODER.decode(body)
+    except msgspec.ValidationError as exc:
+        raise SourceError(SOURCE, url, _swedish(str(exc))) from exc
+    except msgspec.DecodeError as exc:
+        raise SourceError(SOURCE, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
+    kpi, muni, period, gender, value, status, deleted = (cols[c] for c in COLUMNS)
+    for item in env.values:
+        for v in item.values:
+            kpi.append(item.kpi)
+            muni.append(item.municipality)
+            period.append(item.period)
+            gender.append(v.gender)
+            value.append(v.value)
+            status.append(v.status or "")
+            deleted.append(bool(v.isdeleted if v.isdeleted is not None else item.isdeleted))
+    return DataRows(cols, len(env.values), env.next_url)
+
+
+def _swedish(message: str) -> str:
+    """msgspec's validation message, e.g. "Expected `str`, got `int` - at `$.values[0].kpi`",
+    in Swedish with the path first."""
+    text, _, path = message.partition(" - at ")
+    path = path.strip("`") or "$"
+    for pattern, repl in (
+        (r"Expected `(.+)`, got `(.+)`", r"väntade \1, fick \2"),
+        (r"Object missing required field `(.+)`", r"fältet '\1' saknas"),
+        (r"Invalid enum value (.+)", r"okänt värde \1 (tillåtna: T, K, M)"),
+    ):
+        text = re.sub(pattern, repl, text)
+    return f"{path}: {text}"
+
+
+def _follow(url: str, fetch) -> Iterator[Page]:
+    """Pages of `url`: `fetch(url)` returns (page, number of values, next_url)."""
+    first, seen, n = url, set(), 0
+    while url:
+        if url in seen or n >= MAX_PAGES:
+            raise SourceError(SOURCE, url, f"sidföljden slutar inte (sida {n + 1}); next_url upprepas")
+        seen.add(url)
+        page, n_values, next_url = fetch(url)
+        n += 1
+        yield page
+        if not n_values:
+            break
+        if not next_url and n_values >= PER_PAGE:
+            # A last page can be exactly full, so this is an alert, not an error
+            # (reference/kolada.md §8: the v2 `next_page` key silently stopped at page 1).
+            log.warning("Kolada: full sida (%d värden) utan next_url för %s", n_values, url)
+        # next_url is absolute in recorded responses; join in case a server sends a path.
+        url = urljoin(url, next_url) if next_url else ""
+    log.info("Kolada: %d sida(or) för %s", n, first)

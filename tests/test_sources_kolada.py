@@ -9,7 +9,7 @@ from werkzeug import Response
 
 from sources.errors import RecordingMissing, SourceError
 from sources.http import HttpPolicy, build_session
-from sources.kolada import KoladaClient, data_urls, parse_data_page
+from sources.kolada import KoladaClient, data_urls, decode_data_page
 from indicator_catalog.catalog import load_catalog
 from tests.conftest import dump_value
 
@@ -67,7 +67,7 @@ def test_follows_next_url_until_empty(httpserver, client):
     httpserver.expect_request("/v3/data/kpi/N01951/municipality/1882/year/2020,2021,2022").respond_with_handler(handler)
     got = list(client.data_pages(["N01951"], ["1882"], [2020, 2021, 2022]))
     assert calls == ["1", "2", "3"]
-    rows = [r for p in got for r in parse_data_page(p.payload, p.url)]
+    rows = [r for p in got for r in p.payload.records()]
     assert [r["value"] for r in rows] == [11400.0, 11450.0, 11500.0]
     assert all(len(p.sha256) == 64 and p.body for p in got)
 
@@ -86,6 +86,10 @@ def test_repeating_next_url_is_an_error(httpserver, client):
         list(client.data_pages(["N01951"], ["1882"], [2022]))
 
 
+def decode(payload: dict) -> list[dict]:
+    return decode_data_page(json.dumps(payload).encode()).records()
+
+
 def test_gender_null_and_deleted_values():
     payload = {
         "values": [
@@ -93,27 +97,31 @@ def test_gender_null_and_deleted_values():
         ],
         "next_url": None,
     }
-    rows = parse_data_page(payload)
+    rows = decode(payload)
     assert [(r["gender"], r["value"], r["isdeleted"]) for r in rows] == [("T", -0.32, False), ("K", None, False), ("M", 0.1, True)]
 
 
 def test_isdeleted_absent_means_not_deleted():
     payload = {"values": [row("N01963", "1882", 2022, {"gender": "T", "value": 1.5})]}
-    assert parse_data_page(payload)[0]["isdeleted"] is False
+    assert decode(payload)[0]["isdeleted"] is False
 
 
 @pytest.mark.parametrize(
     "payload, message",
     [
-        ({"data": []}, "fältet 'values' saknas"),
-        ({"values": [{"kpi": "N1", "period": 2022, "values": []}]}, "värde nr 0"),
-        ({"values": [row("N01963", "1882", 2022, val("T", "12,5"))]}, "'value' är inte numeriskt"),
-        ({"values": [row("N01963", "1882", 2022, val("F", 1.0))]}, "okänt kön 'F'"),
+        ({"data": []}, r"\$: fältet 'values' saknas"),
+        ({"values": [{"kpi": "N1", "period": 2022, "values": []}]}, r"\$\.values\[0\]: fältet 'municipality' saknas"),
+        ({"values": [row("N01963", "1882", 2022, val("T", "12,5"))]},
+         r"\$\.values\[0\]\.values\[0\]\.value: väntade float \| null, fick str"),
+        ({"values": [row("N01963", "1882", 2022, val("T", True))]}, r"value: väntade float \| null, fick bool"),
+        ({"values": [row("N01963", "1882", 2022, val("F", 1.0))]}, r"gender: okänt värde 'F'"),
+        (b'{"values": [', "ogiltig eller avkortad JSON"),
     ],
 )
 def test_malformed_rows_name_the_problem(payload, message):
+    payload = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     with pytest.raises(SourceError, match=message):
-        parse_data_page(payload, "https://api.kolada.se/v3/data/x")
+        decode_data_page(payload, "https://api.kolada.se/v3/data/x")
 
 
 def test_retries_then_reads_page(httpserver, client):
@@ -121,7 +129,7 @@ def test_retries_then_reads_page(httpserver, client):
     answers = [Response("", status=503), Response(json.dumps({"values": [row("N01951", "1882", 2022, val("T", 5.0))], "next_url": None}), content_type="application/json")]
     httpserver.expect_request(url).respond_with_handler(lambda r: answers.pop(0))
     (page,) = client.data_pages(["N01951"], ["1882"], [2022])
-    assert parse_data_page(page.payload)[0]["value"] == 5.0
+    assert page.payload.records()[0]["value"] == 5.0
 
 
 def test_unknown_group_is_an_error(httpserver, client):
@@ -136,7 +144,7 @@ def test_replay_mode_answers_from_recordings_with_the_same_client():
     assert group["title"].startswith("Liknande kommuner, övergripande, Askersund")
     munis = ["1882"] + [m["member_id"] for m in group["members"]]
     pages = list(client.data_pages(load_catalog().kolada_kpis(), munis, [2022]))
-    rows = [r for p in pages for r in parse_data_page(p.payload, p.url)]
+    rows = [r for p in pages for r in p.payload.records()]
     gastnatter = [r for r in rows if r["kpi"] == "N45850" and r["municipality"] == "1882"]
     assert len(gastnatter) == 1
     assert gastnatter[0]["value"] == pytest.approx(dump_value("N45850", "1882", 2022))
@@ -159,7 +167,7 @@ def test_more_than_25_kpis_are_split_over_requests(httpserver, client):
 
     for path in {urlsplit(u).path for u in data_urls(kpis, ["1882"], [2022], base_url=httpserver.url_for("/v3"))}:
         httpserver.expect_request(path).respond_with_handler(handler)
-    rows = [r for p in client.data_pages(kpis, ["1882"], [2022]) for r in parse_data_page(p.payload, p.url)]
+    rows = [r for p in client.data_pages(kpis, ["1882"], [2022]) for r in p.payload.records()]
     assert len(paths) == 2
     assert all(len(p.split("/kpi/")[1].split("/")[0].split(",")) <= 25 for p in paths)
     assert sorted(r["kpi"] for r in rows) == kpis

@@ -6,7 +6,8 @@ import pytest
 
 from sources.http import Page
 from tests.conftest import at
-from warehouse import raw
+from sources.kolada import decode_data_page
+from warehouse.kolada_landing import land, spool_pages
 from warehouse.db import one
 from warehouse.kolada import load_partition
 
@@ -22,12 +23,12 @@ def page(value, day: str) -> Page:
         "next_url": None,
     }
     body = json.dumps(payload).encode()
-    return Page(URL, at(day), 200, body, payload)
+    return Page(URL, at(day), 200, body, decode_data_page(body, URL))
 
 
 def fetch(conn, value, day):
-    raw.land_kolada_fetch(conn, [page(value, day)], partition_key="2022",
-                          kpis=["N45850"], municipalities=["1882"], years=[2022])
+    with spool_pages([page(value, day)]) as spool:
+        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1882"])
     return load_partition(conn, "2022")
 
 

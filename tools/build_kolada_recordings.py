@@ -79,6 +79,9 @@ def main() -> None:
     ap.add_argument("--years", default="2010-2022")
     # National mode (settings omfattning: riket) for a few years: every kommun, region and Riket.
     ap.add_argument("--riket-years", default="2020-2022")
+    # A backfill of several years is one run asking for all of them per request
+    # (BackfillPolicy.single_run): the demo's range and the range the UI test backfills.
+    ap.add_argument("--ranges", default="2010-2022,2021-2022")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     first, last = (int(x) for x in args.years.split("-"))
@@ -106,6 +109,15 @@ def main() -> None:
         values = _rows(dump, kpis, municipalities, year)
         write(out, url, {"values": values, "next_url": None}, DUMP_NOTE, f"data_{year}")
         print(f"{year}: {len(values)} värden -> {url}")
+
+    for text in args.ranges.split(","):
+        lo, hi = (int(x) for x in text.split("-"))
+        years = list(range(lo, hi + 1))
+        (url,) = data_urls(kpis, municipalities, years)
+        values = [v for y in years for v in _rows(dump, kpis, municipalities, y)]
+        values.sort(key=lambda v: (v["kpi"], v["municipality"], v["period"]))
+        write(out, url, {"values": values, "next_url": None}, DUMP_NOTE, f"data_{lo}-{hi}")
+        print(f"{lo}-{hi}: {len(values)} värden -> {url}")
 
     first, last = (int(x) for x in args.riket_years.split("-"))
     units = national_units()

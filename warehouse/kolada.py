@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import pandas as pd
 
-from sources.kolada import parse_data_page
 from warehouse import raw
-from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
+from warehouse.observations import MergeResult, Scope, merge_observations
 
 TABLE = "stg.kolada_observations"
 
 
-def observation_frame(conn: duckdb.DuckDBPyConnection, response_ids, fetched_at) -> pd.DataFrame:
-    """Tidy rows of the given responses, stamped with the time of the fetch that returned them.
-
-    A response whose bytes were already stored keeps its first fetched_at in raw, so the
-    fetch's own time is passed in: a value first seen in this fetch must get this fetch's
-    time as first_seen, never an older one (the KF due rule reads first_seen).
-    """
-    rows = []
-    for response_id, url, _stored_at, payload in raw.responses(conn, response_ids):
-        for r in parse_data_page(payload, url):
-            rows.append(
-                {
-                    "series": r["kpi"],
-                    "breakdown": r["gender"],
-                    "region": r["municipality"],
-                    "period": str(r["period"]),
-                    "period_end": date(r["period"], 12, 31),
-                    "value": r["value"],
-                    "status": r["status"],
-                    "is_deleted": r["isdeleted"],
-                    "fetched_at": fetched_at,
-                    "response_id": response_id,
-                }
-            )
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "int64"})
-
-
-def parsed_pages(pages) -> pd.DataFrame:
-    """The values of fetched pages as a flat frame (kpi, municipality, period, gender, value,
-    status): for previews and counts before anything is merged."""
-    rows = [r for p in pages for r in parse_data_page(p.payload, p.url)]
-    cols = ["kpi", "municipality", "period", "gender", "value", "status", "isdeleted"]
-    return pd.DataFrame(rows, columns=cols + ["count"])[cols]
+# A partition's rows of a landed fetch as observations. A multi-year fetch (a backfill) has
+# every year's rows under the same responses; each partition reads its own year. first_seen
+# is the fetch's time, never the time a byte-identical body was first stored: a value that
+# returns in this fetch is first seen now (the KF due rule reads first_seen).
+OBSERVATIONS_SQL = """
+    SELECT kpi AS series, gender AS breakdown, municipality AS region, CAST(period AS VARCHAR) AS period,
+           make_date(period, 12, 31) AS period_end, value, status, isdeleted AS is_deleted,
+           CAST($fetched_at AS TIMESTAMPTZ) AS fetched_at, response_id
+    FROM raw.kolada_values
+    WHERE response_id IN (SELECT unnest($ids)) AND period = $year"""
 
 
 def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> MergeResult:
@@ -55,14 +28,14 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> Merge
     fetch = raw.latest_fetch(conn, partition_key)
     if fetch is None:
         raise LookupError(f"Kolada: ingen hämtning landad för partition {partition_key}; kör raw/kolada_values först")
-    frame = observation_frame(conn, fetch["response_ids"], fetch["fetched_at"])
     scope = Scope(
         series=fetch["kpis"],
         regions=fetch["municipalities"],
         periods=[str(y) for y in fetch["years"]],
         fetched_at=fetch["fetched_at"],
     )
-    return merge_observations(conn, TABLE, "kolada", frame, scope)
+    params = {"fetched_at": fetch["fetched_at"], "ids": fetch["response_ids"], "year": int(partition_key)}
+    return merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params)
 
 
 def store_group(conn: duckdb.DuckDBPyConnection, group: dict, page) -> int:

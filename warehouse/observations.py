@@ -50,13 +50,17 @@ def merge_observations(
     conn: duckdb.DuckDBPyConnection,
     table: str,
     source: str,
-    incoming: pd.DataFrame,
+    incoming: pd.DataFrame | str,
     scope: Scope | None = None,
     extra: Sequence[str] = (),
     compare: Sequence[str] = (),
     transaction: bool = True,
+    params: dict | None = None,
 ) -> MergeResult:
     """Merge `incoming` (COLUMNS plus the source table's `extra` columns) into `table`.
+
+    `incoming` is a DataFrame or a SELECT (with `params`) over tables in the warehouse; a
+    SELECT keeps a national load inside DuckDB instead of in a DataFrame.
 
     Extra columns (SCB: source_table, period_start, published_at, …) are carried into each
     new vintage; a tombstone copies them from the vintage it ends. A change in one of the
@@ -64,14 +68,31 @@ def merge_observations(
     With `transaction=False` the caller holds the transaction (several merges as one).
     """
     cols = COLUMNS + list(extra)
-    missing = [c for c in cols if c not in incoming.columns]
-    if missing:
-        raise ValueError(f"{table}: kolumner saknas i inkommande observationer: {missing}")
-    dupes = incoming[incoming.duplicated(KEY, keep=False)]
+    if isinstance(incoming, str):
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE incoming_obs AS SELECT {', '.join(cols)} FROM ({incoming})", params)
+    else:
+        missing = [c for c in cols if c not in incoming.columns]
+        if missing:
+            raise ValueError(f"{table}: kolumner saknas i inkommande observationer: {missing}")
+        conn.register("incoming_df", incoming[cols])
+        conn.execute("CREATE OR REPLACE TEMP TABLE incoming_obs AS SELECT * FROM incoming_df")
+        conn.unregister("incoming_df")
+    try:
+        return _merge(conn, table, source, cols, scope, extra, compare, transaction)
+    finally:
+        try:
+            conn.execute("DROP TABLE IF EXISTS incoming_obs")
+        except duckdb.Error:
+            pass  # the caller's transaction failed; its rollback drops the table
+
+
+def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> MergeResult:
+    dupes = conn.execute(
+        f"SELECT {', '.join(KEY)}, count(*) AS n FROM incoming_obs GROUP BY ALL HAVING count(*) > 1 "
+        f"ORDER BY {', '.join(KEY)}").df()
     if not dupes.empty:
         sample = dupes[KEY].head(3).to_dict("records")
-        raise DuplicateObservations(f"{table}: {len(dupes)} dubblerade nycklar i samma hämtning, t.ex. {sample}")
-    conn.register("incoming_obs", incoming[cols])
+        raise DuplicateObservations(f"{table}: {int(dupes['n'].sum())} dubblerade nycklar i samma hämtning, t.ex. {sample}")
     ins_extra = "".join(f", {c}" for c in extra)
     sel_extra = "".join(f", i.{c}" for c in extra)
     cur_extra = "".join(f", cur.{c}" for c in extra)
@@ -141,6 +162,4 @@ def merge_observations(
         if transaction:
             conn.execute("ROLLBACK")
         raise
-    finally:
-        conn.unregister("incoming_obs")
     return MergeResult(inserted=counts[0], revised=counts[1], deleted=counts[2] + absent)

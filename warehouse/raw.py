@@ -3,10 +3,6 @@ figure in the warehouse can be traced to the request that produced it."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from typing import Iterable, Sequence
-
 import duckdb
 
 from sources.http import Page
@@ -27,44 +23,6 @@ def store_response(conn: duckdb.DuckDBPyConnection, table: str, page: Page) -> i
     )[0]
 
 
-def land_kolada_fetch(
-    conn: duckdb.DuckDBPyConnection,
-    pages: Sequence[Page],
-    *,
-    partition_key: str,
-    kpis: Iterable[str],
-    municipalities: Iterable[str],
-    years: Iterable[int],
-    run_id: str | None = None,
-) -> tuple[str, list[int]]:
-    """Store one complete fetch of a partition atomically; return (fetch_id, response ids).
-
-    Call it only after every page was received: a fetch that failed half-way leaves nothing.
-    """
-    fetch_id = str(uuid.uuid4())
-    conn.execute("BEGIN")
-    try:
-        ids = [store_response(conn, "raw.kolada_responses", p) for p in pages]
-        conn.execute(
-            "INSERT INTO raw.kolada_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                fetch_id,
-                partition_key,
-                max(p.fetched_at for p in pages),
-                sorted(set(kpis)),
-                sorted(set(municipalities)),
-                sorted(set(years)),
-                ids,
-                run_id,
-            ],
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
-    return fetch_id, ids
-
-
 def latest_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str) -> dict | None:
     row = one(conn,
         "SELECT fetch_id, fetched_at, kpis, municipalities, years, response_ids "
@@ -75,14 +33,3 @@ def latest_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str) -> dict | 
         return None
     keys = ("fetch_id", "fetched_at", "kpis", "municipalities", "years", "response_ids")
     return dict(zip(keys, row))
-
-
-def responses(conn: duckdb.DuckDBPyConnection, ids: Sequence[int]) -> list[tuple[int, str, object, dict]]:
-    """(response_id, url, fetched_at, payload) for the given ids, in the given order."""
-    rows = conn.execute(
-        "SELECT response_id, url, fetched_at, payload FROM raw.kolada_responses "
-        "WHERE list_contains(?, response_id)",
-        [list(ids)],
-    ).fetchall()
-    by_id = {r[0]: r for r in rows}
-    return [(i, by_id[i][1], by_id[i][2], json.loads(by_id[i][3])) for i in ids]

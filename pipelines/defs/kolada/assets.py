@@ -8,10 +8,11 @@ from pipelines.defs.partitions import yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
 from sources import clock
+from sources.kolada import data_urls
 from warehouse import kolada as wh_kolada
-from warehouse import kolada_nightly
-from warehouse.raw import land_kolada_fetch
+from warehouse import kolada_landing, kolada_nightly
 from warehouse.db import one
+from warehouse.observations import MergeResult
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -23,12 +24,16 @@ NIGHTLY_TAG = "malstyrning/nightly"  # set by kolada_nightly_schedule
 @dg.asset(
     key=["raw", "kolada_values"],
     partitions_def=yearly_partition,
+    # A backfill of many years is one run asking for all its years in each request (up to
+    # 25 per URL segment): one run per year would make about 25 times the requests of a
+    # national backfill (docs/benchmarks.md).
+    backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"duckdb", "api"},
     check_specs=[
         dg.AssetCheckSpec(
             RAW_NOT_EMPTY,
             asset=["raw", "kolada_values"],
-            description="Årets hämtning gav minst ett värde (tomt tyder på fel KPI-id, kommunkod eller ett år utan data ännu).",
+            description="Hämtningen gav minst ett värde (tomt tyder på fel KPI-id, kommunkod eller ett år utan data ännu).",
         )
     ],
     **COMMON,
@@ -39,17 +44,20 @@ def kolada_values(
     kolada: KoladaResource,
     catalog: CatalogResource,
 ) -> dg.MaterializeResult:
-    """Kolada-svar för ett år: katalogens KPI:er för kommunen och dess jämförelsegrupp
-    (eller, med omfattning: riket, för alla 290 kommuner, 21 regioner och riket).
+    """Kolada-svar för ett eller flera år: katalogens KPI:er för kommunen och dess
+    jämförelsegrupp (eller, med omfattning: riket, för alla 290 kommuner, 21 regioner och riket).
 
-    Hämtar /v3/data/kpi/…/municipality/…/year/<år> (högst 25 id per segment, 5000 per sida,
+    Hämtar /v3/data/kpi/…/municipality/…/year/<år,…> (högst 25 id per segment, 5000 per sida,
     alla sidor) och sparar varje svar oförändrat i raw.kolada_responses med URL, tid och
-    sha256. Inget sparas om någon sida misslyckas. Kör om ett år för att hämta revideringar.
-    Kontrollen raw_not_empty varnar om årets hämtning var tom (vanligt för innevarande år).
+    sha256, och dess värden i raw.kolada_values. En återfyllnad (backfill) av flera år körs
+    som en körning som frågar efter alla åren på en gång. Sidorna mellanlagras på disk medan
+    de hämtas och landas i en transaktion: inget sparas om någon sida misslyckas. Kör om ett
+    år för att hämta revideringar. Kontrollen raw_not_empty varnar om hämtningen var tom
+    (vanligt för innevarande år).
     """
     cat = catalog.load()
     client = kolada.client()
-    year = int(context.partition_key)
+    keys = list(context.partition_keys)
     # The group is fetched in national mode too: its members define the comparison group's mean.
     group = group_page = None
     members: set[str] = set()
@@ -61,103 +69,117 @@ def kolada_values(
     kpis = cat.kolada_kpis()
     releases = None
     if context.run.tags.get(NIGHTLY_TAG) == "1":
-        # A nightly run reads the KPIs' release information first (one metadata request)
-        # and makes no data request when nothing can be new (warehouse/kolada_nightly.py).
-        releases, _ = client.kpi_metadata(kpis)
-        today = clock.today()
-        with warehouse(duckdb) as conn:
-            reason = kolada_nightly.why_fetch(conn, context.partition_key, releases, today, kpis, municipalities)
-        if reason is None and today.weekday() == kolada.full_refresh_weekday:
-            reason = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
-        if reason is None:
-            context.log.info(f"Kolada {year}: inget nytt publicerat sedan förra hämtningen; ingen datahämtning")
+        releases, keys = _nightly_keys(context, duckdb, kolada, client, kpis, municipalities, keys)
+        if not keys:
             return dg.MaterializeResult(
                 metadata={"skipped": True, "reason": "inget nytt publicerat sedan förra hämtningen", "pages": 0},
                 check_results=[dg.AssetCheckResult(check_name=RAW_NOT_EMPTY, passed=True,
                                                    severity=dg.AssetCheckSeverity.WARN,
-                                                   metadata={"skipped": True, "year": year})])
-        context.log.info(f"Kolada {year}: hämtar data: {reason}")
-    # All HTTP first, then one short write: the DuckDB file is held only while writing.
-    pages = list(client.data_pages(kpis, municipalities, [year]))
-    n_values = sum(len(p.payload["values"]) for p in pages)
-    context.log.info(f"Kolada {year}: {len(pages)} sida(or), {n_values} värden för {len(kpis)} KPI:er")
-    # Parsed before anything is stored: an answer whose shape changed (a renamed field) is
-    # refused with the URL and the field, and the warehouse stays as it was.
-    frame = wh_kolada.parsed_pages(pages)
-    with warehouse(duckdb) as conn:
-        if frame.empty:
-            # The newest year is empty until Kolada publishes it; a year that had values and
-            # now answers empty is an outage, and landing it would retire every value.
-            held = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
-                       [str(year)])[0]
-            if held:
-                raise dg.Failure(description=(
-                    f"Kolada svarade utan värden för {year}, men lagret har {held} aktuella värden för året. "
-                    f"Troligen ett fel hos Kolada ({pages[0].url if pages else 'inga sidor'}); inget ändrades. "
-                    "Kör om partitionen senare."))
-        if group is not None:
-            wh_kolada.store_group(conn, group, group_page)
-        fetch_id, ids = land_kolada_fetch(
-            conn,
-            pages,
-            partition_key=context.partition_key,
-            kpis=kpis,
-            municipalities=municipalities,
-            years=[year],
-            run_id=context.run.run_id,
-        )
-        if releases is not None:
-            kolada_nightly.store_snapshot(conn, fetch_id, releases)
-    per_kpi = frame["kpi"].value_counts().to_dict()
+                                                   metadata={"skipped": True})])
+    years = [int(k) for k in keys]
+    label = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    n_urls = len(data_urls(kpis, municipalities, years))
+    context.log.info(f"Kolada {label}: {len(kpis)} KPI:er × {len(municipalities)} enheter, {n_urls} adress(er)")
+    with kolada_landing.Spool() as spool:
+        # All HTTP first, page by page onto disk; the DuckDB file is held only while landing.
+        kolada_landing.fetch(client, spool, kpis, municipalities, years, log=context.log.info)
+        per_year = dict(spool.query("SELECT period, count(*) FROM vals GROUP BY period"))
+        per_kpi = dict(spool.query("SELECT kpi, count(*) FROM vals GROUP BY kpi"))
+        frame = spool.conn.execute(
+            "SELECT kpi, municipality, period, gender, value, status, isdeleted FROM vals "
+            "ORDER BY kpi, municipality, period, gender LIMIT 10").df()
+        urls = [u for (u,) in spool.query("SELECT url FROM pages ORDER BY seq")]
+        with warehouse(duckdb) as conn:
+            for year in years:
+                # The newest year is empty until Kolada publishes it; a year that had values
+                # and now answers empty is an outage, and landing it would retire every value.
+                held = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
+                           [str(year)])[0]
+                if held and not per_year.get(year):
+                    raise dg.Failure(description=(
+                        f"Kolada svarade utan värden för {year}, men lagret har {held} aktuella värden för året. "
+                        f"Troligen ett fel hos Kolada ({urls[0]}); inget ändrades. Kör om partitionen senare."))
+            if group is not None:
+                wh_kolada.store_group(conn, group, group_page)
+            fetch_ids, _ = kolada_landing.land(conn, spool, partition_keys=keys, kpis=kpis,
+                                               municipalities=municipalities, run_id=context.run.run_id)
+            if releases is not None:
+                for fetch_id in fetch_ids:
+                    kolada_nightly.store_snapshot(conn, fetch_id, releases)
+        n_values, n_pages = spool.rows, spool.pages
     return dg.MaterializeResult(
         metadata={
-            "fetch_id": fetch_id,
-            "pages": len(pages),
-            "row_count": len(frame),
-            "kpis": ", ".join(kpis),
-            **{f"rows: {k}": int(per_kpi.get(k, 0)) for k in kpis},
+            "fetch_ids": ", ".join(fetch_ids),
+            "years": label,
+            "pages": n_pages,
+            "row_count": n_values,
+            "kpis": ", ".join(kpis) if len(kpis) <= 40 else f"{len(kpis)} KPI:er",
+            **({f"rows: {k}": int(per_kpi.get(k, 0)) for k in kpis} if len(kpis) <= 40 else {}),
             "municipalities": (", ".join(sorted(municipalities)) if len(municipalities) <= 40
                                else f"{len(municipalities)} enheter (omfattning riket)"),
-            "preview": preview(frame.head(10)),
-            "urls": dg.MetadataValue.md("\n".join(f"- {p.url}" for p in pages)),
+            "preview": preview(frame),
+            "urls": dg.MetadataValue.md("\n".join(f"- {u}" for u in urls[:50])
+                                        + (f"\n- … och {len(urls) - 50} till" if len(urls) > 50 else "")),
         },
         check_results=[
             dg.AssetCheckResult(
                 check_name=RAW_NOT_EMPTY,
                 passed=n_values > 0,
                 severity=dg.AssetCheckSeverity.WARN,
-                metadata={"values": n_values, "year": year},
+                metadata={"values": n_values, "years": label},
             )
         ],
     )
+
+
+def _nightly_keys(context, duckdb, kolada, client, kpis, municipalities, keys):
+    """A nightly run reads the KPIs' release information first (one metadata request) and
+    keeps only the years that may hold something new (warehouse/kolada_nightly.py)."""
+    releases, _ = client.kpi_metadata(kpis)
+    today = clock.today()
+    wanted = []
+    for key in keys:
+        with warehouse(duckdb) as conn:
+            reason = kolada_nightly.why_fetch(conn, key, releases, today, kpis, municipalities)
+        if reason is None and today.weekday() == kolada.full_refresh_weekday:
+            reason = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
+        if reason is None:
+            context.log.info(f"Kolada {key}: inget nytt publicerat sedan förra hämtningen; ingen datahämtning")
+        else:
+            context.log.info(f"Kolada {key}: hämtar data: {reason}")
+            wanted.append(key)
+    return releases, wanted
 
 
 @dg.asset(
     key=["stg", "kolada_observations"],
     deps=[kolada_values],
     partitions_def=yearly_partition,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"duckdb"},
     **COMMON,
 )
 def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Kolada-värden som observationer (serie, kommun, period, kön) med årgångar.
 
-    Läser årets senast landade hämtning i raw.kolada_responses. Ett ändrat värde blir en ny
+    Läser varje års senast landade hämtning (raw.kolada_values). Ett ändrat värde blir en ny
     årgång (vintage) och det gamla finns kvar; ett borttaget värde får en gravsten. Att köra
     om samma år utan nya data ändrar ingenting.
     """
+    keys = list(context.partition_keys)
     with warehouse(duckdb) as conn:
-        result = wh_kolada.load_partition(conn, context.partition_key)
+        results = [wh_kolada.load_partition(conn, key) for key in keys]
         total = one(conn,
-            "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
-            [context.partition_key],
+            "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND list_contains(?, period)",
+            [keys],
         )[0]
         rows = conn.execute(
             "SELECT series, breakdown, region, period, value, status, vintage, first_seen "
-            "FROM stg.current_observations WHERE source = 'kolada' AND period = ? "
+            "FROM stg.current_observations WHERE source = 'kolada' AND list_contains(?, period) "
             "ORDER BY first_seen DESC, series, region, breakdown LIMIT 10",
-            [context.partition_key],
+            [keys],
         ).df()
+    result = MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
     return dg.MaterializeResult(metadata=merge_metadata(result, total, rows))
 
 
