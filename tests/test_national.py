@@ -72,3 +72,19 @@ def test_another_kommuns_table_comes_from_the_same_warehouse(national):
         "SELECT aktuellt_varde, region FROM ind.indicator_status WHERE indicator_id = 'gastnatter'").fetchall()
     conn.close()
     assert region == "1880" and value == pytest.approx(recorded("N45850", 2022)["1880"])
+
+
+def test_the_whole_country_status_has_every_unit_and_agrees_with_the_kommuns_own(national):
+    path, *_ = national
+    conn = db.connect(path, read_only=True)
+    rows = dict(conn.execute(
+        "SELECT region, aktuellt_varde FROM ind.indicator_status_riket WHERE indicator_id = 'gastnatter'").fetchall())
+    own = conn.execute(
+        "SELECT * EXCLUDE (first_seen, fetched_at) FROM ind.indicator_status ORDER BY indicator_id").fetchall()
+    same = conn.execute(
+        "SELECT * EXCLUDE (first_seen, fetched_at) FROM ind.indicator_status_riket s "
+        "WHERE s.region = (SELECT kommun FROM cfg.settings) OR s.source NOT IN ('kolada', 'scb') "
+        "ORDER BY indicator_id").fetchall()
+    conn.close()
+    assert rows == pytest.approx(recorded("N45850", 2022))  # every unit with the figure, as recorded
+    assert own == same

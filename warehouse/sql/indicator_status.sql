@@ -17,7 +17,21 @@ SELECT * EXCLUDE (rn) FROM (
     WHERE first_seen < known_before)
 WHERE rn = 1 AND NOT is_deleted;
 
-CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before) AS TABLE
+-- The catalog's indicators for the configured kommun (all_units false), or for every unit with
+-- a figure of the indicator's series (all_units true: in national mode every kommun, region
+-- and Riket; the kommun's own files stay the kommun's). Önskat värde is the catalog's: for
+-- another kommun the status says how it stands against this kommun's targets.
+CREATE OR REPLACE MACRO ind.indicator_units(all_units) AS TABLE
+SELECT * FROM cfg.indicators WHERE NOT all_units
+UNION ALL
+SELECT i.* REPLACE (u.region AS region)
+FROM cfg.indicators i
+JOIN (SELECT DISTINCT source, series, breakdown, region FROM stg.observations
+      UNION SELECT source, series, breakdown, region FROM cfg.indicators) u
+  ON u.source = i.source AND u.series IS NOT DISTINCT FROM i.series AND u.breakdown IS NOT DISTINCT FROM i.breakdown
+WHERE all_units;
+
+CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units) AS TABLE
 WITH obs AS (
     -- At the same end date the longer period wins: the year over its December month.
     SELECT o.*, row_number() OVER (
@@ -40,7 +54,7 @@ joined AS (
     SELECT i.*, cur.period, cur.period_start, cur.period_end, cur.value, cur.status AS value_status,
            cur.vintage, cur.first_seen, cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
            prev.period AS prev_period, prev.value AS prev_value
-    FROM cfg.indicators i
+    FROM ind.indicator_units(all_units) i
     LEFT JOIN obs cur ON cur.recency = 1 AND cur.source = i.source AND cur.series = i.series
         AND cur.breakdown = i.breakdown AND cur.region = i.region
     LEFT JOIN prev ON prev.source = i.source AND prev.series = i.series
@@ -68,6 +82,13 @@ SELECT
         ELSE 'sämre'
     END AS trend
 FROM joined;
+
+CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before) AS TABLE
+SELECT * FROM ind.indicator_status_units_asof(known_before, false);
+
+-- The whole country (national mode): every indicator for every unit with a figure.
+CREATE OR REPLACE VIEW ind.indicator_status_riket AS
+SELECT * FROM ind.indicator_status_units_asof(TIMESTAMPTZ 'infinity', true);
 
 -- What we know now.
 CREATE OR REPLACE VIEW ind.indicator_status AS
