@@ -188,6 +188,7 @@ def test_a_per_indicator_municipality_is_fetched_and_used(httpserver, tmp_path, 
     assert {v["municipality"] for v in body["values"]} == {"0840", "1882"}
     kpis = ",".join(load_catalog(catalog_copy).kolada_kpis())
     httpserver.expect_request(f"/v3/data/kpi/{kpis}/municipality/0840,1882/year/2022").respond_with_json(body)
+    httpserver.expect_request(f"/v3/kpi/{kpis}").respond_with_json(_recording("kpi_*.json")["response"]["body"])
 
     result = dg.materialize([kolada_values, kolada_observations], partition_key="2022",
                             resources=_live_resources(httpserver, tmp_path, catalog_copy), raise_on_error=False)

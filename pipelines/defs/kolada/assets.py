@@ -67,9 +67,11 @@ def kolada_values(
     # The kommun and its group, or in national mode every kommun, region and Riket.
     municipalities = cat.kolada_units(members)
     kpis = cat.kolada_kpis()
-    releases = None
+    # The KPIs' release information is read before every fetch (one metadata request per 25
+    # KPIs) and kept with it, so the next night knows what this fetch already saw.
+    releases, _ = client.kpi_metadata(kpis)
     if context.run.tags.get(NIGHTLY_TAG) == "1":
-        releases, keys = _nightly_keys(context, duckdb, kolada, client, kpis, municipalities, keys)
+        keys = _nightly_keys(context, duckdb, kolada, releases, kpis, municipalities, keys)
         if not keys:
             return dg.MaterializeResult(
                 metadata={"skipped": True, "reason": "inget nytt publicerat sedan förra hämtningen", "pages": 0},
@@ -103,9 +105,8 @@ def kolada_values(
                 wh_kolada.store_group(conn, group, group_page)
             fetch_ids, _ = kolada_landing.land(conn, spool, partition_keys=keys, kpis=kpis,
                                                municipalities=municipalities, run_id=context.run.run_id)
-            if releases is not None:
-                for fetch_id in fetch_ids:
-                    kolada_nightly.store_snapshot(conn, fetch_id, releases)
+            for fetch_id in fetch_ids:
+                kolada_nightly.store_snapshot(conn, fetch_id, releases)
         n_values, n_pages = spool.rows, spool.pages
     return dg.MaterializeResult(
         metadata={
@@ -132,10 +133,9 @@ def kolada_values(
     )
 
 
-def _nightly_keys(context, duckdb, kolada, client, kpis, municipalities, keys):
-    """A nightly run reads the KPIs' release information first (one metadata request) and
-    keeps only the years that may hold something new (warehouse/kolada_nightly.py)."""
-    releases, _ = client.kpi_metadata(kpis)
+def _nightly_keys(context, duckdb, kolada, releases, kpis, municipalities, keys):
+    """The years a nightly run fetches: those that may hold something new since their last
+    fetch (warehouse/kolada_nightly.py), all of them on the weekly full-refresh day."""
     today = clock.today()
     wanted = []
     for key in keys:
@@ -148,7 +148,7 @@ def _nightly_keys(context, duckdb, kolada, client, kpis, municipalities, keys):
         else:
             context.log.info(f"Kolada {key}: hämtar data: {reason}")
             wanted.append(key)
-    return releases, wanted
+    return wanted
 
 
 @dg.asset(
