@@ -63,6 +63,22 @@ def test_gx_rules_report_each_failing_row(conn):
     assert outcomes["period_format"].success and outcomes["unik_nyckel"].success
 
 
+@pytest.mark.parametrize("title, value, ok", [
+    ("Invånare 0-19 år, andel (%)", 120.0, False),
+    ("Invånare 0-19 år, andel (%)", 23.5, True),
+    ("Befolkningsförändring i antal invånare sedan föregående år, andel (%)", -1.5, True),
+    ("Nettokostnadsavvikelse totalt (exkl. LSS), andel (%)", -12.0, True),
+    ("Inrikes flyttnetto, andel (%)", -0.4, True),
+])
+def test_kolada_shares_by_title_but_not_changes_or_differences(conn, title, value, ok):
+    conn.execute("INSERT INTO raw.kolada_kpi (kpi, title, response_id) VALUES ('N01234', ?, 1)", [title])
+    conn.execute("INSERT INTO stg.kolada_observations (series, breakdown, region, period, period_end, value, status, "
+                 "is_deleted, vintage, first_seen, fetched_at) VALUES "
+                 "('N01234', 'T', '1882', '2022', DATE '2022-12-31', ?, '', false, 1, now(), now())", [value])
+    outcomes = {o.rule.name: o for o in quality.validate(conn, quality.observations_suite("stg.kolada_observations"))}
+    assert outcomes["andel_0_100"].success is ok
+
+
 def test_a_failed_gx_check_blocks_publishing_and_keeps_the_last_snapshot(defs, tmp_path, monkeypatch):
     path = tmp_path / "wh.duckdb"
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))

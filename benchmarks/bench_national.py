@@ -1,0 +1,246 @@
+"""The national benchmark (issue 8; not run in CI): `make bench-national`.
+
+    python benchmarks/bench_national.py [--runs 3] [--out docs/benchmarks_national.json]
+
+What it does, each measured step in a fresh process (peak RSS is that process's own):
+1. builds the Kolada v3 answers for 300 KPIs × 312 units × 25 years (1998–2022) from
+   ../shared/fixtures/kolada_dump/national_300 (benchmarks/kolada_pages.py) and a catalog
+   with one indicator per KPI (constructed targets) in national mode;
+2. serves them from a local HTTP server in its own process (benchmarks/kolada_server.py),
+   which counts the requests;
+3. per run, on a new warehouse file: the product's `kolada_job` as a backfill of 1998–2022
+   (one run, as the UI launches it), then `indicators_job`; the whole-country status,
+   peers and due list queries; three nightly runs of the recent years with nothing new;
+4. DuckDB's own read_json of the same page files into a table on disk (the practical limit);
+5. the minimum number of data requests for the API limits, from the dump itself.
+Prints a summary and writes the medians and every run's figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import kolada_pages  # noqa: E402
+from sources.kolada import PER_PAGE, chunks  # noqa: E402
+
+FIRST, LAST = 1998, 2022
+NAMNDER = ["Barn- och utbildningsnämnden", "Kultur- och tekniknämnden", "Socialnämnden"]
+MALOMRADEN = ["Välfärd", "Företagsklimat", "Attraktion", "Finansiellt", "Organisatoriskt"]
+NIGHT = "2026-11-27T02:30:00+01:00"  # a Friday: not the weekly full-refresh day (Sunday)
+
+PRELUDE = """
+import json, os, resource, sys, time, warnings
+sys.path.insert(0, {root!r})
+warnings.filterwarnings("ignore")
+def done(**kw):
+    kw["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(kw), flush=True)
+"""
+
+INGEST = PRELUDE + """
+import dagster as dg
+from pipelines.definitions import defs as load_defs
+defs = load_defs()
+from warehouse import db
+run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+job = defs.resolve_job_def("kolada_job")
+t = time.perf_counter()
+r = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), tags={{
+    "dagster/asset_partition_range_start": "{first}", "dagster/asset_partition_range_end": "{last}"}})
+seconds = time.perf_counter() - t
+assert r.success
+steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
+t = time.perf_counter()
+assert defs.resolve_job_def("indicators_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral()).success
+indicators = time.perf_counter() - t
+c = db.connect(read_only=True)
+values = c.execute("SELECT count(*) FROM stg.kolada_observations").fetchone()[0]
+done(seconds=seconds, steps=steps, values=values, indicators_job=indicators)
+"""
+
+QUERIES = PRELUDE + """
+from warehouse import db
+c = db.connect(read_only=True)
+out = {{}}
+for name, sql in {{
+    "status": "SELECT * FROM ind.indicator_status_riket",
+    "peers": "SELECT * FROM ind.peer_comparison",
+    "due": "SELECT * FROM ind.kf_due_list",
+}}.items():
+    times, rows = [], 0
+    for _ in range(5):
+        t = time.perf_counter(); rows = len(c.execute(sql).fetchall()); times.append(time.perf_counter() - t)
+    out[name] = {{"seconds": sorted(times)[2], "rows": rows}}
+done(**out)
+"""
+
+NIGHTLY = PRELUDE + """
+import dagster as dg
+from pipelines.definitions import defs as load_defs
+defs = load_defs()
+run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+job = defs.resolve_job_def("kolada_job")
+t = time.perf_counter()
+for key in ("2020", "2021", "2022"):  # the schedule's three recent years, one run each
+    assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), partition_key=key,
+                                  tags={{"malstyrning/nightly": "1"}}).success
+done(seconds=time.perf_counter() - t)
+"""
+
+READ_JSON = PRELUDE + """
+import duckdb
+S = ("{{'values': 'STRUCT(kpi VARCHAR, municipality VARCHAR, period INTEGER, \\"values\\" STRUCT(gender VARCHAR, "
+     "count INTEGER, status VARCHAR, value DOUBLE, isdeleted BOOLEAN)[])[]', 'next_url': 'VARCHAR'}}")
+c = duckdb.connect({db!r})
+t = time.perf_counter()
+c.execute(f'''CREATE TABLE v AS SELECT i.kpi, i.municipality, i.period, g.gender, g.value, g.status, g.isdeleted
+    FROM (SELECT unnest("values") AS i FROM read_json({pages!r}, columns={{S}}, format='unstructured',
+                                                        maximum_object_size=100000000)) AS t(i),
+         unnest(i."values") AS u(g)''')
+seconds = time.perf_counter() - t
+done(seconds=seconds, values=c.execute("SELECT count(*) FROM v").fetchone()[0])
+"""
+
+
+def child(code: str, env: dict) -> dict:
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"benchmark step failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(lines[-1][7:])
+
+
+def bench_catalog(directory: Path, kpis: list[str], values: dict) -> Path:
+    """The bundled calendar and settings (national mode), one indicator per KPI in the three
+    nämnder; önskat värde is Riket's newest figure (constructed, only to give a status)."""
+    shutil.copytree(ROOT / "indicator_catalog", directory, ignore=shutil.ignore_patterns("*.py", "__pycache__", "namnder"))
+    (directory / "settings.yaml").write_text(
+        (directory / "settings.yaml").read_text(encoding="utf-8") + "omfattning: riket\n", encoding="utf-8")
+    (directory / "namnder").mkdir()
+    riket = {k: v for (k, unit, _y), v in sorted(values.items(), key=lambda kv: kv[0][2]) if unit == "0000"}
+    for n, namnd in enumerate(NAMNDER):
+        lines = [f"# Konstruerad för benchmarks/bench_national.py: önskat värde = rikets senaste värde.",
+                 f"namnd: {namnd}", "indicators:"]
+        for i, kpi in enumerate(kpis[n::len(NAMNDER)]):
+            lines += [f"  - id: {kpi.lower()}", f"    name: Kolada {kpi}", f"    malomrade: {MALOMRADEN[i % 5]}",
+                      f"    indikator_kalla: Kolada {kpi}, källa Kolada", "    source: kolada",
+                      f"    query: {{kpi: {kpi}, gender: T}}", "    unit: värde", "    direction: higher",
+                      f"    onskat_varde: {riket.get(kpi, 0.0)}", "    tolerance: 0", "    uppdrag: false",
+                      "    budgetpaverkan: false", "    indikator_kf: true", "    frequency: year"]
+        (directory / "namnder" / f"namnd_{n}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+def minimum_requests(kpis, units, years, values) -> tuple[int, int]:
+    """(fewest data requests with 25 ids per segment, each box paged by 5000; and the floor
+    ceil(values / 5000) that no layout can beat)."""
+    count: dict[tuple[int, int], int] = {}
+    k_box = {k: i for i, c in enumerate(chunks(kpis)) for k in c}
+    u_box = {u: i for i, c in enumerate(chunks(units)) for u in c}
+    for (k, u, _y) in values:
+        count[(k_box[k], u_box[u])] = count.get((k_box[k], u_box[u]), 0) + 1
+    boxes = len(chunks(kpis)) * len(chunks(units)) * len(chunks(years))
+    layout = sum(max(1, math.ceil(count.get((i, j), 0) / PER_PAGE))
+                 for i in range(len(chunks(kpis))) for j in range(len(chunks(units))))
+    assert len(chunks(years)) == 1 and boxes >= len(count)
+    return layout, math.ceil(len(values) / PER_PAGE)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_national.json")
+    args = ap.parse_args()
+    pages_dir = ROOT / "data" / "bench" / "kolada"
+    dump = args.shared / "fixtures" / "kolada_dump"
+    if not (pages_dir / "index.json").exists():
+        kolada_pages.build(pages_dir, dump, FIRST, LAST)
+    manifest = json.loads((pages_dir / "index.json").read_text(encoding="utf-8"))
+    kpis, values = kolada_pages.read_national(dump / "national_300", FIRST, LAST)
+    layout_min, floor = minimum_requests(kpis, manifest["units"], manifest["years"], values)
+
+    work = Path(tempfile.mkdtemp(prefix="bench_national_"))
+    catalog = bench_catalog(work / "catalog", kpis, values)
+    server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "kolada_server.py"), "--dir", str(pages_dir)],
+                              stdout=subprocess.PIPE, text=True)
+    base = server.stdout.readline().strip()
+    import requests
+
+    def stats(reset: bool = False) -> dict:
+        got = requests.get(base.replace("/v3", "/_stats"), timeout=10).json()
+        if reset:
+            requests.post(base.replace("/v3", "/_reset"), timeout=10)
+        return got
+
+    runs = []
+    try:
+        for n in range(args.runs):
+            env = {**os.environ, "MALSTYRNING_DUCKDB": str(work / f"wh_{n}.duckdb"), "MALSTYRNING_CATALOG_DIR": str(catalog),
+                   "MALSTYRNING_OMFATTNING": "riket", "MALSTYRNING_KOLADA_FORSTA_AR": str(FIRST),
+                   "MALSTYRNING_HTTP_MODE": "live", "MALSTYRNING_NOW": NIGHT, "DAGSTER_HOME": str(work / "dagster")}
+            (work / "dagster").mkdir(exist_ok=True)
+            stats(reset=True)
+            ingest = child(INGEST.format(root=str(ROOT), base=base, first=FIRST, last=LAST), env)
+            ingest["requests"] = stats(reset=True)
+            queries = child(QUERIES.format(root=str(ROOT)), env)
+            nightly = child(NIGHTLY.format(root=str(ROOT), base=base), env)
+            nightly["requests"] = stats(reset=True)
+            rj = child(READ_JSON.format(root=str(ROOT), db=str(work / f"rj_{n}.duckdb"),
+                                        pages=str(pages_dir / "pages" / "*.json")), env)
+            run = {"ingest": ingest, "queries": queries, "nightly": nightly, "read_json": rj}
+            runs.append(run)
+            print(f"run {n + 1}: ingest {ingest['seconds']:.1f} s, {ingest['values']} values, "
+                  f"{ingest['rss_mib']:.0f} MiB, requests {ingest['requests']}; read_json {rj['seconds']:.1f} s; "
+                  f"status {queries['status']['seconds']:.3f} s; nightly requests {nightly['requests']}", flush=True)
+    finally:
+        server.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+    med = lambda f: statistics.median(f(r) for r in runs)  # noqa: E731
+    ingest_rate = med(lambda r: r["ingest"]["values"] / r["ingest"]["seconds"])
+    rj_rate = med(lambda r: r["read_json"]["values"] / r["read_json"]["seconds"])
+    summary = {
+        "runs": len(runs),
+        "data": {"kpis": len(kpis), "units": len(manifest["units"]), "years": len(manifest["years"]),
+                 "values": manifest["values"], "pages": manifest["pages"], "mb": round(manifest["bytes"] / 1e6, 1)},
+        "ingest_seconds": med(lambda r: r["ingest"]["seconds"]),
+        "ingest_steps_seconds": {k: med(lambda r, k=k: r["ingest"]["steps"][k]) for k in runs[0]["ingest"]["steps"]},
+        "ingest_values_per_s": ingest_rate,
+        "ingest_peak_rss_mib": med(lambda r: r["ingest"]["rss_mib"]),
+        "read_json_seconds": med(lambda r: r["read_json"]["seconds"]),
+        "read_json_values_per_s": rj_rate,
+        "read_json_peak_rss_mib": med(lambda r: r["read_json"]["rss_mib"]),
+        "ratio_ingest_to_read_json": ingest_rate / rj_rate,
+        "indicators_job_seconds": med(lambda r: r["ingest"]["indicators_job"]),
+        "queries_seconds": {q: med(lambda r, q=q: r["queries"][q]["seconds"]) for q in ("status", "peers", "due")},
+        "queries_rows": {q: runs[0]["queries"][q]["rows"] for q in ("status", "peers", "due")},
+        "backfill_data_requests": med(lambda r: r["ingest"]["requests"].get("data", 0)),
+        "backfill_other_requests": {k: v for k, v in runs[0]["ingest"]["requests"].items() if k != "data"},
+        "minimum_data_requests_layout": layout_min,
+        "minimum_data_requests_floor": floor,
+        "nightly_requests": runs[0]["nightly"]["requests"],
+        "nightly_seconds": med(lambda r: r["nightly"]["seconds"]),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+    }
+    summary["backfill_vs_minimum"] = summary["backfill_data_requests"] / layout_min
+    summary["backfill_vs_floor"] = summary["backfill_data_requests"] / floor
+    args.out.write_text(json.dumps({"summary": summary, "runs": runs}, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
