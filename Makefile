@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test dev lock recordings bench clean
+.PHONY: install demo test dev lock recordings bench bench-national clean
 
 install: $(VENV)/.installed
 
@@ -48,11 +48,15 @@ recordings: install
 	$(BIN)/python tools/build_scb_recordings.py
 	$(BIN)/python tools/build_af_recordings.py
 
-# Long benchmarks, never in CI: the SIE parser on a generated 500,000-#TRANS file and the
-# AF pivot-cache reader on a generated 200 MB cache.
-bench: install
-	$(BIN)/python tools/bench_sie.py
-	$(BIN)/python tools/bench_af.py
+# Long benchmarks, never in CI: the SIE parser on a generated 500,000-#TRANS file, the
+# AF pivot-cache reader on a generated 200 MB cache, and the national Kolada benchmark
+# (needs ../shared/fixtures/kolada_dump; results in docs/benchmarks.md).
+bench: install bench-national
+	$(BIN)/python benchmarks/bench_sie.py
+	$(BIN)/python benchmarks/bench_af.py
+
+bench-national: install
+	$(BIN)/python benchmarks/bench_national.py --runs 3
 
 clean:
 	rm -rf data .dagster_home .pytest_cache

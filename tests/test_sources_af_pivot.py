@@ -60,7 +60,7 @@ def _peak(path) -> tuple[int, float, int]:
 
 def test_a_large_cache_is_parsed_in_bounded_memory(tmp_path):
     # The whole BAS parser (records, name -> code, sums, shares). Bounded = peak memory does
-    # not grow with the cache: ten times the records, same peak (tools/bench_af.py reports
+    # not grow with the cache: ten times the records, same peak (benchmarks/bench_af.py reports
     # the peak for a 200 MB cache).
     import csv
 

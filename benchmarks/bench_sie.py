@@ -1,6 +1,6 @@
 """Benchmark the SIE parser on a generated SIE 4E file (not run in CI).
 
-    python tools/bench_sie.py [--trans 500000] [--keep FILE]
+    python benchmarks/bench_sie.py [--trans 500000] [--keep FILE]
 
 Generates a file of N #TRANS lines with realistic variety (see `generate`), then, each in a
 fresh process so peak memory is the parser's own:

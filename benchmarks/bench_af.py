@@ -1,6 +1,6 @@
 """Benchmark the AF pivot-cache reader on a generated cache (not run in CI).
 
-    python tools/bench_af.py [--mb 200]
+    python benchmarks/bench_af.py [--mb 200]
 
 Writes a CONSTRUCTED pivot workbook (tools/af_workbook.py: ECMA-376 pivot cache with the
 documented BAS-file fields, the 290 real kommun names, months 2023-01 to 2026-10) whose
