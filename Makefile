@@ -20,7 +20,10 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	# --compile-bytecode: write the .pyc files once here. Where PYTHONDONTWRITEBYTECODE is set
+	# (as on this machine), every process would otherwise compile what it imports from source:
+	# importing great_expectations took 8.8 s instead of 4.1 s.
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 

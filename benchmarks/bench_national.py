@@ -57,18 +57,41 @@ defs = load_defs()
 from warehouse import db
 run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
 job = defs.resolve_job_def("kolada_job")
+import threading
+samples = []  # (time, RSS MiB) every 20 ms: the peak of each step, not only of the process
+def sample():
+    page = os.sysconf("SC_PAGE_SIZE")
+    while True:
+        with open("/proc/self/statm") as f:
+            samples.append((time.time(), int(f.read().split()[1]) * page / 2**20))
+        time.sleep(0.02)
+threading.Thread(target=sample, daemon=True).start()
 t = time.perf_counter()
-r = job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), tags={{
+instance = dg.DagsterInstance.ephemeral()
+r = job.execute_in_process(run_config=run_config, instance=instance, tags={{
     "dagster/asset_partition_range_start": "{first}", "dagster/asset_partition_range_end": "{last}"}})
 seconds = time.perf_counter() - t
 assert r.success
 steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
-t = time.perf_counter()
-assert defs.resolve_job_def("indicators_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral()).success
-indicators = time.perf_counter() - t
+logs = [e for e in instance.all_logs(r.run_id) if e.dagster_event is not None]
+starts = {{e.dagster_event.step_key: e.timestamp for e in logs if e.dagster_event.event_type_value == "STEP_START"}}
+ends = {{e.dagster_event.step_key: e.timestamp for e in logs if e.dagster_event.event_type_value == "STEP_SUCCESS"}}
+step_rss = {{k: max((m for ts, m in list(samples) if starts[k] <= ts <= ends[k]), default=None) for k in ends}}
 c = db.connect(read_only=True)
 values = c.execute("SELECT count(*) FROM stg.kolada_observations").fetchone()[0]
-done(seconds=seconds, steps=steps, values=values, indicators_job=indicators)
+done(seconds=seconds, steps=steps, step_rss_mib=step_rss, values=values)
+"""
+
+INDICATORS = PRELUDE + """
+import dagster as dg
+from pipelines.definitions import defs as load_defs
+defs = load_defs()
+run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+t = time.perf_counter()
+r = defs.resolve_job_def("indicators_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral())
+assert r.success
+steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
+done(seconds=time.perf_counter() - t, steps=steps)
 """
 
 QUERIES = PRELUDE + """
@@ -80,10 +103,13 @@ for name, sql in {{
     "peers": "SELECT * FROM ind.peer_comparison",
     "due": "SELECT * FROM ind.kf_due_list",
 }}.items():
-    times, rows = [], 0
+    # Computed in DuckDB (the result materialised as a table), and fetched into Python as
+    # rows (what a script reading the whole result pays on top).
+    computed, fetched, rows = [], [], 0
     for _ in range(5):
-        t = time.perf_counter(); rows = len(c.execute(sql).fetchall()); times.append(time.perf_counter() - t)
-    out[name] = {{"seconds": sorted(times)[2], "rows": rows}}
+        t = time.perf_counter(); c.execute("CREATE OR REPLACE TEMP TABLE r AS " + sql); computed.append(time.perf_counter() - t)
+        t = time.perf_counter(); rows = len(c.execute(sql).fetchall()); fetched.append(time.perf_counter() - t)
+    out[name] = {{"seconds": sorted(computed)[2], "fetch_seconds": sorted(fetched)[2], "rows": rows}}
 done(**out)
 """
 
@@ -164,6 +190,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks_national.json")
+    ap.add_argument("--keep", action="store_true", help="keep the warehouses and the catalog (for profiling)")
     args = ap.parse_args()
     pages_dir = ROOT / "data" / "bench" / "kolada"
     dump = args.shared / "fixtures" / "kolada_dump"
@@ -196,19 +223,24 @@ def main() -> None:
             stats(reset=True)
             ingest = child(INGEST.format(root=str(ROOT), base=base, first=FIRST, last=LAST), env)
             ingest["requests"] = stats(reset=True)
+            indicators = child(INDICATORS.format(root=str(ROOT), base=base), env)
+            indicators["requests"] = stats(reset=True)
             queries = child(QUERIES.format(root=str(ROOT)), env)
             nightly = child(NIGHTLY.format(root=str(ROOT), base=base), env)
             nightly["requests"] = stats(reset=True)
             rj = child(READ_JSON.format(root=str(ROOT), db=str(work / f"rj_{n}.duckdb"),
                                         pages=str(pages_dir / "pages" / "*.json")), env)
-            run = {"ingest": ingest, "queries": queries, "nightly": nightly, "read_json": rj}
+            run = {"ingest": ingest, "indicators": indicators, "queries": queries, "nightly": nightly, "read_json": rj}
             runs.append(run)
             print(f"run {n + 1}: ingest {ingest['seconds']:.1f} s, {ingest['values']} values, "
                   f"{ingest['rss_mib']:.0f} MiB, requests {ingest['requests']}; read_json {rj['seconds']:.1f} s; "
                   f"status {queries['status']['seconds']:.3f} s; nightly requests {nightly['requests']}", flush=True)
     finally:
         server.terminate()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
     med = lambda f: statistics.median(f(r) for r in runs)  # noqa: E731
     ingest_rate = med(lambda r: r["ingest"]["values"] / r["ingest"]["seconds"])
@@ -221,12 +253,22 @@ def main() -> None:
         "ingest_steps_seconds": {k: med(lambda r, k=k: r["ingest"]["steps"][k]) for k in runs[0]["ingest"]["steps"]},
         "ingest_values_per_s": ingest_rate,
         "ingest_peak_rss_mib": med(lambda r: r["ingest"]["rss_mib"]),
+        "ingest_steps_peak_rss_mib": {k: med(lambda r, k=k: r["ingest"]["step_rss_mib"][k])
+                                      for k in runs[0]["ingest"]["step_rss_mib"]},
         "read_json_seconds": med(lambda r: r["read_json"]["seconds"]),
         "read_json_values_per_s": rj_rate,
         "read_json_peak_rss_mib": med(lambda r: r["read_json"]["rss_mib"]),
         "ratio_ingest_to_read_json": ingest_rate / rj_rate,
-        "indicators_job_seconds": med(lambda r: r["ingest"]["indicators_job"]),
+        "ratio_raw_stg_to_read_json": med(lambda r: (r["ingest"]["values"] / (r["ingest"]["steps"]["raw__kolada_values"]
+                                                                            + r["ingest"]["steps"]["stg__kolada_observations"]))
+                                          / (r["read_json"]["values"] / r["read_json"]["seconds"])),
+        "ingest_raw_stg_seconds": med(lambda r: r["ingest"]["steps"]["raw__kolada_values"] + r["ingest"]["steps"]["stg__kolada_observations"]),
+        "indicators_job_seconds": med(lambda r: r["indicators"]["seconds"]),
+        "indicators_job_steps_seconds": {k: med(lambda r, k=k: r["indicators"]["steps"][k]) for k in runs[0]["indicators"]["steps"]},
+        "indicators_job_peak_rss_mib": med(lambda r: r["indicators"]["rss_mib"]),
+        "indicators_job_requests": runs[0]["indicators"]["requests"],
         "queries_seconds": {q: med(lambda r, q=q: r["queries"][q]["seconds"]) for q in ("status", "peers", "due")},
+        "queries_fetch_seconds": {q: med(lambda r, q=q: r["queries"][q]["fetch_seconds"]) for q in ("status", "peers", "due")},
         "queries_rows": {q: runs[0]["queries"][q]["rows"] for q in ("status", "peers", "due")},
         "backfill_data_requests": med(lambda r: r["ingest"]["requests"].get("data", 0)),
         "backfill_other_requests": {k: v for k, v in runs[0]["ingest"]["requests"].items() if k != "data"},

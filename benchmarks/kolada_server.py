@@ -56,6 +56,7 @@ class KoladaReplay(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, no delayed-ACK stalls
     server: KoladaReplay
 
     def log_message(self, *args) -> None:  # quiet: thousands of requests

@@ -134,7 +134,9 @@ def _envelope_values(payload: Any, url: str) -> list:
     return payload["values"]
 
 
-class _Value(msgspec.Struct):
+# gc=False: these structs never hold cycles, and a national backfill creates about a
+# million of them; untracked, they cost the garbage collector nothing (msgspec's advice).
+class _Value(msgspec.Struct, gc=False):
     gender: Literal["T", "K", "M"]
     value: float | None = None
     status: str | None = None
@@ -143,7 +145,7 @@ class _Value(msgspec.Struct):
     isdeleted: bool | None = None
 
 
-class _Item(msgspec.Struct):
+class _Item(msgspec.Struct, gc=False):
     kpi: str
     municipality: str
     period: int
@@ -151,7 +153,7 @@ class _Item(msgspec.Struct):
     isdeleted: bool | None = None
 
 
-class _Envelope(msgspec.Struct):
+class _Envelope(msgspec.Struct, gc=False):
     values: list[_Item]
     next_url: str | None = None
 
@@ -188,17 +190,17 @@ def decode_data_page(body: bytes, url: str = "") -> DataRows:
         raise SourceError(SOURCE, url, _swedish(str(exc))) from exc
     except msgspec.DecodeError as exc:
         raise SourceError(SOURCE, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
-    cols: dict[str, list] = {c: [] for c in COLUMNS}
-    kpi, muni, period, gender, value, status, deleted = (cols[c] for c in COLUMNS)
-    for item in env.values:
-        for v in item.values:
-            kpi.append(item.kpi)
-            muni.append(item.municipality)
-            period.append(item.period)
-            gender.append(v.gender)
-            value.append(v.value)
-            status.append(v.status or "")
-            deleted.append(bool(v.isdeleted if v.isdeleted is not None else item.isdeleted))
+    # Column by column with comprehensions: about twice as fast as appending row by row.
+    pairs = [(item, v) for item in env.values for v in item.values]
+    cols = {
+        "kpi": [i.kpi for i, _ in pairs],
+        "municipality": [i.municipality for i, _ in pairs],
+        "period": [i.period for i, _ in pairs],
+        "gender": [v.gender for _, v in pairs],
+        "value": [v.value for _, v in pairs],
+        "status": [v.status or "" for _, v in pairs],
+        "isdeleted": [bool(v.isdeleted if v.isdeleted is not None else i.isdeleted) for i, v in pairs],
+    }
     return DataRows(cols, len(env.values), env.next_url)
 
 

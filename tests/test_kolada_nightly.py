@@ -89,7 +89,7 @@ def test_a_publication_date_passed_since_the_last_fetch_means_fetch(conn):
     conn.execute("INSERT INTO raw.kolada_fetches VALUES ('f1', '2022', TIMESTAMPTZ '2026-03-01 03:00+00', "
                  "['N45850'], ['1882'], [2022], [], NULL)")
     record = {"id": "N45850", "publ_period": "2025", "publication_date": "2026-04-02", "prel_publication_date": None}
-    kolada_nightly.store_snapshot(conn, "f1", [record])
+    kolada_nightly.store_snapshot(conn, ["f1"], [record])
     scope = (["N45850"], {"1882"})
     assert kolada_nightly.why_fetch(conn, "2022", [record], date(2026, 3, 20), *scope) is None
     reason = kolada_nightly.why_fetch(conn, "2022", [record], date(2026, 4, 2), *scope)
@@ -101,7 +101,7 @@ def test_a_changed_scope_or_missing_metadata_is_no_reason_to_skip(conn):
     conn.execute("INSERT INTO raw.kolada_fetches VALUES ('f1', '2022', TIMESTAMPTZ '2026-04-02 00:30+00', "
                  "['N45850'], ['1882'], [2022], [], NULL)")
     record = {"id": "N45850", "publ_period": "2025", "publication_date": "2026-04-02", "prel_publication_date": None}
-    kolada_nightly.store_snapshot(conn, "f1", [record])
+    kolada_nightly.store_snapshot(conn, ["f1"], [record])
     why = kolada_nightly.why_fetch
     # Fetched at 02:30 on the publication day, before Kolada published: the next night fetches.
     assert why(conn, "2022", [record], date(2026, 4, 3), ["N45850"], {"1882"}) is not None

@@ -80,3 +80,48 @@ def test_unknown_kpi_stores_nothing(conn):
     with pytest.raises(UnknownKpi, match="N9"):
         store_kpi_metadata(conn, ["N1", "N9"], [kpi_page("https://api.kolada.se/v3/kpi/N1,N9", ["N1"])])
     assert one(conn, "SELECT count(*) FROM raw.kolada_kpi")[0] == 0
+
+
+def test_pages_spooled_over_several_flushes_land_completely(conn, monkeypatch):
+    from warehouse.kolada_landing import Spool
+
+    monkeypatch.setattr(Spool, "FLUSH_ROWS", 1)  # every page its own batch
+    pages = [page(float(v), "2026-03-01") for v in (1, 2, 3)]
+    pages = [Page(f"{URL}&page={i}", p.fetched_at, 200, p.body, p.payload) for i, p in enumerate(pages, 1)]
+    with spool_pages(pages) as spool:
+        _, ids = land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1882"])
+    assert len(ids) == 3
+    assert conn.execute("SELECT response_id, value FROM raw.kolada_values ORDER BY value").fetchall() == [
+        (ids[0], 1.0), (ids[1], 2.0), (ids[2], 3.0)]
+    assert [json.loads(p)["values"][0]["values"][0]["value"] for (p,) in conn.execute(
+        "SELECT payload FROM raw.kolada_responses ORDER BY response_id").fetchall()] == [1.0, 2.0, 3.0]
+
+
+def test_prefetching_hands_on_the_producers_error_and_stops_when_the_consumer_does():
+    import threading
+    from warehouse.kolada_landing import prefetched
+
+    def failing():
+        yield 1
+        raise RuntimeError("sida 2 misslyckades")
+
+    got = []
+    with pytest.raises(RuntimeError, match="sida 2"):
+        for item in prefetched(failing(), 2):
+            got.append(item)
+    assert got == [1]
+
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    for item in prefetched(endless(), 2):
+        if item == 3:
+            break
+    assert not any(t.name == "kolada-prefetch" and t.is_alive() for t in threading.enumerate())
+    assert len(produced) <= 3 + 2 + 2  # at most `depth` ahead (plus the one in hand)

@@ -20,22 +20,32 @@ OBSERVATIONS_SQL = """
            make_date(period, 12, 31) AS period_end, value, status, isdeleted AS is_deleted,
            CAST($fetched_at AS TIMESTAMPTZ) AS fetched_at, response_id
     FROM raw.kolada_values
-    WHERE response_id IN (SELECT unnest($ids)) AND period = $year"""
+    WHERE response_id IN (SELECT unnest($ids)) AND list_contains($years, period)"""
 
 
 def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> MergeResult:
     """Merge the latest landed fetch of `partition_key` into stg.kolada_observations."""
-    fetch = raw.latest_fetch(conn, partition_key)
-    if fetch is None:
-        raise LookupError(f"Kolada: ingen hämtning landad för partition {partition_key}; kör raw/kolada_values först")
-    scope = Scope(
-        series=fetch["kpis"],
-        regions=fetch["municipalities"],
-        periods=[str(y) for y in fetch["years"]],
-        fetched_at=fetch["fetched_at"],
-    )
-    params = {"fetched_at": fetch["fetched_at"], "ids": fetch["response_ids"], "year": int(partition_key)}
-    return merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params)
+    return load_partitions(conn, [partition_key])
+
+
+def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) -> MergeResult:
+    """Merge the latest landed fetch of each partition into stg.kolada_observations.
+
+    Partitions whose latest fetch is the same (a backfill's years) are merged in one go.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for key in partition_keys:
+        fetch = raw.latest_fetch(conn, key)
+        if fetch is None:
+            raise LookupError(f"Kolada: ingen hämtning landad för partition {key}; kör raw/kolada_values först")
+        same = (tuple(fetch["kpis"]), tuple(fetch["municipalities"]), fetch["fetched_at"], tuple(fetch["response_ids"]))
+        groups.setdefault(same, []).extend(fetch["years"])
+    results = []
+    for (kpis, municipalities, fetched_at, ids), years in groups.items():
+        scope = Scope(series=kpis, regions=municipalities, periods=[str(y) for y in years], fetched_at=fetched_at)
+        params = {"fetched_at": fetched_at, "ids": list(ids), "years": years}
+        results.append(merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params))
+    return MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
 
 
 def store_group(conn: duckdb.DuckDBPyConnection, group: dict, page) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import pandas as pd
 
 from sources.clock import STOCKHOLM
 from warehouse import raw
@@ -74,9 +75,17 @@ def _day(value) -> date:
         return date.max  # an unreadable date never proves "nothing new"
 
 
-def store_snapshot(conn: duckdb.DuckDBPyConnection, fetch_id: str, records: list[dict]) -> None:
-    conn.executemany(
-        "INSERT INTO raw.kolada_release_snapshots VALUES (?, ?, ?, TRY_CAST(? AS DATE), TRY_CAST(? AS DATE))",
-        [[fetch_id, r["id"], r.get("publ_period"), (str(r["publication_date"])[:10] if r.get("publication_date") else None),
-          (str(r["prel_publication_date"])[:10] if r.get("prel_publication_date") else None)] for r in records],
-    )
+def store_snapshot(conn: duckdb.DuckDBPyConnection, fetch_ids: list[str], records: list[dict]) -> None:
+    """The release information read before a fetch, once per fetch row (a backfill has one
+    per year), in one insert: row-by-row inserts took 0.6 s per year for 300 KPIs."""
+    day = lambda v: str(v)[:10] if v else None  # noqa: E731
+    frame = pd.DataFrame(
+        [(f, r["id"], r.get("publ_period"), day(r.get("publication_date")), day(r.get("prel_publication_date")))
+         for f in fetch_ids for r in records],
+        columns=["fetch_id", "kpi", "publ_period", "publication_date", "prel_publication_date"], dtype=object)
+    conn.register("incoming_snapshot", frame)
+    try:
+        conn.execute("INSERT INTO raw.kolada_release_snapshots SELECT fetch_id, kpi, publ_period, "
+                     "TRY_CAST(publication_date AS DATE), TRY_CAST(prel_publication_date AS DATE) FROM incoming_snapshot")
+    finally:
+        conn.unregister("incoming_snapshot")

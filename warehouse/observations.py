@@ -82,6 +82,7 @@ def merge_observations(
     finally:
         try:
             conn.execute("DROP TABLE IF EXISTS incoming_obs")
+            conn.execute("DROP TABLE IF EXISTS merge_periods")
         except duckdb.Error:
             pass  # the caller's transaction failed; its rollback drops the table
 
@@ -97,10 +98,16 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
     sel_extra = "".join(f", i.{c}" for c in extra)
     cur_extra = "".join(f", cur.{c}" for c in extra)
     changed_extra = "".join(f" OR cur.{c} IS DISTINCT FROM i.{c}" for c in compare)
+    # The newest vintage of each key, for the periods this merge can touch only: period is
+    # part of the key, so leaving other periods out changes nothing for these and keeps a
+    # one-year load from numbering the vintages of the whole table.
+    periods = sorted({p for (p,) in conn.execute("SELECT DISTINCT period FROM incoming_obs").fetchall()}
+                     | set(scope.periods if scope is not None else ()))
+    conn.execute("CREATE OR REPLACE TEMP TABLE merge_periods AS SELECT unnest(?::VARCHAR[]) AS period", [periods])
     current = f"""
         SELECT * FROM (
             SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
-            FROM {table}) WHERE rn = 1"""
+            FROM {table} WHERE period IN (SELECT period FROM merge_periods)) WHERE rn = 1"""
     if transaction:
         conn.execute("BEGIN")
     try:

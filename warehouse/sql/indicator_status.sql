@@ -32,30 +32,25 @@ JOIN (SELECT DISTINCT source, series, breakdown, region FROM stg.observations
 WHERE all_units;
 
 CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units) AS TABLE
-WITH obs AS (
-    -- At the same end date the longer period wins: the year over its December month.
-    SELECT o.*, row_number() OVER (
-        PARTITION BY source, series, breakdown, region ORDER BY period_end DESC, period_start) AS recency
+-- One pass over the observations: end_rank 1 is the newest end date, 2 the one before; within
+-- an end date the longer period wins (the year over its December month), so a December
+-- month beside its year is not a previous period. (A self-join for the previous period made
+-- the whole-country status about twice as slow, docs/benchmarks.md.)
+WITH ranked AS (
+    SELECT o.*,
+           dense_rank() OVER (PARTITION BY source, series, breakdown, region ORDER BY period_end DESC) AS end_rank,
+           row_number() OVER (PARTITION BY source, series, breakdown, region, period_end ORDER BY period_start) AS span_rank
     FROM stg.observations_asof(known_before) o
     WHERE value IS NOT NULL
 ),
--- The previous period is the newest one that ends before the current one (a December month
--- beside its year is not a previous period).
-prev AS (
-    SELECT * FROM (
-        SELECT o.*, row_number() OVER (
-            PARTITION BY o.source, o.series, o.breakdown, o.region ORDER BY o.period_end DESC, o.period_start) AS rn
-        FROM obs o JOIN obs c ON c.recency = 1 AND c.source = o.source AND c.series = o.series
-            AND c.breakdown = o.breakdown AND c.region = o.region
-        WHERE o.period_end < c.period_end)
-    WHERE rn = 1
-),
+cur AS (SELECT * FROM ranked WHERE end_rank = 1 AND span_rank = 1),
+prev AS (SELECT * FROM ranked WHERE end_rank = 2 AND span_rank = 1),
 joined AS (
     SELECT i.*, cur.period, cur.period_start, cur.period_end, cur.value, cur.status AS value_status,
            cur.vintage, cur.first_seen, cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
            prev.period AS prev_period, prev.value AS prev_value
     FROM ind.indicator_units(all_units) i
-    LEFT JOIN obs cur ON cur.recency = 1 AND cur.source = i.source AND cur.series = i.series
+    LEFT JOIN cur ON cur.source = i.source AND cur.series = i.series
         AND cur.breakdown = i.breakdown AND cur.region = i.region
     LEFT JOIN prev ON prev.source = i.source AND prev.series = i.series
         AND prev.breakdown = i.breakdown AND prev.region = i.region

@@ -1,5 +1,7 @@
 """Kolada: values for the catalog's KPIs, for the kommun and its comparison group."""
 
+import time
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -12,7 +14,6 @@ from sources.kolada import data_urls
 from warehouse import kolada as wh_kolada
 from warehouse import kolada_landing, kolada_nightly
 from warehouse.db import one
-from warehouse.observations import MergeResult
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -87,26 +88,28 @@ def kolada_values(
         kolada_landing.fetch(client, spool, kpis, municipalities, years, log=context.log.info)
         per_year = dict(spool.query("SELECT period, count(*) FROM vals GROUP BY period"))
         per_kpi = dict(spool.query("SELECT kpi, count(*) FROM vals GROUP BY kpi"))
-        frame = spool.conn.execute(
+        frame = spool.frame(
             "SELECT kpi, municipality, period, gender, value, status, isdeleted FROM vals "
-            "ORDER BY kpi, municipality, period, gender LIMIT 10").df()
+            "ORDER BY kpi, municipality, period, gender LIMIT 10")
         urls = [u for (u,) in spool.query("SELECT url FROM pages ORDER BY seq")]
         with warehouse(duckdb) as conn:
+            # The newest year is empty until Kolada publishes it; a year that had values and
+            # now answers empty is an outage, and landing it would retire every value.
+            held = dict(conn.execute(
+                "SELECT period, count(*) FROM stg.current_observations WHERE source = 'kolada' "
+                "AND list_contains(?, period) GROUP BY period", [keys]).fetchall())
             for year in years:
-                # The newest year is empty until Kolada publishes it; a year that had values
-                # and now answers empty is an outage, and landing it would retire every value.
-                held = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND period = ?",
-                           [str(year)])[0]
-                if held and not per_year.get(year):
+                if held.get(str(year)) and not per_year.get(year):
                     raise dg.Failure(description=(
-                        f"Kolada svarade utan värden för {year}, men lagret har {held} aktuella värden för året. "
-                        f"Troligen ett fel hos Kolada ({urls[0]}); inget ändrades. Kör om partitionen senare."))
+                        f"Kolada svarade utan värden för {year}, men lagret har {held[str(year)]} aktuella värden "
+                        f"för året. Troligen ett fel hos Kolada ({urls[0]}); inget ändrades. Kör om partitionen senare."))
             if group is not None:
                 wh_kolada.store_group(conn, group, group_page)
+            started = time.monotonic()
             fetch_ids, _ = kolada_landing.land(conn, spool, partition_keys=keys, kpis=kpis,
                                                municipalities=municipalities, run_id=context.run.run_id)
-            for fetch_id in fetch_ids:
-                kolada_nightly.store_snapshot(conn, fetch_id, releases)
+            context.log.info(f"Kolada {label}: {spool.pages} sidor landade i lagret ({time.monotonic() - started:.1f} s)")
+            kolada_nightly.store_snapshot(conn, fetch_ids, releases)
         n_values, n_pages = spool.rows, spool.pages
     return dg.MaterializeResult(
         metadata={
@@ -168,7 +171,7 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     """
     keys = list(context.partition_keys)
     with warehouse(duckdb) as conn:
-        results = [wh_kolada.load_partition(conn, key) for key in keys]
+        result = wh_kolada.load_partitions(conn, keys)
         total = one(conn,
             "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND list_contains(?, period)",
             [keys],
@@ -179,7 +182,6 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
             "ORDER BY first_seen DESC, series, region, breakdown LIMIT 10",
             [keys],
         ).df()
-    result = MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
     return dg.MaterializeResult(metadata=merge_metadata(result, total, rows))
 
 
