@@ -9,11 +9,14 @@ with `apply_sql`, since they hold no data.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
+MEMORY_ENV = "MALSTYRNING_DUCKDB_MINNE"
+DEFAULT_MEMORY = "512MB"
 SQL_DIR = Path(__file__).parent / "sql"
 DUCKDB_ENV = "MALSTYRNING_DUCKDB"
 DEFAULT_DB = "data/malstyrning.duckdb"
@@ -37,6 +40,13 @@ def configure(conn: duckdb.DuckDBPyConnection) -> None:
     """Stockholm time, and no progress bar: DuckDB draws one on stdout for queries over 2 s,
     which would clutter run logs and the output of scripts that read ours."""
     conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    # DuckDB's buffer pool may otherwise take 80 % of the machine's RAM; beyond this limit it
+    # spills to disk. 512 MB keeps a national Kolada backfill under 1 GiB in all
+    # (docs/benchmarks.md); MALSTYRNING_DUCKDB_MINNE (e.g. 2GB) raises it.
+    memory = os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory):
+        raise ValueError(f"{MEMORY_ENV}={memory!r}: ange en storlek som 512MB eller 2GB")
+    conn.execute(f"SET memory_limit = '{memory}'")
     conn.execute("SET enable_progress_bar = false")
 
 

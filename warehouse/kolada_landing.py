@@ -43,7 +43,8 @@ class Spool:
         self.dir = Path(tempfile.mkdtemp(prefix="kolada_spool_", dir=directory))
         (self.dir / "pages").mkdir()
         self.path = self.dir / "spool.duckdb"
-        self.conn: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path))
+        # The spool is written and read once: a small buffer pool is enough (it spills).
+        self.conn: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), config={"memory_limit": "128MB"})
         self.conn.execute(
             "CREATE TABLE vals (seq INTEGER, kpi VARCHAR, municipality VARCHAR, period INTEGER, gender VARCHAR, "
             "value DOUBLE, status VARCHAR, isdeleted BOOLEAN)")
@@ -112,6 +113,9 @@ class Spool:
         self.close()
 
 
+BODIES_PER_INSERT = 16
+
+
 def land(
     conn: duckdb.DuckDBPyConnection,
     spool: Spool,
@@ -138,12 +142,16 @@ def land(
             """CREATE OR REPLACE TEMP TABLE spool_known AS
                SELECT p.seq FROM kolada_spool.pages p
                JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
-        conn.execute(
-            """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
-               SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
-               FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path
-               WHERE p.seq NOT IN (SELECT seq FROM spool_known) ORDER BY p.seq""",
-            [[row[-1] for row in spool.meta]])
+        # The bodies a few at a time: one statement over all of a national backfill's files
+        # held them all (and their parsed JSON) in memory at once.
+        paths = [row[-1] for row in spool.meta]
+        for i in range(0, len(paths), BODIES_PER_INSERT):
+            conn.execute(
+                """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
+                   SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
+                   FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path
+                   WHERE p.seq NOT IN (SELECT seq FROM spool_known) ORDER BY p.seq""",
+                [paths[i:i + BODIES_PER_INSERT]])
         conn.execute(
             """CREATE OR REPLACE TEMP TABLE spool_ids AS
                SELECT p.seq, r.response_id FROM kolada_spool.pages p
