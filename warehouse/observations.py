@@ -83,6 +83,7 @@ def merge_observations(
         try:
             conn.execute("DROP TABLE IF EXISTS incoming_obs")
             conn.execute("DROP TABLE IF EXISTS merge_periods")
+            conn.execute("DROP TABLE IF EXISTS merge_changes")
         except duckdb.Error:
             pass  # the caller's transaction failed; its rollback drops the table
 
@@ -95,7 +96,6 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
         sample = dupes[KEY].head(3).to_dict("records")
         raise DuplicateObservations(f"{table}: {int(dupes['n'].sum())} dubblerade nycklar i samma hämtning, t.ex. {sample}")
     ins_extra = "".join(f", {c}" for c in extra)
-    sel_extra = "".join(f", i.{c}" for c in extra)
     cur_extra = "".join(f", cur.{c}" for c in extra)
     changed_extra = "".join(f" OR cur.{c} IS DISTINCT FROM i.{c}" for c in compare)
     # The newest vintage of each key, for the periods this merge can touch only: period is
@@ -111,29 +111,31 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
     if transaction:
         conn.execute("BEGIN")
     try:
-        counts = one(conn,
-            f"""
-            WITH cur AS ({current})
-            SELECT
-                count(*) FILTER (WHERE cur.series IS NULL AND NOT i.is_deleted),
-                count(*) FILTER (WHERE cur.series IS NOT NULL AND NOT i.is_deleted AND (
-                    cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status{changed_extra})),
-                count(*) FILTER (WHERE cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
-            FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})"""
-        )
+        # The rows that change something, with their kind, in one join; counted and inserted
+        # from there (counting and inserting each joined the incoming rows again).
         conn.execute(
             f"""
-            INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
-                                 vintage, first_seen, fetched_at, response_id{ins_extra})
+            CREATE OR REPLACE TEMP TABLE merge_changes AS
             WITH cur AS ({current})
-            SELECT ?, i.series, i.breakdown, i.region, i.period, i.period_end,
-                   CASE WHEN i.is_deleted THEN NULL ELSE i.value END, i.status, i.is_deleted,
-                   coalesce(cur.vintage, 0) + 1, i.fetched_at, i.fetched_at, i.response_id{sel_extra}
+            SELECT i.*, coalesce(cur.vintage, 0) + 1 AS new_vintage,
+                   CASE WHEN cur.series IS NULL THEN 'new' WHEN i.is_deleted THEN 'deleted' ELSE 'revised' END AS kind
             FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})
             WHERE (cur.series IS NULL AND NOT i.is_deleted)
                OR (cur.series IS NOT NULL AND i.is_deleted AND NOT cur.is_deleted)
                OR (cur.series IS NOT NULL AND NOT i.is_deleted AND (
                      cur.is_deleted OR cur.value IS DISTINCT FROM i.value OR cur.status <> i.status{changed_extra}))
+            """
+        )
+        counts = one(conn, "SELECT count(*) FILTER (WHERE kind = 'new'), count(*) FILTER (WHERE kind = 'revised'), "
+                           "count(*) FILTER (WHERE kind = 'deleted') FROM merge_changes")
+        conn.execute(
+            f"""
+            INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
+                                 vintage, first_seen, fetched_at, response_id{ins_extra})
+            SELECT ?, series, breakdown, region, period, period_end,
+                   CASE WHEN is_deleted THEN NULL ELSE value END, status, is_deleted,
+                   new_vintage, fetched_at, fetched_at, response_id{ins_extra}
+            FROM merge_changes
             """,
             [source],
         )
