@@ -158,7 +158,7 @@ def bench_catalog(directory: Path, kpis: list[str], values: dict) -> Path:
     (directory / "namnder").mkdir()
     riket = {k: v for (k, unit, _y), v in sorted(values.items(), key=lambda kv: kv[0][2]) if unit == "0000"}
     for n, namnd in enumerate(NAMNDER):
-        lines = [f"# Konstruerad för benchmarks/bench_national.py: önskat värde = rikets senaste värde.",
+        lines = ["# Konstruerad för benchmarks/bench_national.py: önskat värde = rikets senaste värde.",
                  f"namnd: {namnd}", "indicators:"]
         for i, kpi in enumerate(kpis[n::len(NAMNDER)]):
             lines += [f"  - id: {kpi.lower()}", f"    name: Kolada {kpi}", f"    malomrade: {MALOMRADEN[i % 5]}",

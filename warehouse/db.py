@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
@@ -58,6 +60,18 @@ def one(conn: duckdb.DuckDBPyConnection, sql: str, params=None):
     """
     rows = conn.execute(sql, params).fetchall() if params is not None else conn.execute(sql).fetchall()
     return rows[0] if rows else None
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise on an error."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from sources.http import Page
 from sources.kolada import COLUMNS
-from warehouse.db import one
+from warehouse.db import one, transaction
 
 
 class Spool:
@@ -70,7 +70,9 @@ class Spool:
         if not self.buffer["seq"]:
             return
         frame = pd.DataFrame(self.buffer).astype({"seq": "int32", "period": "int32", "value": "float64"})
-        self.conn.execute("INSERT INTO vals SELECT * FROM frame")  # frame: DuckDB reads the local DataFrame
+        self.conn.register("spool_batch", frame)
+        self.conn.execute("INSERT INTO vals SELECT * FROM spool_batch")
+        self.conn.unregister("spool_batch")
         for values in self.buffer.values():
             values.clear()
 
@@ -134,46 +136,43 @@ def land(
     if spool.pages == 0:
         raise ValueError("Kolada: hämtningen har inga sidor att landa")
     spool.finish()
-    conn.execute(f"ATTACH '{spool.path}' AS kolada_spool (READ_ONLY)")
-    conn.execute("BEGIN")
+    path = str(spool.path).replace("'", "''")  # a temp directory's name is not ours to trust
+    conn.execute(f"ATTACH '{path}' AS kolada_spool (READ_ONLY)")
     try:
-        # Bodies already stored for the same URL keep their id (and their rows).
-        conn.execute(
-            """CREATE OR REPLACE TEMP TABLE spool_known AS
-               SELECT p.seq FROM kolada_spool.pages p
-               JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
-        # The bodies a few at a time: one statement over all of a national backfill's files
-        # held them all (and their parsed JSON) in memory at once.
-        paths = [row[-1] for row in spool.meta]
-        for i in range(0, len(paths), BODIES_PER_INSERT):
+        with transaction(conn):
+            # Bodies already stored for the same URL keep their id (and their rows).
             conn.execute(
-                """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
-                   SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
-                   FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path
-                   WHERE p.seq NOT IN (SELECT seq FROM spool_known) ORDER BY p.seq""",
-                [paths[i:i + BODIES_PER_INSERT]])
-        conn.execute(
-            """CREATE OR REPLACE TEMP TABLE spool_ids AS
-               SELECT p.seq, r.response_id FROM kolada_spool.pages p
-               JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
-        conn.execute(
-            """INSERT INTO raw.kolada_values
-               SELECT i.response_id, v.kpi, v.municipality, v.period, v.gender, v.value, v.status, v.isdeleted
-               FROM kolada_spool.vals v JOIN spool_ids i USING (seq)
-               WHERE v.seq NOT IN (SELECT seq FROM spool_known)""")
-        ids = [r for (r,) in conn.execute("SELECT response_id FROM spool_ids ORDER BY seq").fetchall()]
-        fetched_at = one(conn, "SELECT max(fetched_at) FROM kolada_spool.pages")[0]
-        fetch_ids = []
-        for key in partition_keys:
-            fetch_id = str(uuid.uuid4())
-            conn.execute("INSERT INTO raw.kolada_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [fetch_id, key, fetched_at, sorted(set(kpis)), sorted(set(municipalities)),
-                          [int(key)], ids, run_id])
-            fetch_ids.append(fetch_id)
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+                """CREATE OR REPLACE TEMP TABLE spool_known AS
+                   SELECT p.seq FROM kolada_spool.pages p
+                   JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
+            # The bodies a few at a time: one statement over all of a national backfill's files
+            # held them all (and their parsed JSON) in memory at once.
+            paths = [row[-1] for row in spool.meta]
+            for i in range(0, len(paths), BODIES_PER_INSERT):
+                conn.execute(
+                    """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
+                       SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
+                       FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path
+                       WHERE p.seq NOT IN (SELECT seq FROM spool_known) ORDER BY p.seq""",
+                    [paths[i:i + BODIES_PER_INSERT]])
+            conn.execute(
+                """CREATE OR REPLACE TEMP TABLE spool_ids AS
+                   SELECT p.seq, r.response_id FROM kolada_spool.pages p
+                   JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
+            conn.execute(
+                """INSERT INTO raw.kolada_values
+                   SELECT i.response_id, v.kpi, v.municipality, v.period, v.gender, v.value, v.status, v.isdeleted
+                   FROM kolada_spool.vals v JOIN spool_ids i USING (seq)
+                   WHERE v.seq NOT IN (SELECT seq FROM spool_known)""")
+            ids = [r for (r,) in conn.execute("SELECT response_id FROM spool_ids ORDER BY seq").fetchall()]
+            fetched_at = one(conn, "SELECT max(fetched_at) FROM kolada_spool.pages")[0]
+            fetch_ids = []
+            for key in partition_keys:
+                fetch_id = str(uuid.uuid4())
+                conn.execute("INSERT INTO raw.kolada_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [fetch_id, key, fetched_at, sorted(set(kpis)), sorted(set(municipalities)),
+                              [int(key)], ids, run_id])
+                fetch_ids.append(fetch_id)
     finally:
         conn.execute("DROP TABLE IF EXISTS spool_ids")
         conn.execute("DROP TABLE IF EXISTS spool_known")
