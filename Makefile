@@ -38,7 +38,11 @@ test: install
 	$(BIN)/dg check defs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The instance's storage is created before the webserver and the daemon start: on a new
+# DAGSTER_HOME both would otherwise create it at once, and one can fail with alembic's
+# "more than one head" error (seen in tests/test_dagster_ui.py).
 dev: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster instance migrate > /dev/null
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(or $(PORT),3000)
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.

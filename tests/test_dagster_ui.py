@@ -94,6 +94,10 @@ class Services:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self) -> None:
+        # As `make dev` does: the instance's storage first, so the webserver and the daemon do
+        # not both create it at once (alembic's "more than one head" error, seen here).
+        subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=REPO, env=self.env, check=True,
+                       capture_output=True)
         # No -h: the webserver's own default host is 127.0.0.1, which the security test
         # below relies on.
         commands = {
