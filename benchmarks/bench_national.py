@@ -50,12 +50,16 @@ def done(**kw):
     print("RESULT " + json.dumps(kw), flush=True)
 """
 
-INGEST = PRELUDE + """
+# The project's definitions, with Kolada pointed at the local server.
+DAGSTER = PRELUDE + """
 import dagster as dg
 from pipelines.definitions import defs as load_defs
 defs = load_defs()
-from warehouse import db
 run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+"""
+
+INGEST = DAGSTER + """
+from warehouse import db
 job = defs.resolve_job_def("kolada_job")
 import threading
 samples = []  # (time, RSS MiB) every 20 ms: the peak of each step, not only of the process
@@ -82,11 +86,7 @@ values = c.execute("SELECT count(*) FROM stg.kolada_observations").fetchone()[0]
 done(seconds=seconds, steps=steps, step_rss_mib=step_rss, values=values)
 """
 
-INDICATORS = PRELUDE + """
-import dagster as dg
-from pipelines.definitions import defs as load_defs
-defs = load_defs()
-run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+INDICATORS = DAGSTER + """
 t = time.perf_counter()
 r = defs.resolve_job_def("indicators_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral())
 assert r.success
@@ -113,11 +113,7 @@ for name, sql in {{
 done(**out)
 """
 
-NIGHTLY = PRELUDE + """
-import dagster as dg
-from pipelines.definitions import defs as load_defs
-defs = load_defs()
-run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+NIGHTLY = DAGSTER + """
 job = defs.resolve_job_def("kolada_job")
 t = time.perf_counter()
 for key in ("2020", "2021", "2022"):  # the schedule's three recent years, one run each

@@ -20,14 +20,17 @@ import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sources.replay import canonical_url  # noqa: E402
 
 
 def canonical(path_query: str) -> str:
-    parts = urlsplit(path_query)
-    return parts.path + "?" + urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    """The replay adapter's request matching (query parameters sorted), for a path and query."""
+    return canonical_url("http://local" + path_query).removeprefix("http://local")
 
 
 class KoladaReplay(ThreadingHTTPServer):

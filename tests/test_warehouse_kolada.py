@@ -9,7 +9,7 @@ from tests.conftest import at
 from sources.kolada import decode_data_page
 from warehouse.kolada_landing import land, spool_pages
 from warehouse.db import one
-from warehouse.kolada import load_partition
+from warehouse.kolada import load_partitions
 
 URL = "https://api.kolada.se/v3/data/kpi/N45850/municipality/1882/year/2022?per_page=5000"
 
@@ -29,7 +29,7 @@ def page(value, day: str) -> Page:
 def fetch(conn, value, day):
     with spool_pages([page(value, day)]) as spool:
         land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1882"])
-    return load_partition(conn, "2022")
+    return load_partitions(conn, ["2022"])
 
 
 def versions(conn):
@@ -54,7 +54,7 @@ def test_a_value_that_returns_gets_the_time_of_the_fetch_that_brought_it_back(co
 
 def test_reloading_the_same_fetch_changes_nothing(conn):
     fetch(conn, 8.0, "2026-03-01")
-    assert load_partition(conn, "2022").changed == 0
+    assert load_partitions(conn, ["2022"]).changed == 0
     assert len(versions(conn)) == 1
 
 

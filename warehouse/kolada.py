@@ -23,11 +23,6 @@ OBSERVATIONS_SQL = """
     WHERE response_id IN (SELECT unnest($ids)) AND list_contains($years, period)"""
 
 
-def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str) -> MergeResult:
-    """Merge the latest landed fetch of `partition_key` into stg.kolada_observations."""
-    return load_partitions(conn, [partition_key])
-
-
 def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) -> MergeResult:
     """Merge the latest landed fetch of each partition into stg.kolada_observations.
 

@@ -51,6 +51,7 @@ class Spool:
         self.meta: list[tuple] = []
         self.buffer: dict[str, list] = {c: [] for c in ("seq", *COLUMNS)}
         self.pages = self.rows = 0
+        self._pages_written = -1  # len(meta) when the pages table was last written
 
     def add(self, page: Page) -> None:
         """Store one data page (its payload is sources.kolada.DataRows)."""
@@ -87,7 +88,7 @@ class Spool:
 
     def _write_pages(self) -> None:
         self._flush()
-        if getattr(self, "_pages_written", None) == len(self.meta):
+        if self._pages_written == len(self.meta):
             return
         self._pages_written = len(self.meta)
         pages = pd.DataFrame(self.meta, columns=["seq", "url", "fetched_at", "status_code", "sha256", "items", "path"])

@@ -101,9 +101,8 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
     # The newest vintage of each key, for the periods this merge can touch only: period is
     # part of the key, so leaving other periods out changes nothing for these and keeps a
     # one-year load from numbering the vintages of the whole table.
-    periods = sorted({p for (p,) in conn.execute("SELECT DISTINCT period FROM incoming_obs").fetchall()}
-                     | set(scope.periods if scope is not None else ()))
-    conn.execute("CREATE OR REPLACE TEMP TABLE merge_periods AS SELECT unnest(?::VARCHAR[]) AS period", [periods])
+    conn.execute("CREATE OR REPLACE TEMP TABLE merge_periods AS SELECT period FROM incoming_obs "
+                 "UNION SELECT unnest(?::VARCHAR[])", [list(scope.periods) if scope is not None else []])
     current = f"""
         SELECT * FROM (
             SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
