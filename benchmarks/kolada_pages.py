@@ -82,9 +82,12 @@ def build(out: Path, dump: Path, first: int, last: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     (out / "pages").mkdir(parents=True)
     index, n_pages, n_values = {}, 0, 0
-    for url in data_urls(kpis, units, years, base_url=BASE):
+    # National mode asks for every unit (no municipality segment), as the pipeline does.
+    for url in data_urls(kpis, None, years, base_url=BASE):
         # The url's own segments, in the order Kolada would list them.
-        k_ids, m_ids, y_ids = (seg.split(",") for seg in urlsplit(url).path.split("/")[4::2])
+        path = urlsplit(url).path.split("/")
+        segments = dict(zip(path[3::2], (seg.split(",") for seg in path[4::2])))
+        k_ids, m_ids, y_ids = segments["kpi"], segments.get("municipality", units), segments["year"]
         rows = [
             {"kpi": k, "municipality": m, "period": y,
              "values": [{"gender": "T", "count": 1, "status": "", "value": values[(k, m, y)], "isdeleted": False}]}

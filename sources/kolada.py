@@ -2,9 +2,13 @@
 reference/kolada.md §7).
 
 Rules the API imposes, kept here and nowhere else:
-- data URLs are path style: /data/kpi/{ids}/municipality/{ids}/year/{years};
+- data URLs are path style: /data/kpi/{ids}/municipality/{ids}/year/{years}, or without
+  the municipality segment for every unit at once (any two of the three segments,
+  reference/kolada.md §2);
 - at most 25 ids per path segment (v3 refuses longer lists), so requests are the product of
-  25-id chunks of KPIs, municipalities and years;
+  25-id chunks of KPIs, municipalities and years. National mode leaves the municipality
+  segment out: 312 units would be 13 chunks, each answered on its own partly filled last
+  page; without it each KPI chunk's pages are full (docs/benchmarks.md);
 - `per_page=5000` (the maximum) and `next_url` followed until it is empty (v2's `next_page`
   key no longer exists; reading it would silently stop after page 1);
 - values can be null (stored as NULL, never 0) and deletions come back as `isdeleted`.
@@ -44,17 +48,20 @@ def chunks(ids: Iterable[Any], size: int = MAX_IDS_PER_SEGMENT) -> list[list[str
 
 def data_urls(
     kpis: Iterable[str],
-    municipalities: Iterable[str],
+    municipalities: Iterable[str] | None,
     years: Iterable[int],
     *,
     base_url: str = BASE_URL,
     from_date: date | None = None,
 ) -> list[str]:
-    """The first-page URLs for all values of kpis × municipalities × years."""
+    """The first-page URLs for all values of kpis × municipalities × years;
+    `municipalities=None` asks for every unit Kolada has (kommuner, regions, Riket)."""
     urls = []
-    for k, m, y in product(chunks(kpis), chunks(municipalities), chunks(years)):
+    unit_chunks = [None] if municipalities is None else chunks(municipalities)
+    for k, m, y in product(chunks(kpis), unit_chunks, chunks(years)):
+        unit_segment = "" if m is None else f"/municipality/{','.join(m)}"
         url = (
-            f"{base_url.rstrip('/')}/data/kpi/{','.join(k)}/municipality/{','.join(m)}"
+            f"{base_url.rstrip('/')}/data/kpi/{','.join(k)}{unit_segment}"
             f"/year/{','.join(y)}?per_page={PER_PAGE}"
         )
         if from_date is not None:
@@ -84,12 +91,12 @@ class KoladaClient:
     def data_pages(
         self,
         kpis: Iterable[str],
-        municipalities: Iterable[str],
+        municipalities: Iterable[str] | None,
         years: Iterable[int],
         *,
         from_date: date | None = None,
     ) -> Iterator[Page]:
-        """Every data page for kpis × municipalities × years, one at a time (a national
+        """Every data page for kpis × municipalities (None: every unit) × years, one at a time (a national
         backfill is about 100 MB of JSON; callers store each page before asking the next).
         Each page's `payload` is its decoded, type-checked rows (DataRows)."""
 

@@ -46,6 +46,16 @@ def test_segments_hold_at_most_25_ids_and_cover_everything():
     assert seen_k == set(kpis) and seen_m == set(munis)
 
 
+def test_every_unit_leaves_the_municipality_segment_out():
+    kpis = [f"N{i:05d}" for i in range(30)]
+    urls = data_urls(kpis, None, range(1998, 2023), base_url="https://api.kolada.se/v3")
+    # One URL per 25-KPI chunk: no unit chunks multiplying the requests and their part pages.
+    assert [urlsplit(u).path for u in urls] == [
+        f"/v3/data/kpi/{','.join(kpis[:25])}/year/{','.join(map(str, range(1998, 2023)))}",
+        f"/v3/data/kpi/{','.join(kpis[25:])}/year/{','.join(map(str, range(1998, 2023)))}",
+    ]
+
+
 def test_from_date_is_sent_on_data_urls():
     (url,) = data_urls(["N01951"], ["1882"], [2022], from_date=date(2026, 11, 1))
     assert url.endswith("per_page=5000&from_date=2026-11-01")

@@ -58,6 +58,22 @@ def test_reloading_the_same_fetch_changes_nothing(conn):
     assert len(versions(conn)) == 1
 
 
+def test_an_all_units_answer_keeps_only_the_fetchs_units_as_observations(conn):
+    # National mode asks without a municipality segment: Kolada answers for every unit it
+    # has, which may include one the unit lists do not know yet.
+    url = "https://api.kolada.se/v3/data/kpi/N45850/year/2022?per_page=5000"
+    rows = [{"kpi": "N45850", "municipality": m, "period": 2022,
+             "values": [{"gender": "T", "count": 1, "status": "", "value": v, "isdeleted": False}]}
+            for m, v in (("1882", 8.0), ("0000", 5.0), ("9999", 1.0))]
+    body = json.dumps({"values": rows, "next_url": None}).encode()
+    with spool_pages([Page(url, at("2026-03-01"), 200, body, decode_data_page(body, url))]) as spool:
+        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["0000", "1882"])
+    assert load_partitions(conn, ["2022"]).inserted == 2
+    assert conn.execute("SELECT region FROM stg.kolada_observations ORDER BY region").fetchall() == [("0000",), ("1882",)]
+    # The answer itself is kept whole in raw.
+    assert one(conn, "SELECT count(*) FROM raw.kolada_values")[0] == 3
+
+
 def kpi_page(url, ids, day="2026-03-01"):
     payload = {"values": [{"id": k, "title": f"titel {k}", "is_divided_by_gender": False,
                            "publication_date": "2026-02-20"} for k in ids], "next_url": None}

@@ -24,7 +24,7 @@ import shutil
 from pathlib import Path
 
 from indicator_catalog.catalog import load_catalog, national_units
-from sources.kolada import BASE_URL, PER_PAGE, chunks, data_urls
+from sources.kolada import BASE_URL, PER_PAGE, data_urls
 from sources.replay import request_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,12 +122,14 @@ def main() -> None:
     first, last = (int(x) for x in args.riket_years.split("-"))
     units = national_units()
     for year in range(first, last + 1):
-        urls = data_urls(kpis, units, [year])
-        for part, unit_chunk in enumerate(chunks(units)):
-            values = _rows(dump, kpis, unit_chunk, year)
-            # Compact JSON: 13 answers a year for 312 units.
-            write(out, urls[part], {"values": values, "next_url": None}, DUMP_NOTE, f"riket_{year}_{part:02d}", indent=None)
-        print(f"riket {year}: {len(urls)} svar")
+        # National mode asks for every unit at once (no municipality segment); the catalog's
+        # few KPIs × 312 units fit one page a year.
+        (url,) = data_urls(kpis, None, [year])
+        values = _rows(dump, kpis, units, year)
+        if len(values) > PER_PAGE:
+            raise SystemExit(f"riket {year}: {len(values)} rader ryms inte på en sida; bygg sidor med next_url")
+        write(out, url, {"values": values, "next_url": None}, DUMP_NOTE, f"riket_{year}", indent=None)
+        print(f"riket {year}: {len(values)} värden -> {url}")
 
 
 def _rows(dump: dict, kpis: list[str], municipalities: list[str], year: int) -> list[dict]:

@@ -14,13 +14,16 @@ TABLE = "stg.kolada_observations"
 # A partition's rows of a landed fetch as observations. A multi-year fetch (a backfill) has
 # every year's rows under the same responses; each partition reads its own year. first_seen
 # is the fetch's time, never the time a byte-identical body was first stored: a value that
-# returns in this fetch is first seen now (the KF due rule reads first_seen).
+# returns in this fetch is first seen now (the KF due rule reads first_seen). A national
+# fetch asks for every unit Kolada has; only the fetch's units (its scope) are observations,
+# so a unit Kolada adds stays in raw until the unit lists know it.
 OBSERVATIONS_SQL = """
     SELECT kpi AS series, gender AS breakdown, municipality AS region, CAST(period AS VARCHAR) AS period,
            make_date(period, 12, 31) AS period_end, value, status, isdeleted AS is_deleted,
            CAST($fetched_at AS TIMESTAMPTZ) AS fetched_at, response_id
     FROM raw.kolada_values
-    WHERE response_id IN (SELECT unnest($ids)) AND list_contains($years, period)"""
+    WHERE response_id IN (SELECT unnest($ids)) AND list_contains($years, period)
+      AND municipality IN (SELECT unnest($units))"""
 
 
 def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) -> MergeResult:
@@ -38,7 +41,7 @@ def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) 
     results = []
     for (kpis, municipalities, fetched_at, ids), years in groups.items():
         scope = Scope(series=kpis, regions=municipalities, periods=[str(y) for y in years], fetched_at=fetched_at)
-        params = {"fetched_at": fetched_at, "ids": list(ids), "years": years}
+        params = {"fetched_at": fetched_at, "ids": list(ids), "years": years, "units": list(municipalities)}
         results.append(merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params))
     return MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
 

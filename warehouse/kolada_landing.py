@@ -194,7 +194,7 @@ def spool_pages(pages: Iterable[Page], directory: str | Path | None = None) -> S
 
 
 def fetch(client, spool: Spool, kpis, municipalities, years, *, log=None, every: int = 25) -> None:
-    """Every data page of kpis × municipalities × years into `spool`, one at a time, with a
+    """Every data page of kpis × municipalities (None: every unit) × years into `spool`, one at a time, with a
     progress line every `every` pages (a national backfill takes minutes live).
 
     The next pages are requested and decoded on a second thread while this one writes the

@@ -67,6 +67,8 @@ def kolada_values(
         members = {str(m["member_id"]) for m in group["members"]}
     # The kommun and its group, or in national mode every kommun, region and Riket.
     municipalities = cat.kolada_units(members)
+    # National mode asks for every unit at once (no municipality segment in the URL).
+    asked = None if cat.settings.omfattning == "riket" else municipalities
     kpis = cat.kolada_kpis()
     # The KPIs' release information is read before every fetch (one metadata request per 25
     # KPIs) and kept with it, so the next night knows what this fetch already saw.
@@ -81,11 +83,11 @@ def kolada_values(
                                                    metadata={"skipped": True})])
     years = [int(k) for k in keys]
     label = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    n_urls = len(data_urls(kpis, municipalities, years))
+    n_urls = len(data_urls(kpis, asked, years))
     context.log.info(f"Kolada {label}: {len(kpis)} KPI:er × {len(municipalities)} enheter, {n_urls} adress(er)")
     with kolada_landing.Spool() as spool:
         # All HTTP first, page by page onto disk; the DuckDB file is held only while landing.
-        kolada_landing.fetch(client, spool, kpis, municipalities, years, log=context.log.info)
+        kolada_landing.fetch(client, spool, kpis, asked, years, log=context.log.info)
         per_year = dict(spool.query("SELECT period, count(*) FROM vals GROUP BY period"))
         per_kpi = dict(spool.query("SELECT kpi, count(*) FROM vals GROUP BY kpi"))
         frame = spool.frame(
