@@ -95,6 +95,11 @@ class Catalog:
         return out
 
     def scb_regions(self, series: str) -> list[str]:
+        """The units to fetch a series for, as the warehouse names them (Kolada's ids: län
+        0018, Riket 0000; sources.scb.scb_region gives SCB's codes): in national mode every
+        kommun, region and Riket, otherwise the kommun and per-indicator overrides."""
+        if self.settings.omfattning == "riket":
+            return national_units()
         return sorted({self.region_for(i) for i in self.scb_indicators() if i.query.series == series})
 
     def kolada_regions(self) -> set[str]:

@@ -211,7 +211,8 @@ class Settings(_Strict):
     kommun: str = Field(pattern=KOMMUNKOD)
     kommun_namn: str
     jamforelsegrupp: str | None = Field(default=None, pattern=r"^G\d+$")
-    # kommun: Kolada values for the kommun and its comparison group. riket (national mode):
-    # the catalog's Kolada KPIs for all 290 kommuner, the 21 regions and Riket, so any
-    # kommun's table, and every kommun's place, comes out of one warehouse.
+    # kommun: Kolada values for the kommun and its comparison group, SCB for the kommun.
+    # riket (national mode): the catalog's Kolada KPIs and SCB series for all 290 kommuner,
+    # the 21 regions and Riket, so any kommun's table, and every kommun's place, comes out
+    # of one warehouse.
     omfattning: Literal["kommun", "riket"] = "kommun"

@@ -22,6 +22,7 @@ import dagster as dg
 
 from pipelines.definitions import defs as load_defs
 from pipelines.defs.files.inbox import inbox_dir, inbox_requests
+from pipelines.defs.partitions import range_tags
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -56,18 +57,15 @@ class Refresh:
         return result
 
     def years(self, years: list[str]) -> bool:
-        # Kolada: one run for the whole range, as a backfill in the UI (all years in each
-        # request); SCB plans its calls per year (its table selections differ between years).
-        t = time.monotonic()
-        tags = {"dagster/asset_partition_range_start": years[0], "dagster/asset_partition_range_end": years[-1]}
-        if self._run("kolada_job", f"kolada_job {years[0]}–{years[-1]}", tags=tags) is None:
-            return False
-        self.out(f"  Kolada {years[0]}–{years[-1]} hämtat och laddat ({time.monotonic() - t:.1f} s)")
-        for i, year in enumerate(years, 1):
+        # One run per source for the whole range, as a backfill in the UI: Kolada asks for
+        # all years in each request, SCB for all years of a table in one selection.
+        tags = range_tags(years[0], years[-1])
+        label = f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]
+        for job, name in (("kolada_job", "Kolada"), ("scb_job", "SCB")):
             t = time.monotonic()
-            if self._run("scb_job", f"scb_job {year}", partition_key=year) is None:
+            if self._run(job, f"{job} {label}", tags=tags) is None:
                 return False
-            self.out(f"  [{i}/{len(years)}] SCB {year} hämtat och laddat ({time.monotonic() - t:.1f} s)")
+            self.out(f"  {name} {label} hämtat och laddat ({time.monotonic() - t:.1f} s)")
         return True
 
     def af(self) -> bool:

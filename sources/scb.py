@@ -243,6 +243,18 @@ def plan_sha256(table_id: str, selection: dict[str, list[str]], codelists: dict[
     return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def scb_region(unit: str) -> str:
+    """The warehouse's unit id -> SCB's Region code. The warehouse names units as Kolada
+    does (kommun 1882, län 0018, Riket 0000); SCB's Region codes are 1882, 18 and 00."""
+    return unit[2:] if len(unit) == 4 and unit.startswith("00") else unit
+
+
+def unit_id(code: str) -> str:
+    """SCB's Region code -> the warehouse's unit id (län and Riket padded to four digits),
+    so SCB and Kolada figures for one unit share its id."""
+    return code.zfill(4) if len(code) == 2 and code.isdigit() else code
+
+
 def build_selection(region_variable: str, regions: list[str], contents_variable: str, contents: str,
                     pinned: dict[str, list[str]], time_variable: str, periods: list[str]) -> dict[str, list[str]]:
     """The selection for one table, in a fixed variable order (replay matches the POST body)."""

@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import defs as load_defs
+from tests.conftest import dump_value
 from warehouse import db
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "sources" / "recordings" / "kolada"
@@ -33,7 +34,8 @@ def national(tmp_path_factory):
         mp.setenv("MALSTYRNING_OMFATTNING", "riket")
         mp.setenv("MALSTYRNING_NOW", "2026-11-25T10:00:00+01:00")
         defs = load_defs()
-        for job, kwargs in (("kolada_job", {"partition_key": "2022"}), ("indicators_job", {})):
+        for job, kwargs in (("kolada_job", {"partition_key": "2022"}), ("scb_job", {"partition_key": "2022"}),
+                            ("indicators_job", {})):
             assert defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.ephemeral(), **kwargs).success
         yield path, defs, mp
 
@@ -48,6 +50,22 @@ def test_every_kommun_region_and_riket_is_loaded(national):
     assert len(asked) == 312  # 290 kommuner, 21 regions, Riket
     # Nystartade arbetsställen has a figure for every unit in 2022 (gästnätter only for some).
     assert regions == set(recorded("N01004", 2022)) == set(asked)
+
+
+def test_scb_folkmangd_for_every_unit_under_the_ids_kolada_uses(national):
+    path, *_ = national
+    conn = db.connect(path, read_only=True)
+    scb = dict(conn.execute("SELECT region, value FROM stg.current_observations "
+                            "WHERE series = 'folkmangd' AND period = '2022'").fetchall())
+    kolada_units = {r for (r,) in conn.execute(
+        "SELECT DISTINCT region FROM stg.kolada_observations WHERE series = 'N01004' AND period = '2022'").fetchall()}
+    status = dict(conn.execute("SELECT region, aktuellt_varde FROM ind.indicator_status_riket "
+                               "WHERE indicator_id = 'befolkningsutveckling'").fetchall())
+    conn.close()
+    # Riket 00 and the län (SCB's codes) stored as 0000, 0018: one id per unit across sources.
+    assert set(scb) == kolada_units and len(scb) == 312
+    assert scb["0000"] == dump_value("N01951", "0", 2022) and scb["1882"] == dump_value("N01951", "1882", 2022)
+    assert status == scb
 
 
 def test_the_kommuns_place_among_all_kommuner(national):

@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from werkzeug import Response
 
+from pipelines.defs.partitions import range_tags
 from pipelines.defs.resources import CatalogResource, ScbResource
 from pipelines.defs.scb.assets import scb_observations, scb_values
 from tests.conftest import dump_value
@@ -40,12 +41,14 @@ class FakeScb:
 
     def __init__(self, httpserver, tables: dict[str, dict], value, codes: dict[str, dict[str, set]] | None = None):
         self.requests: list[tuple[str, str]] = []
+        self.cells: list[int] = []  # regions × periods of each data call
         self.tables = tables
         self.value = value  # (table, region, period) -> number
         self.codes = codes or {}  # table -> variable -> the codes SCB has; others answer 400
         httpserver.expect_request("/api/v2/config").respond_with_handler(self._config)
         for table in tables:
             httpserver.expect_request(f"/api/v2/tables/{table}", method="GET").respond_with_handler(self._table(table))
+            httpserver.expect_request(f"/api/v2/tables/{table}/metadata", method="GET").respond_with_handler(self._metadata(table))
             httpserver.expect_request(f"/api/v2/tables/{table}/data", method="POST").respond_with_handler(self._data(table))
 
     def _config(self, request):
@@ -58,10 +61,23 @@ class FakeScb:
             return Response(json.dumps({"id": table, "label": table, **self.tables[table]}), content_type="application/json")
         return handler
 
+    def _metadata(self, table):
+        # The Region codes the table has (default: the real TAB6471 list, every unit).
+        def handler(request):
+            self.requests.append(("GET", request.path))
+            regions = self.codes.get(table, {}).get("Region") or REAL_REGIONS
+            dims = {"Region": sorted(regions), "ContentsCode": ["c"], "Tid": ["2024"]}
+            doc = {"version": "2.0", "class": "dataset", "label": table, "id": list(dims), "size": [len(v) for v in dims.values()],
+                   "dimension": {d: {"label": d, "category": {"index": {c: i for i, c in enumerate(v)}}} for d, v in dims.items()},
+                   "value": None}
+            return Response(json.dumps(doc), content_type="application/json")
+        return handler
+
     def _data(self, table):
         def handler(request):
             self.requests.append(("POST", request.path))
             sel = {s["variableCode"]: s["valueCodes"] for s in json.loads(request.data)["selection"]}
+            self.cells.append(len(sel.get("Region", [])) * len(sel.get("Tid", [])))
             for var, known in self.codes.get(table, {}).items():
                 wrong = [c for c in sel.get(var, []) if c not in known]
                 if wrong or (var not in sel and var != "Kon"):
@@ -94,6 +110,55 @@ def live(httpserver, tmp_path):
 
 
 TAB638 = {"updated": "2025-02-21T07:00:00Z", "firstPeriod": "1968", "lastPeriod": "2024"}
+REAL_REGIONS = list(fixture("TAB6471_metadata.json")["dimension"]["Region"]["category"]["index"])
+
+
+def materialize_range(resources, first, last):
+    """A run over the partitions first..last, as the UI's single-run backfill launches it."""
+    result = dg.materialize([scb_values, scb_observations], resources=resources, tags=range_tags(first, last),
+                            raise_on_error=False)
+    assert result.success, [e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure]
+    return result
+
+
+def test_a_backfill_asks_each_table_for_all_its_years_at_once(httpserver, tmp_path):
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: 11000 + int(p))
+    resources = live(httpserver, tmp_path)
+    materialize_range(resources, "2015", "2024")
+    # TAB5557 and TAB6471 start in 2025: not asked. TAB638: one check, one call for 10 years.
+    assert scb.requests == [("GET", "/api/v2/tables/TAB638"), ("GET", "/api/v2/config"), ("POST", "/api/v2/tables/TAB638/data")]
+    assert scb.cells == [10]
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    rows = conn.execute("SELECT period, value FROM stg.current_observations WHERE series = 'folkmangd' ORDER BY period").fetchall()
+    assert rows == [(str(y), 11000.0 + y) for y in range(2015, 2025)]
+    # Each year remembers its own fetch: a nightly run of one year finds it unchanged.
+    assert one(conn, "SELECT count(DISTINCT partition_key), count(DISTINCT response_ids[1]) FROM raw.scb_fetches") == (10, 1)
+    conn.close()
+    materialize(resources, "2023")
+    assert scb.count("POST") == 1
+    # SCB revises: one year is fetched again, on its own; the other years keep their values.
+    scb.tables["TAB638"]["updated"] = "2026-02-20T07:00:00Z"
+    scb.value = lambda t, r, p: 1
+    materialize(resources, "2023")
+    assert scb.count("POST") == 2 and scb.cells[-1] == 1
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    assert dict(conn.execute("SELECT period, value FROM stg.current_observations WHERE series = 'folkmangd' "
+                             "AND period IN ('2022', '2023', '2024')").fetchall()) == {"2022": 11000.0 + 2022, "2023": 1.0, "2024": 11000.0 + 2024}
+
+
+def test_national_mode_asks_for_every_unit_the_table_has_under_the_warehouse_ids(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("MALSTYRNING_OMFATTNING", "riket")
+    without_lan = [c for c in REAL_REGIONS if len(c) != 2 or c == "00"]  # a table with Riket and kommuner only
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: int(r) + int(p), {"TAB638": {"Region": set(without_lan)}})
+    resources = live(httpserver, tmp_path)
+    materialize_range(resources, "2023", "2024")
+    assert scb.count("GET", "/tables/TAB638/metadata") == 1 and scb.count("POST") == 1
+    assert scb.cells == [291 * 2]
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    units = dict(conn.execute("SELECT region, value FROM stg.current_observations WHERE series = 'folkmangd' AND period = '2024'").fetchall())
+    # 290 kommuner and Riket under the ids Kolada uses (0000), so both sources meet per unit.
+    assert len(units) == 291 and units["0000"] == 2024.0 and units["1882"] == 1882.0 + 2024
+    assert "00" not in units and not any(len(u) != 4 for u in units)
 
 
 def test_second_refresh_with_nothing_new_makes_no_data_request(httpserver, tmp_path):

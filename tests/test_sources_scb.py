@@ -158,3 +158,14 @@ def test_a_code_the_table_does_not_have_is_named_from_its_metadata(httpserver):
     selection = {"Region": ["1882"], "ContentsCode": ["000007SF"], "Alder": ["tot"], "Tid": ["2026M01"]}
     with pytest.raises(SourceError, match=r"tabellen TAB6471: urvalet stämmer inte med tabellen: Alder: tot finns inte \(t.ex. 0, TotSA"):
         client(httpserver).data("TAB6471", selection)
+
+
+def test_the_national_units_are_exactly_the_regions_of_a_real_scb_table():
+    from indicator_catalog.catalog import national_units
+    from sources.scb import scb_region, unit_id
+
+    # The real TAB6471 metadata lists Riket, the 21 län and the 290 kommuner.
+    codes = list(fixture("TAB6471_metadata.json")["dimension"]["Region"]["category"]["index"])
+    assert sorted(scb_region(u) for u in national_units()) == sorted(codes)
+    assert [unit_id(c) for c in ("00", "18", "1882", "0114")] == ["0000", "0018", "1882", "0114"]
+    assert all(unit_id(scb_region(u)) == u for u in national_units())

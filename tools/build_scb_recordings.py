@@ -31,8 +31,8 @@ from pathlib import Path
 
 from pxweb._internal.functions import build_query
 
-from indicator_catalog.catalog import load_catalog
-from sources.scb import BASE_URL, LANGUAGE, build_selection
+from indicator_catalog.catalog import load_catalog, national_units
+from sources.scb import BASE_URL, LANGUAGE, build_selection, scb_region
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "sources" / "recordings" / "scb"
@@ -45,6 +45,16 @@ TABLE_NOTE = ("KONSTRUERAT: GET /tables/TAB638 byggt med fälten från riktiga /
 DATA_NOTE = ("KONSTRUERAT: SCB TAB638 (folkmängd) i json-stat2 med formen från ett riktigt svar och "
              "kommunens verkliga folkmängd (SCB via Kolada N01951, open-numbers-dumpen, år t.o.m. 2022). "
              "Inte ett live-svar; senare år finns inte i replay-läge.")
+METADATA_NOTE = ("KONSTRUERAT: GET /tables/TAB638/metadata: dimensionerna från ett riktigt TAB638-svar, "
+                 "Region med alla koder och namn ur ett riktigt TAB6471-metadatasvar, år 1968-2024. Inte ett live-svar.")
+RIKET_NOTE = ("KONSTRUERAT: SCB TAB638 (folkmängd) för alla 290 kommuner, 21 län och riket, i json-stat2 med "
+              "formen från ett riktigt svar och verkliga värden (SCB via Kolada N01951, open-numbers-dumpen).")
+
+
+def fixture_regions(fixtures: Path) -> dict[str, str]:
+    """SCB's Region codes and names from the real TAB6471 metadata (Riket, län, kommuner)."""
+    region = json.loads((fixtures / "TAB6471_metadata.json").read_text(encoding="utf-8"))["dimension"]["Region"]["category"]
+    return {c: region["label"][c] for c in region["index"]}
 
 
 def recording(method, url, body, response, note, constructed):
@@ -54,27 +64,46 @@ def recording(method, url, body, response, note, constructed):
             "request": req, "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": response}}
 
 
-def folkmangd(shared: Path, region: str) -> dict[int, int]:
+def folkmangd(shared: Path) -> dict[tuple[str, int], int]:
+    """(Kolada unit id, year) -> folkmängd 31 December, every unit in the dump."""
     path = shared / "fixtures" / "kolada_dump" / "catalog" / "ddf--datapoints--n01951--by--geo--year.csv"
-    return {int(r["year"]): int(float(r["n01951"])) for r in csv.DictReader(path.open(encoding="utf-8"))
-            if r["geo"].zfill(4) == region and r["n01951"]}
+    return {(r["geo"].zfill(4), int(r["year"])): int(float(r["n01951"]))
+            for r in csv.DictReader(path.open(encoding="utf-8")) if r["n01951"]}
 
 
-def data_body(template: dict, region: str, name: str, year: int, value: int) -> dict:
+def data_body(template: dict, regions: list[str], names: dict[str, str], years: list[int], values: dict) -> dict:
+    """json-stat2 for regions × years (SCB codes; values keyed by (code, year)), row-major
+    with the last dimension (Tid) fastest, as json-stat2 orders `value`."""
     doc = copy.deepcopy(template)
     dims = doc["dimension"]
     doc["id"] = ["Region", "Alder", "ContentsCode", "Tid"]
-    doc["size"] = [1, 1, 1, 1]
+    doc["size"] = [len(regions), 1, 1, len(years)]
     doc["dimension"] = {
-        "Region": {"label": dims["Region"]["label"], "category": {"index": {region: 0}, "label": {region: name}},
+        "Region": {"label": dims["Region"]["label"],
+                   "category": {"index": {r: i for i, r in enumerate(regions)}, "label": {r: names.get(r, r) for r in regions}},
                    "extension": dims["Region"]["extension"] | {"noteMandatory": {}}},
         "Alder": dims["Alder"],
         "ContentsCode": dims["ContentsCode"],
-        "Tid": {"label": "år", "category": {"index": {str(year): 0}, "label": {str(year): str(year)}},
+        "Tid": {"label": "år", "category": {"index": {str(y): i for i, y in enumerate(years)},
+                                             "label": {str(y): str(y) for y in years}},
                 "extension": dims["Tid"]["extension"]},
     }
     doc["extension"]["px"]["stub"] = ["Region", "Alder"]
-    doc["value"] = [value]
+    doc["value"] = [values.get((r, y)) for r in regions for y in years]
+    return doc
+
+
+def metadata_body(template: dict, regions: dict[str, str]) -> dict:
+    """GET /tables/TAB638/metadata: the dimensions of the data template, Region with every
+    code of the real TAB6471 metadata (Riket, län, kommuner), Tid 1968–2024, no values."""
+    doc = copy.deepcopy(template)
+    dims = doc["dimension"]
+    years = [str(y) for y in range(1968, 2025)]
+    dims["Region"]["category"] = {"index": {c: i for i, c in enumerate(regions)}, "label": dict(regions)}
+    dims["Tid"] = {"label": "år", "category": {"index": {y: i for i, y in enumerate(years)}, "label": {y: y for y in years}},
+                   "extension": dims["Tid"]["extension"]}
+    doc["size"] = [len(dims[d]["category"]["index"]) for d in doc["id"]]
+    doc["value"] = None
     return doc
 
 
@@ -82,6 +111,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--years", default="2010-2022")
+    # The demo's range and the CLI test's range (one run per range, as a backfill).
+    ap.add_argument("--ranges", default="2010-2022,2021-2022")
+    ap.add_argument("--riket-years", default="2022")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     first, last = (int(y) for y in args.years.split("-"))
@@ -103,19 +135,34 @@ def main(argv=None) -> int:
             "links": [{"rel": "self", "hreflang": "sv", "href": f"{base}/tables/{TABLE}?lang=sv"}],
         }, TABLE_NOTE, True),
     }
-    for region in regions:
-        values = folkmangd(args.shared, region)
-        name = cat.settings.kommun_namn if region == cat.settings.kommun else region
-        for year in range(first, last + 1):
-            if year not in values:
-                continue
-            selection = build_selection(spec.region_variable, [region], spec.contents_variable, spec.contents,
-                                        spec.selection, spec.time_variable, [str(year)])
-            body = json.dumps(build_query(selection, spec.codelists or None), ensure_ascii=False,
-                              separators=(",", ":")).encode("utf-8")
-            url = f"{base}/tables/{TABLE}/data?lang={LANGUAGE}&outputFormat=json-stat2"
-            docs[f"data_{TABLE}_{region}_{year}.json"] = recording(
-                "POST", url, body, data_body(template, region, name, year, values[year]), DATA_NOTE, True)
+    url = f"{base}/tables/{TABLE}/data?lang={LANGUAGE}&outputFormat=json-stat2"
+    population = folkmangd(args.shared)
+
+    def add(name: str, units: list[str], years: list[int], names: dict[str, str], note: str) -> None:
+        codes = [scb_region(u) for u in units]
+        selection = build_selection(spec.region_variable, codes, spec.contents_variable, spec.contents,
+                                    spec.selection, spec.time_variable, [str(y) for y in years])
+        body = json.dumps(build_query(selection, spec.codelists or None), ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
+        values = {(scb_region(u), y): population.get((u, y)) for u in units for y in years}
+        docs[name] = recording("POST", url, body, data_body(template, codes, names, years, values), note, True)
+
+    # One call per year (a nightly run) and one per range (a backfill, BackfillPolicy.single_run).
+    names = {cat.settings.kommun: cat.settings.kommun_namn}
+    for year in range(first, last + 1):
+        if (regions[0], year) in population:
+            add(f"data_{TABLE}_{'_'.join(regions)}_{year}.json", regions, [year], names, DATA_NOTE)
+    for text in args.ranges.split(","):
+        lo, hi = (int(y) for y in text.split("-"))
+        add(f"data_{TABLE}_{'_'.join(regions)}_{lo}-{hi}.json", regions, list(range(lo, hi + 1)), names, DATA_NOTE)
+
+    # National mode (omfattning: riket): the table's metadata, and every unit for a year.
+    scb_names = fixture_regions(fixtures)
+    docs[f"metadata_{TABLE}.json"] = recording("GET", f"{base}/tables/{TABLE}/metadata?lang={LANGUAGE}", None,
+                                              metadata_body(template, scb_names), METADATA_NOTE, True)
+    units = national_units()
+    for year in (int(y) for y in args.riket_years.split(",")):
+        add(f"data_{TABLE}_riket_{year}.json", units, [year], scb_names, RIKET_NOTE)
     if args.out.exists():
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)

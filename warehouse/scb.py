@@ -22,7 +22,7 @@ from indicator_catalog.catalog import Catalog
 from indicator_catalog.models import ScbQuery
 from sources.http import Page
 from sources.jsonstat import parse, period_bounds
-from sources.scb import TableInfo
+from sources.scb import TableInfo, unit_id
 from warehouse.db import one
 from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
 
@@ -48,39 +48,41 @@ def store_response(conn: duckdb.DuckDBPyConnection, page: Page) -> int:
     )[0]
 
 
-def is_unchanged(conn, partition_key: str, series: str, table_id: str, plan: str, updated: datetime) -> bool:
-    """Whether the data loaded for this partition is exactly what a new fetch would return:
-    its latest fetch used the same request plan and the table's `updated` has not moved.
+def known_fetches(conn, partition_keys: list[str]) -> dict[tuple[str, str, str], tuple[str, datetime]]:
+    """(partition_key, series, table) -> (plan_sha256, table_updated) of the latest fetch.
 
-    The latest fetch is what loading reads, so an older fetch with the same plan does not
-    count (the catalog may have changed the selection and changed it back).
+    A new fetch is skipped when it would use the same plan while the table's `updated` has
+    not moved. The latest fetch is what loading reads, so an older fetch with the same plan
+    does not count (the catalog may have changed the selection and changed it back).
     """
-    row = one(conn,
-        "SELECT plan_sha256, table_updated FROM raw.scb_fetches WHERE partition_key = ? AND series = ? "
-        "AND table_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1",
-        [partition_key, series, table_id],
-    )
-    return row is not None and row[0] == plan and row[1] == updated
+    rows = conn.execute(
+        """SELECT partition_key, series, table_id, plan_sha256, table_updated FROM (
+               SELECT *, row_number() OVER (PARTITION BY partition_key, series, table_id
+                                            ORDER BY fetched_at DESC, rowid DESC) AS rn
+               FROM raw.scb_fetches WHERE list_contains(?, partition_key))
+           WHERE rn = 1""", [list(partition_keys)]).fetchall()
+    return {(k, s, t): (plan, updated) for k, s, t, plan, updated in rows}
 
 
 @dataclass
 class TableFetch:
-    """The outcome of one table for one series in one partition: checked, maybe fetched."""
+    """The outcome of one table for one series in one partition: checked, maybe fetched.
+    The years of one multi-year run share the pages; each reads its own periods."""
 
     series: str
     info: TableInfo
     plan: str
-    regions: list[str]
+    regions: list[str]  # SCB's codes, as asked
     periods: list[str]
     pages: list[Page]  # empty: skipped, `updated` unchanged
+    partition_key: str
 
     @property
     def skipped(self) -> bool:
         return not self.pages
 
 
-def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, partition_key: str,
-         run_id: str | None = None) -> list[str]:
+def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_id: str | None = None) -> list[str]:
     """Store the table checks and the complete data fetches in one transaction."""
     fetch_ids = []
     conn.execute("BEGIN")
@@ -90,7 +92,7 @@ def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, part
             conn.execute(
                 "INSERT INTO raw.scb_table_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [f.info.page.fetched_at, f.info.id, f.info.updated_at, f.info.label, f.info.first_period,
-                 f.info.last_period, partition_key, f.series, not f.skipped, check_id, run_id],
+                 f.info.last_period, f.partition_key, f.series, not f.skipped, check_id, run_id],
             )
             if f.skipped or not f.periods:
                 continue
@@ -98,7 +100,7 @@ def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, part
             fetch_id = str(uuid.uuid4())
             conn.execute(
                 "INSERT INTO raw.scb_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [fetch_id, partition_key, f.series, f.info.id, f.plan, f.info.updated_at,
+                [fetch_id, f.partition_key, f.series, f.info.id, f.plan, f.info.updated_at,
                  max(p.fetched_at for p in f.pages), f.regions, f.periods, ids, run_id],
             )
             fetch_ids.append(fetch_id)
@@ -129,13 +131,15 @@ def _latest_fetches(conn, partition_key: str, series: str) -> list[tuple]:
 
 
 def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tuple]) -> tuple[pd.DataFrame, list[dict]]:
-    """Rows of the given fetches for `series`, each restricted to the periods its table supplies."""
+    """Rows of the given fetches for `series`, each restricted to the periods its table
+    supplies and its fetch asked for (a multi-year fetch's responses hold every year)."""
     specs = {t.table: t for t in query.tables}
     order = {t.table: i for i, t in enumerate(query.tables)}
     rows, notes, seen = [], [], {}
     # In the catalog's order (oldest table first), so messages name the tables in that order.
-    for table_id, fetched_at, updated, _regions, _periods, response_ids in sorted(
+    for table_id, fetched_at, updated, _regions, asked, response_ids in sorted(
             fetches, key=lambda f: order.get(f[0], len(order))):
+        asked = set(asked)
         spec = specs.get(table_id)
         if spec is None:
             continue  # the catalog no longer lists this table for the series
@@ -151,10 +155,12 @@ def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tupl
                 if r.get(spec.contents_variable, spec.contents) != spec.contents:
                     continue
                 period = r[spec.time_variable]
+                if period not in asked:
+                    continue
                 start, end = period_bounds(period)
                 if (lo and start < lo) or (hi and end > hi):
                     continue
-                key = (r[spec.region_variable], period)
+                key = (unit_id(r[spec.region_variable]), period)
                 if key in seen and seen[key] != table_id:
                     raise StitchError(
                         f"SCB-serien {series}: både {seen[key]} och {table_id} ger {key[1]} för {key[0]}; "
@@ -179,6 +185,12 @@ def _responses(conn, ids) -> list[tuple[int, str, dict]]:
     return [(i, by_id[i][1], json.loads(by_id[i][2])) for i in ids]
 
 
+def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], catalog: Catalog) -> MergeResult:
+    """load_partition for each key (a backfill's years), the results summed."""
+    results = [load_partition(conn, key, catalog) for key in partition_keys]
+    return MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
+
+
 def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog: Catalog) -> MergeResult:
     """Merge the latest fetches of every SCB series in `partition_key` into stg.scb_observations."""
     total = MergeResult(0, 0, 0)
@@ -190,7 +202,7 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog:
         _store_notes(conn, notes)
         scope = Scope(
             series=[series],
-            regions=sorted({r for f in fetches for r in f[3]}),
+            regions=sorted({unit_id(r) for f in fetches for r in f[3]}),
             periods=sorted({p for f in fetches for p in f[4]}),
             fetched_at=max(f[1] for f in fetches),
         )

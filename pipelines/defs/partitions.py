@@ -33,3 +33,9 @@ scb_yearly_partition = dg.TimeWindowPartitionsDefinition(
 # month of the BAS-based share. AF publishes a month in the middle of the next one, so the
 # newest partition is the last complete month.
 af_monthly_partition = dg.MonthlyPartitionsDefinition(start_date="2023-01", fmt="%Y-%m", timezone="Europe/Stockholm")
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of a run over the partitions first..last, as the UI's single-run backfill
+    sets them (Dagster keeps these names in a private module, so they are written here once)."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
