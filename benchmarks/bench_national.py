@@ -9,8 +9,9 @@ What it does, each measured step in a fresh process (peak RSS is that process's 
 2. serves them from a local HTTP server in its own process (benchmarks/kolada_server.py),
    which counts the requests;
 3. per run, on a new warehouse file: the product's `kolada_job` as a backfill of 1998–2022
-   (one run, as the UI launches it), then `indicators_job`; the whole-country status,
-   peers and due list queries; three nightly runs of the recent years with nothing new;
+   (one run, as the UI launches it), `scb_job` as a backfill of 2010–2022 (folkmängd for
+   every unit, from benchmarks/scb_server.py), then `indicators_job`; the whole-country
+   status, peers and due list queries; nightly runs of the recent years with nothing new;
 4. DuckDB's own read_json of the same page files into a table on disk (the practical limit);
 5. the minimum number of data requests for the API limits, from the dump itself.
 Prints a summary and writes the medians and every run's figures as JSON.
@@ -37,6 +38,7 @@ from benchmarks import kolada_pages  # noqa: E402
 from sources.kolada import PER_PAGE, chunks  # noqa: E402
 
 FIRST, LAST = 1998, 2022
+SCB_FIRST = "2010"  # the first SCB partition (pipelines/defs/partitions.py); the server has 1998–2022
 NAMNDER = ["Barn- och utbildningsnämnden", "Kultur- och tekniknämnden", "Socialnämnden"]
 MALOMRADEN = ["Välfärd", "Företagsklimat", "Attraktion", "Finansiellt", "Organisatoriskt"]
 NIGHT = "2026-11-27T02:30:00+01:00"  # a Friday: not the weekly full-refresh day (Sunday)
@@ -55,7 +57,8 @@ DAGSTER = PRELUDE + """
 import dagster as dg
 from pipelines.definitions import defs as load_defs
 defs = load_defs()
-run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}}}}}}
+run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}},
+                              "scb": {{"config": {{"base_url": {scb!r}, "http_mode": "live"}}}}}}}}
 """
 
 INGEST = DAGSTER + """
@@ -72,8 +75,8 @@ def sample():
 threading.Thread(target=sample, daemon=True).start()
 t = time.perf_counter()
 instance = dg.DagsterInstance.ephemeral()
-r = job.execute_in_process(run_config=run_config, instance=instance, tags={{
-    "dagster/asset_partition_range_start": "{first}", "dagster/asset_partition_range_end": "{last}"}})
+from pipelines.defs.partitions import range_tags
+r = job.execute_in_process(run_config=run_config, instance=instance, tags=range_tags("{first}", "{last}"))
 seconds = time.perf_counter() - t
 assert r.success
 steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
@@ -84,6 +87,19 @@ step_rss = {{k: max((m for ts, m in list(samples) if starts[k] <= ts <= ends[k])
 c = db.connect(read_only=True)
 values = c.execute("SELECT count(*) FROM stg.kolada_observations").fetchone()[0]
 done(seconds=seconds, steps=steps, step_rss_mib=step_rss, values=values)
+"""
+
+# SCB's backfill from its first partition, one run (BackfillPolicy.single_run).
+SCB_INGEST = DAGSTER + """
+from pipelines.defs.partitions import range_tags
+from warehouse import db
+t = time.perf_counter()
+r = defs.resolve_job_def("scb_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
+                                                       tags=range_tags("{first}", "{last}"))
+seconds = time.perf_counter() - t
+assert r.success
+c = db.connect(read_only=True)
+done(seconds=seconds, values=c.execute("SELECT count(*) FROM stg.scb_observations").fetchone()[0])
 """
 
 INDICATORS = DAGSTER + """
@@ -119,7 +135,13 @@ t = time.perf_counter()
 for key in ("2020", "2021", "2022"):  # the schedule's three recent years, one run each
     assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), partition_key=key,
                                   tags={{"malstyrning/nightly": "1"}}).success
-done(seconds=time.perf_counter() - t)
+kolada_seconds = time.perf_counter() - t
+# SCB's schedule runs the current and the previous year (nothing in the table: only its
+# check); 2022 as well, the newest year with data, which a new table version would change.
+job = defs.resolve_job_def("scb_job")
+for key in ("2022", "2025", "2026"):
+    assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), partition_key=key).success
+done(seconds=kolada_seconds, scb_seconds=time.perf_counter() - t - kolada_seconds)
 """
 
 READ_JSON = PRELUDE + """
@@ -162,6 +184,12 @@ def bench_catalog(directory: Path, kpis: list[str], values: dict) -> Path:
                       f"    query: {{kpi: {kpi}, gender: T}}", "    unit: värde", "    direction: higher",
                       f"    onskat_varde: {riket.get(kpi, 0.0)}", "    tolerance: 0", "    uppdrag: false",
                       "    budgetpaverkan: false", "    indikator_kf: true", "    frequency: year"]
+        if n == 0:  # SCB's folkmängd for every unit: TAB638, served by benchmarks/scb_server.py
+            lines += ["  - id: folkmangd", "    name: Folkmängd", "    malomrade: Attraktion",
+                      "    indikator_kalla: Folkmängd 31 december, källa SCB", "    source: scb",
+                      "    query: {series: folkmangd, tables: [{table: TAB638, contents: BE0101N1, selection: {Alder: [tot]}}]}",
+                      "    unit: invånare", "    direction: higher", "    onskat_varde: 0", "    tolerance: 0",
+                      "    uppdrag: false", "    budgetpaverkan: false", "    indikator_kf: true", "    frequency: year"]
         (directory / "namnder" / f"namnd_{n}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
 
@@ -178,6 +206,12 @@ def minimum_requests(kpis, units, years, values) -> tuple[int, int]:
     return sum(max(1, math.ceil(c / PER_PAGE)) for c in count), math.ceil(len(values) / PER_PAGE)
 
 
+def scb_minimum_requests(units: int, years: int, max_cells: int = 150_000) -> int:
+    """SCB: one table (TAB638), one value per unit and year in the selection; cells are
+    units × years, at most maxDataCells per call."""
+    return math.ceil(units * years / max_cells)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -192,19 +226,26 @@ def main() -> None:
     manifest = json.loads((pages_dir / "index.json").read_text(encoding="utf-8"))
     kpis, values = kolada_pages.read_national(dump / "national_300", FIRST, LAST)
     layout_min, floor = minimum_requests(kpis, manifest["units"], manifest["years"], values)
+    scb_min = scb_minimum_requests(len(manifest["units"]), LAST - int(SCB_FIRST) + 1)
 
     work = Path(tempfile.mkdtemp(prefix="bench_national_"))
     catalog = bench_catalog(work / "catalog", kpis, values)
     server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "kolada_server.py"), "--dir", str(pages_dir)],
                               stdout=subprocess.PIPE, text=True)
+    scb_server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "scb_server.py"), "--shared", str(args.shared)],
+                                  stdout=subprocess.PIPE, text=True)
     base = server.stdout.readline().strip()
+    scb = scb_server.stdout.readline().strip()
     import requests
 
-    def stats(reset: bool = False) -> dict:
-        got = requests.get(base.replace("/v3", "/_stats"), timeout=10).json()
+    def stats(reset: bool = False, url: str = base.replace("/v3", "")) -> dict:
+        got = requests.get(url + "/_stats", timeout=10).json()
         if reset:
-            requests.post(base.replace("/v3", "/_reset"), timeout=10)
+            requests.post(url + "/_reset", timeout=10)
         return got
+
+    def scb_stats() -> dict:
+        return stats(reset=True, url=scb.replace("/api/v2", ""))
 
     runs = []
     try:
@@ -214,22 +255,31 @@ def main() -> None:
                    "MALSTYRNING_HTTP_MODE": "live", "MALSTYRNING_NOW": NIGHT, "DAGSTER_HOME": str(work / "dagster")}
             (work / "dagster").mkdir(exist_ok=True)
             stats(reset=True)
-            ingest = child(INGEST.format(root=str(ROOT), base=base, first=FIRST, last=LAST), env)
+            scb_stats()
+            ingest = child(INGEST.format(root=str(ROOT), base=base, scb=scb, first=FIRST, last=LAST), env)
             ingest["requests"] = stats(reset=True)
-            indicators = child(INDICATORS.format(root=str(ROOT), base=base), env)
+            scb_ingest = child(SCB_INGEST.format(root=str(ROOT), base=base, scb=scb, first=SCB_FIRST, last=LAST), env)
+            scb_ingest["requests"] = scb_stats()
+            indicators = child(INDICATORS.format(root=str(ROOT), base=base, scb=scb), env)
             indicators["requests"] = stats(reset=True)
             queries = child(QUERIES.format(root=str(ROOT)), env)
-            nightly = child(NIGHTLY.format(root=str(ROOT), base=base), env)
+            nightly = child(NIGHTLY.format(root=str(ROOT), base=base, scb=scb), env)
             nightly["requests"] = stats(reset=True)
+            nightly["scb_requests"] = scb_stats()["counts"]
             rj = child(READ_JSON.format(root=str(ROOT), db=str(work / f"rj_{n}.duckdb"),
                                         pages=str(pages_dir / "pages" / "*.json")), env)
-            run = {"ingest": ingest, "indicators": indicators, "queries": queries, "nightly": nightly, "read_json": rj}
+            run = {"ingest": ingest, "scb_ingest": scb_ingest, "indicators": indicators, "queries": queries,
+                   "nightly": nightly, "read_json": rj}
             runs.append(run)
             print(f"run {n + 1}: ingest {ingest['seconds']:.1f} s, {ingest['values']} values, "
                   f"{ingest['rss_mib']:.0f} MiB, requests {ingest['requests']}; read_json {rj['seconds']:.1f} s; "
-                  f"status {queries['status']['seconds']:.3f} s; nightly requests {nightly['requests']}", flush=True)
+                  f"status {queries['status']['seconds']:.3f} s; nightly requests {nightly['requests']}; "
+                  f"SCB backfill {scb_ingest['seconds']:.1f} s, {scb_ingest['values']} values, requests "
+                  f"{scb_ingest['requests']['counts']}, cells {scb_ingest['requests']['cells']}; "
+                  f"SCB nightly {nightly['scb_requests']}", flush=True)
     finally:
         server.terminate()
+        scb_server.terminate()
         if args.keep:
             print(f"kept: {work}")
         else:
@@ -268,11 +318,19 @@ def main() -> None:
         "minimum_data_requests_layout": layout_min,
         "minimum_data_requests_floor": floor,
         "nightly_requests": runs[0]["nightly"]["requests"],
+        "scb_backfill_years": f"{SCB_FIRST}–{LAST}",
+        "scb_backfill_seconds": med(lambda r: r["scb_ingest"]["seconds"]),
+        "scb_backfill_values": runs[0]["scb_ingest"]["values"],
+        "scb_backfill_requests": runs[0]["scb_ingest"]["requests"]["counts"],
+        "scb_backfill_cells": runs[0]["scb_ingest"]["requests"]["cells"],
+        "scb_minimum_data_requests": scb_min,
+        "scb_nightly_requests": runs[0]["nightly"]["scb_requests"],
         "nightly_seconds": med(lambda r: r["nightly"]["seconds"]),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
     }
     summary["backfill_vs_minimum"] = summary["backfill_data_requests"] / layout_min
     summary["backfill_vs_floor"] = summary["backfill_data_requests"] / floor
+    summary["scb_backfill_vs_minimum"] = summary["scb_backfill_requests"].get("data", 0) / scb_min
     args.out.write_text(json.dumps({"summary": summary, "runs": runs}, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=1))
 

@@ -30,6 +30,15 @@ rows = [
     ("Nightly, nothing new (3 runs: 2020, 2021, 2022)",
      f"data {s['nightly_requests'].get('data', 0)}, " + ", ".join(f"{k} {v}" for k, v in s["nightly_requests"].items() if k != "data")
      + f"; {s['nightly_seconds']:.1f} s", "0 data requests: " + met(not s["nightly_requests"].get("data"))),
+    (f"SCB backfill {s['scb_backfill_years']} (folkmängd, every unit): data calls ÷ minimum for 150,000 cells per call",
+     f"{s['scb_backfill_requests'].get('data', 0)} ÷ {s['scb_minimum_data_requests']} = {s['scb_backfill_vs_minimum']:.2f} "
+     f"({', '.join(str(c) for c in s['scb_backfill_cells'])} cells; {s['scb_backfill_values']:,} values, {s['scb_backfill_seconds']:.1f} s)",
+     "≤ 1.1: " + met(s["scb_backfill_vs_minimum"] <= 1.1)),
+    ("Other SCB requests of the backfill", ", ".join(f"{k} {v}" for k, v in s["scb_backfill_requests"].items() if k != "data"), ""),
+    ("SCB nightly, nothing new (2022, 2025, 2026)",
+     f"data {s['scb_nightly_requests'].get('data', 0)}, "
+     + ", ".join(f"{k} {v}" for k, v in s["scb_nightly_requests"].items() if k != "data"),
+     "0 data requests: " + met(not s["scb_nightly_requests"].get("data"))),
     ("`indicators_job` afterwards (catalog, status, GX on all tables, publication)",
      f"{s['indicators_job_seconds']:.1f} s, peak RSS {s['indicators_job_peak_rss_mib']:,.0f} MiB", ""),
 ]
