@@ -159,6 +159,11 @@ def test_national_mode_asks_for_every_unit_the_table_has_under_the_warehouse_ids
     # 290 kommuner and Riket under the ids Kolada uses (0000), so both sources meet per unit.
     assert len(units) == 291 and units["0000"] == 2024.0 and units["1882"] == 1882.0 + 2024
     assert "00" not in units and not any(len(u) != 4 for u in units)
+    conn.close()
+    # A night with nothing new: the table's check only, no metadata and no data call.
+    materialize(resources, "2024")
+    assert scb.count("GET", "/tables/TAB638/metadata") == 1 and scb.count("POST") == 1
+    assert scb.count("GET", "/tables/TAB638") == 2
 
 
 def test_second_refresh_with_nothing_new_makes_no_data_request(httpserver, tmp_path):

@@ -33,11 +33,9 @@ def fetch_tables(client: ScbClient, cat: Catalog, keys: list[str], known: Known,
             if not years:
                 continue  # this table does not supply the series in these years: no request
             info = client.table(spec.table)
-            regions = [scb_region(u) for u in units]
-            if cat.settings.omfattning == "riket":
-                regions = _regions_in_table(client, spec, regions, log)
+            wanted = [scb_region(u) for u in units]
 
-            def selection(periods: list[str]) -> dict[str, list[str]]:
+            def selection(periods: list[str], regions: list[str] = wanted) -> dict[str, list[str]]:
                 return build_selection(spec.region_variable, regions, spec.contents_variable, spec.contents,
                                        spec.selection, spec.time_variable, periods)
 
@@ -46,18 +44,23 @@ def fetch_tables(client: ScbClient, cat: Catalog, keys: list[str], known: Known,
                 periods = time_codes(int(key), info.first_period, info.last_period, spec.from_period, spec.to_period)
                 if not periods:
                     log(f"SCB {spec.table}: inga perioder {key} (tabellen har {info.first_period}–{info.last_period})")
-                    fetches.append(TableFetch(series, info, "", regions, [], [], key))  # the check is logged
+                    fetches.append(TableFetch(series, info, "", wanted, [], [], key))  # the check is logged
                     continue
+                # The plan is what the catalog wants (not what the table turned out to have), so
+                # an unchanged night needs no metadata call.
                 plan = plan_sha256(spec.table, selection(periods), spec.codelists)
                 if known.get((key, series, spec.table)) == (plan, info.updated_at):
                     log(f"SCB {spec.table} {key} oförändrad sedan {info.updated}: hämtar inga data")
-                    fetches.append(TableFetch(series, info, plan, regions, periods, [], key))
+                    fetches.append(TableFetch(series, info, plan, wanted, periods, [], key))
                 else:
                     due[key] = (periods, plan)
             if not due:
                 continue
+            regions = wanted
+            if cat.settings.omfattning == "riket":
+                regions = _regions_in_table(client, spec, wanted, log)
             periods = [p for ps, _ in due.values() for p in ps]
-            pages = client.data(spec.table, selection(periods), spec.codelists or None)
+            pages = client.data(spec.table, selection(periods, regions), spec.codelists or None)
             log(f"SCB {spec.table} ({info.updated}): {len(pages)} anrop, {len(regions)} enhet(er), "
                 f"perioder {periods[0]}–{periods[-1]}")
             fetches += [TableFetch(series, info, plan, regions, ps, pages, key) for key, (ps, plan) in due.items()]
