@@ -83,6 +83,7 @@ def merge_observations(
         try:
             conn.execute("DROP TABLE IF EXISTS incoming_obs")
             conn.execute("DROP TABLE IF EXISTS merge_periods")
+            conn.execute("DROP TABLE IF EXISTS merge_current")
             conn.execute("DROP TABLE IF EXISTS merge_changes")
         except duckdb.Error:
             pass  # the caller's transaction failed; its rollback drops the table
@@ -103,19 +104,23 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
     # one-year load from numbering the vintages of the whole table.
     conn.execute("CREATE OR REPLACE TEMP TABLE merge_periods AS SELECT period FROM incoming_obs "
                  "UNION SELECT unnest(?::VARCHAR[])", [list(scope.periods) if scope is not None else []])
-    current = f"""
-        SELECT * FROM (
-            SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
-            FROM {table} WHERE period IN (SELECT period FROM merge_periods)) WHERE rn = 1"""
     if transaction:
         conn.execute("BEGIN")
     try:
+        # The current vintages once, before anything is inserted: the changes and the absent
+        # keys are both found against them (finding the absent keys after the insert scanned
+        # the rows just added too: 0.7 s of a national backfill's 2.5 s merge).
+        conn.execute(
+            f"""CREATE OR REPLACE TEMP TABLE merge_current AS
+                SELECT * FROM (
+                    SELECT *, row_number() OVER (PARTITION BY {', '.join(KEY)} ORDER BY vintage DESC) AS rn
+                    FROM {table} WHERE period IN (SELECT period FROM merge_periods)) WHERE rn = 1""")
         # The rows that change something, with their kind, in one join; counted and inserted
         # from there (counting and inserting each joined the incoming rows again).
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE merge_changes AS
-            WITH cur AS ({current})
+            WITH cur AS (SELECT * FROM merge_current)
             SELECT i.*, coalesce(cur.vintage, 0) + 1 AS new_vintage,
                    CASE WHEN cur.series IS NULL THEN 'new' WHEN i.is_deleted THEN 'deleted' ELSE 'revised' END AS kind
             FROM incoming_obs i LEFT JOIN cur USING ({', '.join(KEY)})
@@ -127,24 +132,13 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
         )
         counts = one(conn, "SELECT count(*) FILTER (WHERE kind = 'new'), count(*) FILTER (WHERE kind = 'revised'), "
                            "count(*) FILTER (WHERE kind = 'deleted') FROM merge_changes")
-        conn.execute(
-            f"""
-            INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
-                                 vintage, first_seen, fetched_at, response_id{ins_extra})
-            SELECT ?, series, breakdown, region, period, period_end,
-                   CASE WHEN is_deleted THEN NULL ELSE value END, status, is_deleted,
-                   new_vintage, fetched_at, fetched_at, response_id{ins_extra}
-            FROM merge_changes
-            """,
-            [source],
-        )
         absent = 0
         if scope is not None:
             absent = conn.execute(
                 f"""
                 INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
                                      vintage, first_seen, fetched_at, response_id{ins_extra})
-                WITH cur AS ({current})
+                WITH cur AS (SELECT * FROM merge_current)
                 SELECT cur.source, cur.series, cur.breakdown, cur.region, cur.period, cur.period_end,
                        NULL, '', true, cur.vintage + 1, $fetched_at, $fetched_at, NULL{cur_extra}
                 FROM cur
@@ -164,6 +158,17 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction) -> Mer
                 },
             ).fetchall()
             absent = len(absent)
+        conn.execute(
+            f"""
+            INSERT INTO {table} (source, {', '.join(KEY)}, period_end, value, status, is_deleted,
+                                 vintage, first_seen, fetched_at, response_id{ins_extra})
+            SELECT ?, series, breakdown, region, period, period_end,
+                   CASE WHEN is_deleted THEN NULL ELSE value END, status, is_deleted,
+                   new_vintage, fetched_at, fetched_at, response_id{ins_extra}
+            FROM merge_changes
+            """,
+            [source],
+        )
         if transaction:
             conn.execute("COMMIT")
     except Exception:
