@@ -113,6 +113,18 @@ def test_pages_spooled_over_several_flushes_land_completely(conn, monkeypatch):
         "SELECT payload FROM raw.kolada_responses ORDER BY response_id").fetchall()] == [1.0, 2.0, 3.0]
 
 
+def test_a_missing_value_lands_as_null_never_as_zero_or_nan(conn):
+    url = "https://api.kolada.se/v3/data/kpi/N45850/year/2022?per_page=5000"
+    rows = [{"kpi": "N45850", "municipality": m, "period": 2022,
+             "values": [{"gender": "T", "count": 0, "status": "", "value": v, "isdeleted": False}]}
+            for m, v in (("1882", None), ("1880", 0.0), ("1881", 2.5))]
+    body = json.dumps({"values": rows, "next_url": None}).encode()
+    with spool_pages([Page(url, at("2026-03-01"), 200, body, decode_data_page(body, url))]) as spool:
+        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1880", "1881", "1882"])
+    assert conn.execute("SELECT municipality, value, isnan(value) FROM raw.kolada_values ORDER BY municipality").fetchall() == [
+        ("1880", 0.0, False), ("1881", 2.5, False), ("1882", None, None)]
+
+
 def test_prefetching_hands_on_the_producers_error_and_stops_when_the_consumer_does():
     import threading
     from warehouse.kolada_landing import prefetched

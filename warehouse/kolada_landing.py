@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from sources.http import Page
@@ -70,7 +71,19 @@ class Spool:
     def _flush(self) -> None:
         if not self.buffer["seq"]:
             return
-        frame = pd.DataFrame(self.buffer).astype({"seq": "int32", "period": "int32", "value": "float64"})
+        # Columns as numpy arrays: a DataFrame built from the lists (and then cast) cost twice
+        # as much as the insert itself. None becomes NaN in the float array and DuckDB reads a
+        # pandas NaN as NULL; JSON has no NaN, so no real value is lost that way.
+        b = self.buffer
+        frame = pd.DataFrame({
+            "seq": np.array(b["seq"], dtype=np.int32),
+            **{c: np.array(b[c], dtype=object) for c in ("kpi", "municipality")},
+            "period": np.array(b["period"], dtype=np.int32),
+            "gender": np.array(b["gender"], dtype=object),
+            "value": np.array(b["value"], dtype=np.float64),
+            "status": np.array(b["status"], dtype=object),
+            "isdeleted": np.array(b["isdeleted"], dtype=bool),
+        }, copy=False)
         self.conn.register("spool_batch", frame)
         self.conn.execute("INSERT INTO vals SELECT * FROM spool_batch")
         self.conn.unregister("spool_batch")
