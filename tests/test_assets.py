@@ -96,6 +96,24 @@ def test_rerunning_a_partition_changes_nothing(defs, tmp_path, monkeypatch):
     assert one(conn, "SELECT count(*) FROM raw.kolada_fetches")[0] == 2  # the fetch log records both
 
 
+def test_a_key_with_two_rows_of_one_vintage_fails_the_blocking_check(defs, tmp_path, monkeypatch):
+    # stg.kolada_observations has no index on its key (migration 009): the merge keeps the key
+    # unique and the blocking check unique_vintages must catch what slips past it.
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    conn = db.connect(path)
+    conn.execute("INSERT INTO stg.kolada_observations SELECT * FROM stg.kolada_observations "
+                 "WHERE series = 'N45850' AND region = '1882' AND period = '2022'")
+    conn.close()
+    result = run(defs, "kolada_job", partition_key="2022")
+    assert not result.success
+    (check,) = [e.event_specific_data for e in result.all_events
+                if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+                and e.event_specific_data.check_name == "unique_vintages"]
+    assert not check.passed and "N45850" in check.metadata["bad_keys"].value
+
+
 def test_partition_without_recording_fails_clearly_and_leaves_the_warehouse(defs, tmp_path, monkeypatch):
     path = tmp_path / "wh.duckdb"
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
