@@ -30,7 +30,7 @@ WITH status AS (
 ),
 known AS (
     SELECT source, series, breakdown, region, period
-    FROM stg.observations_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
+    FROM stg.observations_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1), scope := 'kommun')
     WHERE value IS NOT NULL
 ),
 -- The last report per indicator, with the start of its period: a period is newer if it ends
