@@ -95,13 +95,19 @@ class KoladaClient:
         years: Iterable[int],
         *,
         from_date: date | None = None,
+        decode: bool = True,
     ) -> Iterator[Page]:
         """Every data page for kpis × municipalities (None: every unit) × years, one at a time (a national
         backfill is about 100 MB of JSON; callers store each page before asking the next).
-        Each page's `payload` is its decoded, type-checked rows (DataRows)."""
+        Each page's `payload` is its decoded, type-checked rows (DataRows). With decode=False
+        only the envelope's paging is read (payload None; decode_data_page later), so the
+        HTTP can run on a thread of its own without holding the GIL for the decoding."""
 
         def fetch(u: str) -> tuple[Page, int, str | None]:
             resp = request_body(self.session, "GET", u, source=SOURCE)
+            if not decode:
+                items, next_url = page_paging(resp.content, u)
+                return Page(u, clock.now(), resp.status_code, resp.content, None), items, next_url
             rows = decode_data_page(resp.content, u)
             return Page(u, clock.now(), resp.status_code, resp.content, rows), rows.items, rows.next_url
 
@@ -209,6 +215,26 @@ def decode_data_page(body: bytes, url: str = "") -> DataRows:
         "isdeleted": [bool(v.isdeleted if v.isdeleted is not None else i.isdeleted) for i, v in pairs],
     }
     return DataRows(cols, len(env.values), env.next_url)
+
+
+class _Paging(msgspec.Struct, gc=False):
+    values: list[msgspec.Raw]  # the items unread: only counted
+    next_url: str | None = None
+
+
+_PAGING = msgspec.json.Decoder(_Paging)
+
+
+def page_paging(body: bytes, url: str = "") -> tuple[int, str | None]:
+    """(number of items, next_url) of a data page, without decoding its items (they are
+    checked by decode_data_page; a page that is not even an envelope fails here)."""
+    try:
+        env = _PAGING.decode(body)
+    except msgspec.ValidationError as exc:
+        raise SourceError(SOURCE, url, _swedish(str(exc))) from exc
+    except msgspec.DecodeError as exc:
+        raise SourceError(SOURCE, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
+    return len(env.values), env.next_url
 
 
 def _swedish(message: str) -> str:

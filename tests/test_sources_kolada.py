@@ -9,7 +9,7 @@ from werkzeug import Response
 
 from sources.errors import RecordingMissing, SourceError
 from sources.http import HttpPolicy, build_session
-from sources.kolada import KoladaClient, data_urls, decode_data_page
+from sources.kolada import KoladaClient, data_urls, decode_data_page, page_paging
 from indicator_catalog.catalog import load_catalog
 from tests.conftest import dump_value
 
@@ -132,6 +132,17 @@ def test_malformed_rows_name_the_problem(payload, message):
     payload = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     with pytest.raises(SourceError, match=message):
         decode_data_page(payload, "https://api.kolada.se/v3/data/x")
+
+
+def test_paging_alone_counts_items_and_refuses_what_is_no_envelope():
+    body = json.dumps({"values": [row("N01963", "1882", 2022, val("T", "12,5"))] * 3,
+                       "next_url": "https://api.kolada.se/v3/x?page=2"}).encode()
+    # The items are only counted here; decode_data_page checks them.
+    assert page_paging(body) == (3, "https://api.kolada.se/v3/x?page=2")
+    with pytest.raises(SourceError, match=r"\$: fältet 'values' saknas"):
+        page_paging(b'{"data": []}', "https://api.kolada.se/v3/data/x")
+    with pytest.raises(SourceError, match="ogiltig eller avkortad JSON"):
+        page_paging(b'{"values": [', "https://api.kolada.se/v3/data/x")
 
 
 def test_retries_then_reads_page(httpserver, client):

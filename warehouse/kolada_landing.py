@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sources.http import Page
-from sources.kolada import COLUMNS
+from sources.kolada import COLUMNS, decode_data_page
 from warehouse.db import one, transaction
 
 
@@ -44,8 +45,11 @@ class Spool:
         self.dir = Path(tempfile.mkdtemp(prefix="kolada_spool_", dir=directory))
         (self.dir / "pages").mkdir()
         self.path = self.dir / "spool.duckdb"
-        # The spool is written and read once: a small buffer pool is enough (it spills).
-        self.conn: duckdb.DuckDBPyConnection | None = duckdb.connect(str(self.path), config={"memory_limit": "128MB"})
+        # The spool is written and read once: a small buffer pool is enough (it spills). One
+        # thread: its inserts read Python strings, and more scanning threads only wait for
+        # the GIL in turn.
+        self.conn: duckdb.DuckDBPyConnection | None = duckdb.connect(
+            str(self.path), config={"memory_limit": "128MB", "threads": 1})
         self.conn.execute(
             "CREATE TABLE vals (seq INTEGER, kpi VARCHAR, municipality VARCHAR, period INTEGER, gender VARCHAR, "
             "value DOUBLE, status VARCHAR, isdeleted BOOLEAN)")
@@ -210,13 +214,15 @@ def fetch(client, spool: Spool, kpis, municipalities, years, *, log=None, every:
     """Every data page of kpis × municipalities (None: every unit) × years into `spool`, one at a time, with a
     progress line every `every` pages (a national backfill takes minutes live).
 
-    The next pages are requested and decoded on a second thread while this one writes the
+    The next pages are requested on a second thread while this one decodes and writes the
     previous ones (at most PREFETCH pages wait in between, so memory stays bounded); an
-    error on either side stops both and nothing is landed.
+    error on either side stops both and nothing is landed. The decoding stays on this
+    thread: on the HTTP thread it held the GIL against this one's writing, and the two
+    together were slower than one thread doing both (docs/benchmarks.md).
     """
     started = time.monotonic()
-    for page in prefetched(client.data_pages(kpis, municipalities, years), PREFETCH):
-        spool.add(page)
+    for page in prefetched(client.data_pages(kpis, municipalities, years, decode=False), PREFETCH):
+        spool.add(replace(page, payload=decode_data_page(page.body, page.url)))
         if log and spool.pages % every == 0:
             log(f"Kolada: {spool.pages} sidor, {spool.rows} värden ({time.monotonic() - started:.0f} s)")
     if log:
