@@ -24,6 +24,7 @@ import pandas as pd
 from sources.af import AfFileError, bas_shares, file_totals
 from sources.af_web import Download
 from sources.jsonstat import period_bounds
+from warehouse.db import transaction
 from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
 
 TABLE = "stg.af_observations"
@@ -41,17 +42,12 @@ CHECKS = {
 
 def record_downloads(conn, downloads: list[Download], *, file_month: str, alder: str | None,
                      namnare: str | None, run_id: str | None) -> None:
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         for d in downloads:
             bas = d.kind == "bas"
             conn.execute("INSERT INTO raw.af_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [file_month, d.kind, d.file_name, d.url, d.sha256, d.bytes, d.fetched_at, str(d.path),
                           alder if bas else None, namnare if bas else None, run_id])
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def previous_sha(conn, file_month: str) -> dict[str, str]:
@@ -66,15 +62,11 @@ def latest_files(conn, file_month: str) -> pd.DataFrame:
 def store_totals(conn, sha256: str, kind: str, totals: pd.DataFrame) -> None:
     """The file's per-kommun totals; a file read again replaces its own rows (idempotent)."""
     conn.register("incoming_totals", totals.assign(file_sha256=sha256, kind=kind))
-    conn.execute("BEGIN")
     try:
-        conn.execute("DELETE FROM stg.af_file_totals WHERE file_sha256 = ?", [sha256])
-        conn.execute("INSERT INTO stg.af_file_totals BY NAME SELECT file_sha256, kind, period, region, measure, "
-                     "value, low, high, status FROM incoming_totals")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            conn.execute("DELETE FROM stg.af_file_totals WHERE file_sha256 = ?", [sha256])
+            conn.execute("INSERT INTO stg.af_file_totals BY NAME SELECT file_sha256, kind, period, region, measure, "
+                         "value, low, high, status FROM incoming_totals")
     finally:
         conn.unregister("incoming_totals")
 
@@ -170,8 +162,7 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
     if failing(checks):
         raise CrossChecksFailed(file_month, checks)
     merged, periods = MergeResult(0, 0, 0), set()
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         for f, totals in parsed:
             if f.kind not in ("bas", "tid"):
                 continue  # read for the cross-file checks only
@@ -188,10 +179,6 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
                                    _scope(conn, file_month, f.kind, series, newer, f.fetched_at),
                                    extra=EXTRA, compare=["alder", "namnare"], transaction=False)
             merged = MergeResult(merged.inserted + r.inserted, merged.revised + r.revised, merged.deleted + r.deleted)
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     return {"result": merged, "periods": sorted(periods), "files": len(files), "checks": checks}
 
 

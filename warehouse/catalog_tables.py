@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from indicator_catalog.catalog import Catalog
+from warehouse.db import transaction
 
 
 def indicator_rows(catalog: Catalog) -> pd.DataFrame:
@@ -75,29 +76,25 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
     conn.register("incoming_indicators", indicators)
     conn.register("incoming_meetings", meetings)
     conn.register("incoming_turns", turns)
-    conn.execute("BEGIN")
     try:
-        conn.execute("DELETE FROM cfg.indicators")
-        conn.execute("INSERT INTO cfg.indicators BY NAME SELECT * FROM incoming_indicators")
-        conn.execute("DELETE FROM cfg.kf_meetings")
-        conn.execute(
-            "INSERT INTO cfg.kf_meetings SELECT CAST(meeting_date AS DATE), "
-            "CAST(paper_deadline AS DATE), note FROM incoming_meetings"
-        )
-        conn.execute("DELETE FROM cfg.kf_valfard_turns")
-        conn.execute("INSERT INTO cfg.kf_valfard_turns SELECT CAST(meeting_date AS DATE), namnd FROM incoming_turns")
-        conn.execute("DELETE FROM cfg.kf_calendar")
-        conn.execute("INSERT INTO cfg.kf_calendar VALUES (?)", [catalog.calendar.rolling])
-        conn.execute("DELETE FROM cfg.kontroller")
-        conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
-        conn.execute("DELETE FROM cfg.manadsvarden")
-        conn.execute("INSERT INTO cfg.manadsvarden BY NAME SELECT * FROM incoming_companions")
-        conn.execute("DELETE FROM cfg.settings")
-        conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            conn.execute("DELETE FROM cfg.indicators")
+            conn.execute("INSERT INTO cfg.indicators BY NAME SELECT * FROM incoming_indicators")
+            conn.execute("DELETE FROM cfg.kf_meetings")
+            conn.execute(
+                "INSERT INTO cfg.kf_meetings SELECT CAST(meeting_date AS DATE), "
+                "CAST(paper_deadline AS DATE), note FROM incoming_meetings"
+            )
+            conn.execute("DELETE FROM cfg.kf_valfard_turns")
+            conn.execute("INSERT INTO cfg.kf_valfard_turns SELECT CAST(meeting_date AS DATE), namnd FROM incoming_turns")
+            conn.execute("DELETE FROM cfg.kf_calendar")
+            conn.execute("INSERT INTO cfg.kf_calendar VALUES (?)", [catalog.calendar.rolling])
+            conn.execute("DELETE FROM cfg.kontroller")
+            conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
+            conn.execute("DELETE FROM cfg.manadsvarden")
+            conn.execute("INSERT INTO cfg.manadsvarden BY NAME SELECT * FROM incoming_companions")
+            conn.execute("DELETE FROM cfg.settings")
+            conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
     finally:
         conn.unregister("incoming_indicators")
         conn.unregister("incoming_meetings")

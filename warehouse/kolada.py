@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import raw
+from warehouse.db import transaction
 from warehouse.observations import MergeResult, Scope, merge_observations
 
 TABLE = "stg.kolada_observations"
@@ -56,19 +57,15 @@ def store_group(conn: duckdb.DuckDBPyConnection, group: dict, page) -> int:
         columns=["member_id", "member_title"],
     )
     conn.register("incoming_members", members)
-    conn.execute("BEGIN")
     try:
-        response_id = raw.store_response(conn, "raw.kolada_responses", page)
-        conn.execute("DELETE FROM raw.kolada_municipality_group_members WHERE group_id = ?", [group["id"]])
-        conn.execute(
-            "INSERT INTO raw.kolada_municipality_group_members "
-            "SELECT ?, ?, member_id, member_title, ? FROM incoming_members",
-            [group["id"], group.get("title"), response_id],
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            response_id = raw.store_response(conn, "raw.kolada_responses", page)
+            conn.execute("DELETE FROM raw.kolada_municipality_group_members WHERE group_id = ?", [group["id"]])
+            conn.execute(
+                "INSERT INTO raw.kolada_municipality_group_members "
+                "SELECT ?, ?, member_id, member_title, ? FROM incoming_members",
+                [group["id"], group.get("title"), response_id],
+            )
     finally:
         conn.unregister("incoming_members")
     return len(members)
@@ -131,21 +128,17 @@ def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages
             for i, r in records
         ]
     )
-    conn.execute("BEGIN")
     try:
-        ids = [raw.store_response(conn, "raw.kolada_responses", p) for p in pages]
-        frame["response_id"] = [ids[i] for i in frame.pop("page")]
-        conn.register("incoming_kpi", frame)
-        conn.execute("DELETE FROM raw.kolada_kpi WHERE list_contains(?, kpi)", [sorted(found)])
-        conn.execute(
-            "INSERT INTO raw.kolada_kpi SELECT kpi, title, description, is_divided_by_gender, "
-            "municipality_type, operating_area, publ_period, CAST(publication_date AS DATE), "
-            "CAST(prel_publication_date AS DATE), response_id FROM incoming_kpi"
-        )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
+        with transaction(conn):
+            ids = [raw.store_response(conn, "raw.kolada_responses", p) for p in pages]
+            frame["response_id"] = [ids[i] for i in frame.pop("page")]
+            conn.register("incoming_kpi", frame)
+            conn.execute("DELETE FROM raw.kolada_kpi WHERE list_contains(?, kpi)", [sorted(found)])
+            conn.execute(
+                "INSERT INTO raw.kolada_kpi SELECT kpi, title, description, is_divided_by_gender, "
+                "municipality_type, operating_area, publ_period, CAST(publication_date AS DATE), "
+                "CAST(prel_publication_date AS DATE), response_id FROM incoming_kpi"
+            )
     finally:
         conn.unregister("incoming_kpi")
     return len(frame)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 from sources import clock
-from warehouse.db import one
+from warehouse.db import one, transaction
 
 
 class ReportingError(ValueError):
@@ -53,8 +53,7 @@ def mark_reported(
         raise ReportingError(f"KF {meeting_date} kan markeras som redovisat först när handlingsstoppet "
                              f"{found[0]} har passerat")
     reported_by = reported_by or getpass.getuser()
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         n = conn.execute(
             """
             INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end,
@@ -68,10 +67,6 @@ def mark_reported(
             """,
             [meeting_date, now, reported_by, meeting_date, meeting_date],
         ).fetchall()
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     return len(n)
 
 

@@ -23,7 +23,7 @@ from indicator_catalog.models import ScbQuery
 from sources.http import Page
 from sources.jsonstat import parse, period_bounds
 from sources.scb import TableInfo, unit_id
-from warehouse.db import one
+from warehouse.db import one, transaction
 from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
 
 TABLE = "stg.scb_observations"
@@ -85,8 +85,7 @@ class TableFetch:
 def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_id: str | None = None) -> list[str]:
     """Store the table checks and the complete data fetches in one transaction."""
     fetch_ids = []
-    conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         for f in fetches:
             check_id = store_response(conn, f.info.page)
             conn.execute(
@@ -104,10 +103,6 @@ def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_
                  max(p.fetched_at for p in f.pages), f.regions, f.periods, ids, run_id],
             )
             fetch_ids.append(fetch_id)
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     return fetch_ids
 
 
