@@ -125,10 +125,16 @@ def catalog_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get(CATALOG_DIR_ENV) or DEFAULT_DIR)
 
 
+# libyaml's loader where PyYAML has it (the wheels do): the same safe subset, about seven
+# times faster; a national catalog of 300 indicators took 0.4 s to read in pure Python, and
+# every asset reads the catalog.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path):
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
     except FileNotFoundError as exc:
         raise CatalogError(f"{path}: filen saknas") from exc
     except yaml.YAMLError as exc:

@@ -41,23 +41,20 @@ WHERE all_units;
 
 CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units) AS TABLE
 -- Per key, newest end date first and, within an end date, the longer period first (the year
--- over its December month): the first row of each end date is that date's figure; the
--- first such row is the current value, the second the previous period. One sort for the
--- order and one over the end dates' first rows (a self-join for the previous period, and
--- later two windows over every row, made the whole-country status slower, docs/benchmarks.md).
+-- over its December month). The first row is the current value; the previous period is
+-- the first row of the next end date: the row whose predecessor ends on the newest end date
+-- while it does not. All three from one sort (a self-join for the previous period, and
+-- later ranking windows over every row, made the whole-country status slower,
+-- docs/benchmarks.md).
 WITH ordered AS (
-    SELECT o.*, row_number() OVER k AS rn, lag(period_end) OVER k AS newer_end
+    SELECT o.*, row_number() OVER k AS rn, lag(period_end) OVER k AS newer_end,
+           first_value(period_end) OVER k AS newest_end
     FROM stg.observations_asof(known_before, scope := CASE WHEN all_units THEN 'catalog' ELSE 'kommun' END) o
     WHERE value IS NOT NULL
     WINDOW k AS (PARTITION BY source, series, breakdown, region ORDER BY period_end DESC, period_start ASC)
 ),
-ends AS (
-    SELECT *, row_number() OVER (PARTITION BY source, series, breakdown, region ORDER BY rn) AS end_rank
-    FROM ordered
-    WHERE newer_end IS NULL OR newer_end <> period_end
-),
-cur AS (SELECT * FROM ends WHERE end_rank = 1),
-prev AS (SELECT * FROM ends WHERE end_rank = 2),
+cur AS (SELECT * FROM ordered WHERE rn = 1),
+prev AS (SELECT * FROM ordered WHERE newer_end = newest_end AND period_end <> newest_end),
 joined AS (
     SELECT i.*, cur.period, cur.period_start, cur.period_end, cur.value, cur.status AS value_status,
            cur.vintage, cur.first_seen, cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
