@@ -107,3 +107,24 @@ def test_a_changed_scope_or_missing_metadata_is_no_reason_to_skip(conn):
     assert why(conn, "2022", [record], date(2026, 4, 3), ["N45850"], {"1882"}) is not None
     assert why(conn, "2022", [record], date(2026, 4, 3), ["N45850"], {"1882", "0617"}).startswith("katalogens")
     assert why(conn, "2022", [], date(2026, 4, 3), ["N45850"], {"1882"}) == "Koladas metadata saknar N45850"
+
+
+def test_the_mornings_metadata_asset_reuses_what_the_night_read(kolada, httpserver, tmp_path, catalog_copy, monkeypatch):
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.kolada.assets import kolada_kpi
+    from pipelines.defs.resources import CatalogResource, KoladaResource
+
+    def metadata_asset():
+        resources = {"duckdb": DuckDBResource(database=str(tmp_path / "wh.duckdb")),
+                     "kolada": KoladaResource(base_url=httpserver.url_for("/v3"), http_mode="live"),
+                     "catalog": CatalogResource(directory=str(catalog_copy))}
+        before = len(httpserver.log)
+        assert dg.materialize([kolada_kpi], resources=resources).success
+        return sum(req.path.startswith("/v3/kpi/") for req, _ in httpserver.log[before:])
+
+    assert kolada(NIGHT)["kpi"] == 1
+    assert metadata_asset() == 0  # read at 10:00 today by the Kolada run: one request a day
+    monkeypatch.setenv("MALSTYRNING_NOW", "2026-11-26T04:30:00+01:00")  # the next morning, no Kolada run
+    assert metadata_asset() == 1
+    assert metadata_asset() == 0

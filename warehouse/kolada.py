@@ -96,6 +96,16 @@ def check_gender(indicators, records: list[dict]) -> None:
         raise GenderNotAvailable("; ".join(bad))
 
 
+def stored_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], since) -> list[dict] | None:
+    """The stored metadata of every KPI in `wanted` if all of it was read at `since` or
+    later (tonight's Kolada run reads it before fetching), else None: read it again."""
+    rows = conn.execute("SELECT kpi, is_divided_by_gender, read_at FROM raw.kolada_kpi WHERE list_contains(?, kpi)",
+                        [list(wanted)]).fetchall()
+    if {r[0] for r in rows} != set(wanted) or any(r[2] is None or r[2] < since for r in rows):
+        return None
+    return [{"id": kpi, "is_divided_by_gender": divided} for kpi, divided, _ in rows]
+
+
 def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages) -> int:
     """Store KPI metadata from every page; fail loudly if a catalog KPI id is unknown to Kolada.
 
@@ -137,7 +147,8 @@ def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages
             conn.execute(
                 "INSERT INTO raw.kolada_kpi SELECT kpi, title, description, is_divided_by_gender, "
                 "municipality_type, operating_area, publ_period, CAST(publication_date AS DATE), "
-                "CAST(prel_publication_date AS DATE), response_id FROM incoming_kpi"
+                "CAST(prel_publication_date AS DATE), response_id, ? FROM incoming_kpi",
+                [max(p.fetched_at for p in pages)],
             )
     finally:
         conn.unregister("incoming_kpi")

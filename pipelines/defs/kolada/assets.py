@@ -70,9 +70,13 @@ def kolada_values(
     # National mode asks for every unit at once (no municipality segment in the URL).
     asked = None if cat.settings.omfattning == "riket" else municipalities
     kpis = cat.kolada_kpis()
-    # The KPIs' release information is read before every fetch (one metadata request per 25
-    # KPIs) and kept with it, so the next night knows what this fetch already saw.
-    releases, _ = client.kpi_metadata(kpis)
+    # The KPIs' metadata (with their release information) is read before every fetch, one
+    # request per 25 KPIs, and stored: raw.kolada_kpi for titles and the gender check (so
+    # the morning's indicators_job need not ask again), and a snapshot with the fetch, so
+    # the next night knows what this fetch already saw.
+    releases, meta_pages = client.kpi_metadata(kpis)
+    with warehouse(duckdb) as conn:
+        wh_kolada.store_kpi_metadata(conn, kpis, meta_pages)
     if context.run.tags.get(NIGHTLY_TAG) == "1":
         keys = _nightly_keys(context, duckdb, kolada, releases, kpis, municipalities, keys)
         if not keys:
@@ -191,19 +195,28 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
 def kolada_kpi(duckdb: DuckDBResource, kolada: KoladaResource, catalog: CatalogResource) -> dg.MaterializeResult:
     """Kolada KPI-metadata (titel, beskrivning, publiceringsdatum) för katalogens KPI:er.
 
-    Misslyckas med ett tydligt fel om ett KPI-id i katalogen inte finns i Kolada (Kolada
-    svarar med ett tomt resultat, inte ett fel, och id:n försvinner mellan versioner), eller
-    om katalogen begär kön K/M för ett KPI som inte redovisas per kön.
+    Har nattens Kolada-hämtning (raw/kolada_values) redan läst metadata för alla KPI:er i
+    dag används den; annars hämtas den. Misslyckas med ett tydligt fel om ett KPI-id i
+    katalogen inte finns i Kolada (Kolada svarar med ett tomt resultat, inte ett fel, och
+    id:n försvinner mellan versioner), eller om katalogen begär kön K/M för ett KPI som
+    inte redovisas per kön.
     """
     cat = catalog.load()
     kpis = cat.kolada_kpis()
-    records, pages = kolada.client().kpi_metadata(kpis)
+    with warehouse(duckdb) as conn:
+        records = wh_kolada.stored_kpi_metadata(conn, kpis, since=clock.day_start(clock.today()))
+    read_tonight = records is not None
+    if not read_tonight:
+        records, pages = kolada.client().kpi_metadata(kpis)
     wh_kolada.check_gender(cat.kolada_indicators(), records)
     with warehouse(duckdb) as conn:
-        n = wh_kolada.store_kpi_metadata(conn, kpis, pages)
+        if not read_tonight:
+            wh_kolada.store_kpi_metadata(conn, kpis, pages)
         preview = conn.execute(
             "SELECT kpi, title, publ_period, publication_date FROM raw.kolada_kpi ORDER BY kpi"
         ).df()
     return dg.MaterializeResult(
-        metadata={"row_count": n, "preview": dg.MetadataValue.md(preview.to_markdown(index=False))}
+        metadata={"row_count": len(records), "source": "lagret (läst i dag av raw/kolada_values)" if read_tonight
+                  else "Kolada /v3/kpi",
+                  "preview": dg.MetadataValue.md(preview.to_markdown(index=False))}
     )
