@@ -78,11 +78,12 @@ def _day(value) -> date:
 def store_snapshot(conn: duckdb.DuckDBPyConnection, fetch_ids: list[str], records: list[dict]) -> None:
     """The release information read before a fetch, once per fetch row (a backfill has one
     per year), in one insert: row-by-row inserts took 0.6 s per year for 300 KPIs."""
-    frame = pd.DataFrame([(f, r["id"], *_release(r)) for f in fetch_ids for r in records],
-                         columns=["fetch_id", "kpi", *FIELDS], dtype=object)
+    # The KPIs once, crossed with the fetch ids in SQL (a frame of every pair cost 0.2 s).
+    frame = pd.DataFrame([(r["id"], *_release(r)) for r in records], columns=["kpi", *FIELDS], dtype=object)
     conn.register("incoming_snapshot", frame)
     try:
-        conn.execute("INSERT INTO raw.kolada_release_snapshots SELECT fetch_id, kpi, publ_period, "
-                     "TRY_CAST(publication_date AS DATE), TRY_CAST(prel_publication_date AS DATE) FROM incoming_snapshot")
+        conn.execute("INSERT INTO raw.kolada_release_snapshots SELECT f.fetch_id, s.kpi, s.publ_period, "
+                     "TRY_CAST(s.publication_date AS DATE), TRY_CAST(s.prel_publication_date AS DATE) "
+                     "FROM incoming_snapshot s CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS fetch_id) f", [list(fetch_ids)])
     finally:
         conn.unregister("incoming_snapshot")

@@ -178,8 +178,11 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     keys = list(context.partition_keys)
     with warehouse(duckdb) as conn:
         result = wh_kolada.load_partitions(conn, keys)
+        # Current values of these years: each key's newest vintage that is not a deletion
+        # (an aggregate here; the current_observations view sorts the whole table).
         total = one(conn,
-            "SELECT count(*) FROM stg.current_observations WHERE source = 'kolada' AND list_contains(?, period)",
+            "SELECT count(*) FILTER (WHERE NOT deleted) FROM (SELECT arg_max(is_deleted, vintage) AS deleted "
+            "FROM stg.kolada_observations WHERE list_contains(?, period) GROUP BY series, breakdown, region, period)",
             [keys],
         )[0]
         rows = conn.execute(
