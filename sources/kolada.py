@@ -16,6 +16,7 @@ Rules the API imposes, kept here and nowhere else:
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from dataclasses import dataclass
@@ -197,23 +198,34 @@ def decode_data_page(body: bytes, url: str = "") -> DataRows:
     `$.values[3].values[0].value: väntade float | null, fick str`; a value is never
     guessed (no "12,5" read as 12.5, null stays null, never 0).
     """
+    # The garbage collector paused while decoding and flattening: the structs are untracked,
+    # but each item's `values` list and each (item, value) pair are not, and a page's
+    # thousands of new containers set off collections that walk everything the process
+    # holds (a national backfill's 165 pages: 1.13 s with it, about 0.6 s without). None of
+    # these objects can form a cycle.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        env = _DECODER.decode(body)
-    except msgspec.ValidationError as exc:
-        raise SourceError(SOURCE, url, _swedish(str(exc))) from exc
-    except msgspec.DecodeError as exc:
-        raise SourceError(SOURCE, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
-    # Column by column with comprehensions: about twice as fast as appending row by row.
-    pairs = [(item, v) for item in env.values for v in item.values]
-    cols = {
-        "kpi": [i.kpi for i, _ in pairs],
-        "municipality": [i.municipality for i, _ in pairs],
-        "period": [i.period for i, _ in pairs],
-        "gender": [v.gender for _, v in pairs],
-        "value": [v.value for _, v in pairs],
-        "status": [v.status or "" for _, v in pairs],
-        "isdeleted": [bool(v.isdeleted if v.isdeleted is not None else i.isdeleted) for i, v in pairs],
-    }
+        try:
+            env = _DECODER.decode(body)
+        except msgspec.ValidationError as exc:
+            raise SourceError(SOURCE, url, _swedish(str(exc))) from exc
+        except msgspec.DecodeError as exc:
+            raise SourceError(SOURCE, url, f"ogiltig eller avkortad JSON ({exc}); {len(body)} byte mottagna") from exc
+        # Column by column with comprehensions: about twice as fast as appending row by row.
+        pairs = [(item, v) for item in env.values for v in item.values]
+        cols = {
+            "kpi": [i.kpi for i, _ in pairs],
+            "municipality": [i.municipality for i, _ in pairs],
+            "period": [i.period for i, _ in pairs],
+            "gender": [v.gender for _, v in pairs],
+            "value": [v.value for _, v in pairs],
+            "status": [v.status or "" for _, v in pairs],
+            "isdeleted": [bool(v.isdeleted if v.isdeleted is not None else i.isdeleted) for i, v in pairs],
+        }
+    finally:
+        if collecting:
+            gc.enable()
     return DataRows(cols, len(env.values), env.next_url)
 
 

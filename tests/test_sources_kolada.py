@@ -134,6 +134,22 @@ def test_malformed_rows_name_the_problem(payload, message):
         decode_data_page(payload, "https://api.kolada.se/v3/data/x")
 
 
+def test_the_garbage_collector_runs_again_after_a_page_good_or_bad():
+    import gc
+
+    decode_data_page(json.dumps({"values": [row("N01963", "1882", 2022, val("T", 1.0))]}).encode())
+    assert gc.isenabled()
+    with pytest.raises(SourceError):
+        decode_data_page(b'{"values": [', "https://api.kolada.se/v3/data/x")
+    assert gc.isenabled()
+    gc.disable()  # a caller that had paused it keeps it paused
+    try:
+        decode_data_page(json.dumps({"values": []}).encode())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_paging_alone_counts_items_and_refuses_what_is_no_envelope():
     body = json.dumps({"values": [row("N01963", "1882", 2022, val("T", "12,5"))] * 3,
                        "next_url": "https://api.kolada.se/v3/x?page=2"}).encode()
