@@ -1,7 +1,7 @@
 """Landing a Kolada fetch: pages spooled to disk as they arrive, then stored in one short
 transaction.
 
-A national backfill is about 260 pages and 100 MB of JSON. Holding them in memory until
+A national backfill is about 165 pages and 100 MB of JSON. Holding them in memory until
 the end would cost several hundred MB, and writing each page straight into the warehouse
 would hold the DuckDB file (one writing process at a time, readers in other processes
 locked out) for the whole download. So each page goes into a temporary DuckDB file (the
@@ -36,7 +36,7 @@ class Spool:
 
     Each body is written to a file as received; the decoded rows are buffered and appended
     to a temporary DuckDB file in batches of FLUSH_ROWS (one insert per page cost about 3 s
-    more over a national backfill's 263 pages, docs/benchmarks.md).
+    more over a national backfill's 263 pages then, docs/benchmarks.md).
     """
 
     FLUSH_ROWS = 100_000

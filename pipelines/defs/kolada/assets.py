@@ -48,9 +48,11 @@ def kolada_values(
     """Kolada-svar för ett eller flera år: katalogens KPI:er för kommunen och dess
     jämförelsegrupp (eller, med omfattning: riket, för alla 290 kommuner, 21 regioner och riket).
 
-    Hämtar /v3/data/kpi/…/municipality/…/year/<år,…> (högst 25 id per segment, 5000 per sida,
-    alla sidor) och sparar varje svar oförändrat i raw.kolada_responses med URL, tid och
-    sha256, och dess värden i raw.kolada_values. En återfyllnad (backfill) av flera år körs
+    Läser först KPI:ernas metadata (/v3/kpi, sparas i raw.kolada_kpi). Hämtar sedan
+    /v3/data/kpi/…/municipality/…/year/<år,…> (utan kommunsegment med omfattning: riket;
+    högst 25 id per segment, 5000 per sida, alla sidor) och sparar varje svar oförändrat i
+    raw.kolada_responses med URL, tid och sha256, och dess värden i raw.kolada_values.
+    En återfyllnad (backfill) av flera år körs
     som en körning som frågar efter alla åren på en gång. Sidorna mellanlagras på disk medan
     de hämtas och landas i en transaktion: inget sparas om någon sida misslyckas. Kör om ett
     år för att hämta revideringar. Kontrollen raw_not_empty varnar om hämtningen var tom
