@@ -111,7 +111,11 @@ def main() -> None:
                     default=ROOT.parent / "shared" / "fixtures" / "kolada" / "municipality_groups_incl_1882_v3_2026-03-23.json")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
-    server = KoladaReplay(args.dir, args.groups, args.port)
+    serve(KoladaReplay(args.dir, args.groups, args.port))
+
+
+def serve(server) -> None:
+    """Print the base URL (the benchmark reads it from the first line) and serve until ^C."""
     print(server.base_url, flush=True)
     try:
         server.serve_forever()

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.kolada_server import serve  # noqa: E402
 from tools.build_scb_recordings import data_body, folkmangd  # noqa: E402
 
 TABLE = "TAB638"
@@ -136,23 +137,12 @@ class Handler(BaseHTTPRequestHandler):
                                   {k: srv.values.get(k) for k in ((r, y) for r in regions for y in years_int)}))
 
 
-def start(shared: Path, port: int = 0) -> ScbLocal:
-    server = ScbLocal(shared, port)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
-    server = ScbLocal(args.shared, args.port)
-    print(server.base_url, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        sys.exit(0)
+    serve(ScbLocal(args.shared, args.port))
 
 
 if __name__ == "__main__":
