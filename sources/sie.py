@@ -13,11 +13,12 @@ are kept column-wise in plain lists and each line is tokenised by one compiled r
 
 from __future__ import annotations
 
-import gc
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+from sources.gc_pause import paused_gc
 
 # Swedish letters as bytes in each 8-bit encoding: the one whose letters occur more is the
 # file's encoding (counted on bytes, which is fast even for a 25 MB export).
@@ -197,13 +198,8 @@ def _date(token, lineno: int, path, what: str = "datum") -> date:
 def parse_text(text: str, path: str | Path = "<text>", encoding: str = "utf-8") -> SieFile:
     # The parser allocates one tuple per transaction and frees nothing; the cyclic garbage
     # collector would rescan them over and over (about 15 % of the time on a large file).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _parse(text, path, encoding)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse(text: str, path, encoding: str) -> SieFile:

@@ -25,7 +25,7 @@ from sources.af import AfFileError, bas_shares, file_totals
 from sources.af_web import Download
 from sources.jsonstat import period_bounds
 from warehouse.db import transaction
-from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
+from warehouse.observations import COLUMNS, NO_CHANGES, Scope, merge_observations
 
 TABLE = "stg.af_observations"
 SOURCE = "arbetsformedlingen"
@@ -161,7 +161,7 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
     checks = cross_checks(conn, file_month)
     if failing(checks):
         raise CrossChecksFailed(file_month, checks)
-    merged, periods = MergeResult(0, 0, 0), set()
+    merged, periods = NO_CHANGES, set()
     with transaction(conn):
         for f, totals in parsed:
             if f.kind not in ("bas", "tid"):
@@ -178,7 +178,7 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
             r = merge_observations(conn, TABLE, SOURCE, frame[COLUMNS + EXTRA],
                                    _scope(conn, file_month, f.kind, series, newer, f.fetched_at),
                                    extra=EXTRA, compare=["alder", "namnare"], transaction=False)
-            merged = MergeResult(merged.inserted + r.inserted, merged.revised + r.revised, merged.deleted + r.deleted)
+            merged += r
     return {"result": merged, "periods": sorted(periods), "files": len(files), "checks": checks}
 
 

@@ -69,7 +69,12 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        # The block's own error is the one to report; a ROLLBACK that fails too (the
+        # connection already invalidated) must not replace it.
+        try:
+            conn.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
         raise
     conn.execute("COMMIT")
 

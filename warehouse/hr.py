@@ -101,7 +101,7 @@ def load(conn: duckdb.DuckDBPyConnection, frame: pd.DataFrame, fetched_at: datet
     if not turnover.empty:
         scope = Scope(series=[TURNOVER], regions=regions, periods=months, fetched_at=fetched_at)
         more = merge_observations(conn, TABLE, "hr", turnover, scope, extra=EXTRA)
-        result = MergeResult(result.inserted + more.inserted, result.revised + more.revised, result.deleted + more.deleted)
+        result += more
     return result
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from warehouse import raw
 from warehouse.db import transaction
-from warehouse.observations import MergeResult, Scope, merge_observations
+from warehouse.observations import NO_CHANGES, MergeResult, Scope, merge_observations
 
 TABLE = "stg.kolada_observations"
 
@@ -44,7 +44,17 @@ def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) 
         scope = Scope(series=kpis, regions=municipalities, periods=[str(y) for y in years], fetched_at=fetched_at)
         params = {"fetched_at": fetched_at, "ids": list(ids), "years": years, "units": list(municipalities)}
         results.append(merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params))
-    return MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
+    return sum(results, NO_CHANGES)
+
+
+def current_counts(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) -> dict[str, int]:
+    """Current Kolada values per year (period): each key's newest vintage that is not a
+    deletion. An aggregate over this table; stg.current_observations sorts every source's rows."""
+    return dict(conn.execute(
+        "SELECT period, count(*) FILTER (WHERE NOT deleted) FROM ("
+        "  SELECT period, arg_max(is_deleted, vintage) AS deleted FROM stg.kolada_observations"
+        "  WHERE list_contains(?, period) GROUP BY series, breakdown, region, period)"
+        " GROUP BY period", [list(partition_keys)]).fetchall())
 
 
 def store_group(conn: duckdb.DuckDBPyConnection, group: dict, page) -> int:

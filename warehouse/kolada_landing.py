@@ -36,7 +36,7 @@ class Spool:
 
     Each body is written to a file as received; the decoded rows are buffered and appended
     to a temporary DuckDB file in batches of FLUSH_ROWS (one insert per page cost about 3 s
-    more over a national backfill's 263 pages then, docs/benchmarks.md).
+    more when a national backfill was 263 pages, docs/benchmarks.md).
     """
 
     FLUSH_ROWS = 100_000
@@ -45,14 +45,18 @@ class Spool:
         self.dir = Path(tempfile.mkdtemp(prefix="kolada_spool_", dir=directory))
         (self.dir / "pages").mkdir()
         self.path = self.dir / "spool.duckdb"
-        # The spool is written and read once: a small buffer pool is enough (it spills). One
-        # thread: its inserts read Python strings, and more scanning threads only wait for
-        # the GIL in turn.
-        self.conn: duckdb.DuckDBPyConnection | None = duckdb.connect(
-            str(self.path), config={"memory_limit": "128MB", "threads": 1})
-        self.conn.execute(
-            "CREATE TABLE vals (seq INTEGER, kpi VARCHAR, municipality VARCHAR, period INTEGER, gender VARCHAR, "
-            "value DOUBLE, status VARCHAR, isdeleted BOOLEAN)")
+        self.conn: duckdb.DuckDBPyConnection | None = None
+        try:
+            # The spool is written and read once: a small buffer pool is enough (it spills).
+            # One thread: its inserts read Python strings, and more scanning threads only
+            # wait for the GIL in turn.
+            self.conn = duckdb.connect(str(self.path), config={"memory_limit": "128MB", "threads": 1})
+            self.conn.execute(
+                "CREATE TABLE vals (seq INTEGER, kpi VARCHAR, municipality VARCHAR, period INTEGER, gender VARCHAR, "
+                "value DOUBLE, status VARCHAR, isdeleted BOOLEAN)")
+        except Exception:
+            self.close()  # the temporary folder goes too
+            raise
         self.meta: list[tuple] = []
         self.buffer: dict[str, list] = {c: [] for c in ("seq", *COLUMNS)}
         self.pages = self.rows = 0
@@ -163,15 +167,16 @@ def land(
                 """CREATE OR REPLACE TEMP TABLE spool_known AS
                    SELECT p.seq FROM kolada_spool.pages p
                    JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
-            # The bodies a few at a time: one statement over all of a national backfill's files
-            # held them all (and their parsed JSON) in memory at once.
-            paths = [row[-1] for row in spool.meta]
+            # The new bodies a few at a time (one statement over all of a national backfill's
+            # files held them all in memory at once); known ones are not read from disk at all
+            # (a weekly refresh that brings nothing new would re-read 100 MB).
+            known = {seq for (seq,) in conn.execute("SELECT seq FROM spool_known").fetchall()}
+            paths = [row[-1] for row in spool.meta if row[0] not in known]
             for i in range(0, len(paths), BODIES_PER_INSERT):
                 conn.execute(
                     """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
                        SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
-                       FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path
-                       WHERE p.seq NOT IN (SELECT seq FROM spool_known) ORDER BY p.seq""",
+                       FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path ORDER BY p.seq""",
                     [paths[i:i + BODIES_PER_INSERT]])
             conn.execute(
                 """CREATE OR REPLACE TEMP TABLE spool_ids AS

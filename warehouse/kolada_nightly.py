@@ -2,8 +2,9 @@
 
 Kolada has no last-modified signal for values. What it has is release information per KPI
 (`publ_period`, `prel_publication_date`, `publication_date`, pointing at the next release;
-reference/kolada.md §5). A nightly run first reads that metadata (one metadata request) and
-fetches a year's data only when something may be new since the partition's last fetch:
+reference/kolada.md §5). Every run first reads that metadata (one request per 25 KPIs); a
+nightly run fetches a year's data only when something may be new since the partition's last
+fetch:
 
 - the partition was never fetched, or its last fetch kept no release information;
 - a KPI's release information differs from what the last fetch saw (a release happened and

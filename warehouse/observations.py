@@ -45,6 +45,12 @@ class MergeResult:
     def changed(self) -> int:
         return self.inserted + self.revised + self.deleted
 
+    def __add__(self, other: "MergeResult") -> "MergeResult":
+        return MergeResult(self.inserted + other.inserted, self.revised + other.revised, self.deleted + other.deleted)
+
+
+NO_CHANGES = MergeResult(0, 0, 0)  # the start of a sum of merges
+
 
 def merge_observations(
     conn: duckdb.DuckDBPyConnection,
@@ -75,8 +81,10 @@ def merge_observations(
         if missing:
             raise ValueError(f"{table}: kolumner saknas i inkommande observationer: {missing}")
         conn.register("incoming_df", incoming[cols])
-        conn.execute("CREATE OR REPLACE TEMP TABLE incoming_obs AS SELECT * FROM incoming_df")
-        conn.unregister("incoming_df")
+        try:
+            conn.execute("CREATE OR REPLACE TEMP TABLE incoming_obs AS SELECT * FROM incoming_df")
+        finally:
+            conn.unregister("incoming_df")
     try:
         return _merge(conn, table, source, cols, scope, extra, compare, transaction)
     finally:

@@ -13,7 +13,6 @@ from sources import clock
 from sources.kolada import data_urls
 from warehouse import kolada as wh_kolada
 from warehouse import kolada_landing, kolada_nightly
-from warehouse.db import one
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -79,14 +78,14 @@ def kolada_values(
     releases, meta_pages = client.kpi_metadata(kpis)
     with warehouse(duckdb) as conn:
         wh_kolada.store_kpi_metadata(conn, kpis, meta_pages)
-    if context.run.tags.get(NIGHTLY_TAG) == "1":
-        keys = _nightly_keys(context, duckdb, kolada, releases, kpis, municipalities, keys)
-        if not keys:
-            return dg.MaterializeResult(
-                metadata={"skipped": True, "reason": "inget nytt publicerat sedan förra hämtningen", "pages": 0},
-                check_results=[dg.AssetCheckResult(check_name=RAW_NOT_EMPTY, passed=True,
-                                                   severity=dg.AssetCheckSeverity.WARN,
-                                                   metadata={"skipped": True})])
+        if context.run.tags.get(NIGHTLY_TAG) == "1":
+            keys = _nightly_keys(context, conn, kolada, releases, kpis, municipalities, keys)
+    if not keys:
+        return dg.MaterializeResult(
+            metadata={"skipped": True, "reason": "inget nytt publicerat sedan förra hämtningen", "pages": 0},
+            check_results=[dg.AssetCheckResult(check_name=RAW_NOT_EMPTY, passed=True,
+                                               severity=dg.AssetCheckSeverity.WARN,
+                                               metadata={"skipped": True})])
     years = [int(k) for k in keys]
     label = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     n_urls = len(data_urls(kpis, asked, years))
@@ -95,17 +94,15 @@ def kolada_values(
         # All HTTP first, page by page onto disk; the DuckDB file is held only while landing.
         kolada_landing.fetch(client, spool, kpis, asked, years, log=context.log.info)
         per_year = dict(spool.query("SELECT period, count(*) FROM vals GROUP BY period"))
-        per_kpi = dict(spool.query("SELECT kpi, count(*) FROM vals GROUP BY kpi"))
+        per_kpi = dict(spool.query("SELECT kpi, count(*) FROM vals GROUP BY kpi")) if len(kpis) <= 40 else {}
         frame = spool.frame(
             "SELECT kpi, municipality, period, gender, value, status, isdeleted FROM vals "
             "ORDER BY kpi, municipality, period, gender LIMIT 10")
-        urls = [u for (u,) in spool.query("SELECT url FROM pages ORDER BY seq")]
+        urls = [url for _seq, url, *_ in spool.meta]
         with warehouse(duckdb) as conn:
             # The newest year is empty until Kolada publishes it; a year that had values and
             # now answers empty is an outage, and landing it would retire every value.
-            held = dict(conn.execute(
-                "SELECT period, count(*) FROM stg.current_observations WHERE source = 'kolada' "
-                "AND list_contains(?, period) GROUP BY period", [keys]).fetchall())
+            held = wh_kolada.current_counts(conn, keys)
             for year in years:
                 if held.get(str(year)) and not per_year.get(year):
                     raise dg.Failure(description=(
@@ -144,14 +141,13 @@ def kolada_values(
     )
 
 
-def _nightly_keys(context, duckdb, kolada, releases, kpis, municipalities, keys):
+def _nightly_keys(context, conn, kolada, releases, kpis, municipalities, keys):
     """The years a nightly run fetches: those that may hold something new since their last
     fetch (warehouse/kolada_nightly.py), all of them on the weekly full-refresh day."""
     today = clock.today()
     wanted = []
     for key in keys:
-        with warehouse(duckdb) as conn:
-            reason = kolada_nightly.why_fetch(conn, key, releases, today, kpis, municipalities)
+        reason = kolada_nightly.why_fetch(conn, key, releases, today, kpis, municipalities)
         if reason is None and today.weekday() == kolada.full_refresh_weekday:
             reason = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
         if reason is None:
@@ -180,13 +176,7 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     keys = list(context.partition_keys)
     with warehouse(duckdb) as conn:
         result = wh_kolada.load_partitions(conn, keys)
-        # Current values of these years: each key's newest vintage that is not a deletion
-        # (an aggregate here; the current_observations view sorts the whole table).
-        total = one(conn,
-            "SELECT count(*) FILTER (WHERE NOT deleted) FROM (SELECT arg_max(is_deleted, vintage) AS deleted "
-            "FROM stg.kolada_observations WHERE list_contains(?, period) GROUP BY series, breakdown, region, period)",
-            [keys],
-        )[0]
+        total = sum(wh_kolada.current_counts(conn, keys).values())
         rows = conn.execute(
             "SELECT series, breakdown, region, period, value, status, vintage, first_seen "
             "FROM stg.current_observations WHERE source = 'kolada' AND list_contains(?, period) "
