@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -110,7 +110,14 @@ class Catalog:
 
 
 def national_units() -> list[str]:
-    """All 290 kommuner, the 21 regions and Riket (0000), as Kolada ids."""
+    """All 290 kommuner, the 21 regions and Riket (0000), as Kolada ids (a new list each
+    call, so a caller may change it)."""
+    return sorted(_national_units())
+
+
+@lru_cache(maxsize=1)
+def _national_units() -> tuple[str, ...]:
+    # The two files ship with the code and do not change while it runs: read them once.
     import csv
 
     sources = Path(__file__).resolve().parents[1] / "sources"
@@ -118,7 +125,7 @@ def national_units() -> list[str]:
     for name in ("kommuner.csv", "regioner.csv"):
         with (sources / name).open(encoding="utf-8") as fh:
             codes += [row["kod"] for row in csv.DictReader(fh)]
-    return sorted(codes)
+    return tuple(codes)
 
 
 def catalog_dir(path: str | os.PathLike | None = None) -> Path:

@@ -148,7 +148,7 @@ class ScbClient:
         return pages
 
     def _data_part(self, table_id, selection, codelists, depth) -> list[Page]:
-        body = json.dumps(build_query(selection, codelists), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = query_body(selection, codelists)
         try:
             return [self._send("POST", f"/tables/{table_id}/data", {"outputFormat": "json-stat2"}, body)]
         except SourceError as exc:
@@ -253,6 +253,12 @@ def unit_id(code: str) -> str:
     """SCB's Region code -> the warehouse's unit id (län and Riket padded to four digits),
     so SCB and Kolada figures for one unit share its id."""
     return code.zfill(4) if len(code) == 2 and code.isdigit() else code
+
+
+def query_body(selection: dict[str, list[str]], codelists: dict[str, str] | None) -> bytes:
+    """The POST body for a selection (pxwebpy's build_query, compact UTF-8 JSON). Replay
+    matches recordings by these bytes, so the client and the recording builder both use this."""
+    return json.dumps(build_query(selection, codelists), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def build_selection(region_variable: str, regions: list[str], contents_variable: str, contents: str,

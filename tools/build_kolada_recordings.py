@@ -11,7 +11,8 @@ Every recording says so in its "recording" block (constructed: true, with a note
 demo prints the notes. The URLs are produced by the client's own `data_urls`, so replay
 matches exactly what the pipeline requests.
 
-    python tools/build_kolada_recordings.py [--shared ../shared] [--years 2010-2022] [--out DIR]
+    python tools/build_kolada_recordings.py [--shared ../shared] [--years 2010-2022]
+        [--ranges 2010-2022,2021-2022] [--riket-years 2020-2022] [--out DIR]
 """
 
 from __future__ import annotations

@@ -9,14 +9,22 @@
 - POST /tables/TAB638/data: CONSTRUCTED json-stat2 in the shape of the real TAB638 response
   (fixtures TAB638_data_wrapped.json: notes, extension, dimension layout) with the real
   folkmängd of the kommun: SCB's BE0101N1 as published in Kolada (N01951) in
-  open-numbers/ddf--kolada--dump, years up to 2022. Whether SCB lists eliminated variables
-  (Kon, Civilstand) in such a response is unverified; they are left out, and the parser
-  accepts both.
+  open-numbers/ddf--kolada--dump, years up to 2022. One recording per year (a nightly run)
+  and one per range in --ranges (a backfill asks for all its years in one selection).
+  Whether SCB lists eliminated variables (Kon, Civilstand) in such a response is
+  unverified; they are left out, and the parser accepts both.
+- GET /tables/TAB638/metadata (national mode): CONSTRUCTED from the dimensions of the real
+  TAB638 response and the Region list (codes and names of Riket, län and kommuner) of the
+  real TAB6471 metadata (fixtures TAB6471_metadata.json), Tid 1968-2024.
+- POST /tables/TAB638/data for every kommun, län and Riket (national mode, omfattning:
+  riket), one per year in --riket-years (default 2022): CONSTRUCTED as above, with the real
+  folkmängd of every unit from the same dump.
 
 The selection and the POST body come from the pipeline's own code (catalog, build_selection,
-build_query), so replay matches exactly what the pipeline sends.
+query_body), so replay matches exactly what the pipeline sends.
 
-    python tools/build_scb_recordings.py [--shared ../shared] [--years 2010-2022] [--out DIR]
+    python tools/build_scb_recordings.py [--shared ../shared] [--years 2010-2022]
+        [--ranges 2010-2022,2021-2022] [--riket-years 2022] [--out DIR]
 """
 
 from __future__ import annotations
@@ -29,10 +37,8 @@ import json
 import shutil
 from pathlib import Path
 
-from pxweb._internal.functions import build_query
-
 from indicator_catalog.catalog import load_catalog, national_units
-from sources.scb import BASE_URL, LANGUAGE, build_selection, scb_region
+from sources.scb import BASE_URL, LANGUAGE, build_selection, query_body, scb_region
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "sources" / "recordings" / "scb"
@@ -107,12 +113,22 @@ def metadata_body(template: dict, regions: dict[str, str]) -> dict:
     return doc
 
 
+def riket_years(text: str) -> list[int]:
+    """'2022', '2020-2022' or '2020,2022' (ranges and single years, comma-separated)."""
+    years = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        years += range(int(lo), int(hi or lo) + 1)
+    return years
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--years", default="2010-2022")
     # The demo's range and the CLI test's range (one run per range, as a backfill).
     ap.add_argument("--ranges", default="2010-2022,2021-2022")
+    # "2022", "2020-2022" or "2020,2022" (the Kolada builder takes a range).
     ap.add_argument("--riket-years", default="2022")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
@@ -142,8 +158,7 @@ def main(argv=None) -> int:
         codes = [scb_region(u) for u in units]
         selection = build_selection(spec.region_variable, codes, spec.contents_variable, spec.contents,
                                     spec.selection, spec.time_variable, [str(y) for y in years])
-        body = json.dumps(build_query(selection, spec.codelists or None), ensure_ascii=False,
-                          separators=(",", ":")).encode("utf-8")
+        body = query_body(selection, spec.codelists or None)
         values = {(scb_region(u), y): population.get((u, y)) for u in units for y in years}
         docs[name] = recording("POST", url, body, data_body(template, codes, names, years, values), note, True)
 
@@ -161,7 +176,7 @@ def main(argv=None) -> int:
     docs[f"metadata_{TABLE}.json"] = recording("GET", f"{base}/tables/{TABLE}/metadata?lang={LANGUAGE}", None,
                                               metadata_body(template, scb_names), METADATA_NOTE, True)
     units = national_units()
-    for year in (int(y) for y in args.riket_years.split(",")):
+    for year in riket_years(args.riket_years):
         add(f"data_{TABLE}_riket_{year}.json", units, [year], scb_names, RIKET_NOTE)
     if args.out.exists():
         shutil.rmtree(args.out)

@@ -1,9 +1,10 @@
 """SCB: landing responses, remembering table checks, and stitching observations.
 
-The nightly refresh is incremental: `last_fetched_updated` says which `updated` of a table
-the stored data of a partition was fetched at, so an unchanged table costs one metadata
-call and no data call. Loading turns each series' latest fetches into observations; every
-value keeps the table it came from and the table's `updated` as its publication time.
+The nightly refresh is incremental: `known_fetches` says with which plan and at which
+`updated` of a table the stored data of a partition was fetched, so an unchanged table
+costs one metadata call and no data call. Loading turns each series' latest fetches into
+observations; every value keeps the table it came from and the table's `updated` as its
+publication time.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ import pandas as pd
 from indicator_catalog.catalog import Catalog
 from indicator_catalog.models import ScbQuery
 from sources.http import Page
-from sources.jsonstat import parse, period_bounds
+from sources.jsonstat import Dataset, parse, period_bounds
 from sources.scb import TableInfo, unit_id
 from warehouse.db import one, transaction
-from warehouse.observations import COLUMNS, MergeResult, Scope, merge_observations
+from warehouse.observations import COLUMNS, NO_CHANGES, MergeResult, Scope, merge_observations
 
 TABLE = "stg.scb_observations"
 EXTRA = ["period_start", "published_at", "source_table", "contents"]
@@ -48,6 +49,17 @@ def store_response(conn: duckdb.DuckDBPyConnection, page: Page) -> int:
     )[0]
 
 
+# The latest fetch of each (partition, series, table) among the fetches `where` selects:
+# what loading reads, and what the next fetch is compared with, so both use this one window.
+# rowid breaks ties: two fetches can carry the same time (a fixed clock, a fast rerun).
+_LATEST_FETCHES = """
+    SELECT * EXCLUDE (rn) FROM (
+        SELECT *, row_number() OVER (PARTITION BY partition_key, series, table_id
+                                     ORDER BY fetched_at DESC, rowid DESC) AS rn
+        FROM raw.scb_fetches WHERE {where})
+    WHERE rn = 1"""
+
+
 def known_fetches(conn, partition_keys: list[str]) -> dict[tuple[str, str, str], tuple[str, datetime]]:
     """(partition_key, series, table) -> (plan_sha256, table_updated) of the latest fetch.
 
@@ -56,11 +68,9 @@ def known_fetches(conn, partition_keys: list[str]) -> dict[tuple[str, str, str],
     does not count (the catalog may have changed the selection and changed it back).
     """
     rows = conn.execute(
-        """SELECT partition_key, series, table_id, plan_sha256, table_updated FROM (
-               SELECT *, row_number() OVER (PARTITION BY partition_key, series, table_id
-                                            ORDER BY fetched_at DESC, rowid DESC) AS rn
-               FROM raw.scb_fetches WHERE list_contains(?, partition_key))
-           WHERE rn = 1""", [list(partition_keys)]).fetchall()
+        f"SELECT partition_key, series, table_id, plan_sha256, table_updated FROM "
+        f"({_LATEST_FETCHES.format(where='list_contains(?, partition_key)')})",
+        [list(partition_keys)]).fetchall()
     return {(k, s, t): (plan, updated) for k, s, t, plan, updated in rows}
 
 
@@ -85,9 +95,18 @@ class TableFetch:
 def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_id: str | None = None) -> list[str]:
     """Store the table checks and the complete data fetches in one transaction."""
     fetch_ids = []
+    # The years of one run share the table-info page and the data pages: store (and look up)
+    # each page once. Keyed by id(page); the pages live in `fetches` for the whole call.
+    stored: dict[int, int] = {}
+
+    def response_id(page: Page) -> int:
+        if id(page) not in stored:
+            stored[id(page)] = store_response(conn, page)
+        return stored[id(page)]
+
     with transaction(conn):
         for f in fetches:
-            check_id = store_response(conn, f.info.page)
+            check_id = response_id(f.info.page)
             conn.execute(
                 "INSERT INTO raw.scb_table_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [f.info.page.fetched_at, f.info.id, f.info.updated_at, f.info.label, f.info.first_period,
@@ -95,7 +114,7 @@ def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_
             )
             if f.skipped or not f.periods:
                 continue
-            ids = [store_response(conn, p) for p in f.pages]
+            ids = [response_id(p) for p in f.pages]
             fetch_id = str(uuid.uuid4())
             conn.execute(
                 "INSERT INTO raw.scb_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -114,20 +133,17 @@ def pages_frame(pages: Sequence[Page]) -> pd.DataFrame:
 
 def _latest_fetches(conn, partition_key: str, series: str) -> list[tuple]:
     return conn.execute(
-        """
-        SELECT table_id, fetched_at, table_updated, regions, periods, response_ids FROM (
-            -- rowid breaks ties: two fetches can carry the same time (a fixed clock, a fast rerun).
-            SELECT *, row_number() OVER (PARTITION BY table_id ORDER BY fetched_at DESC, rowid DESC) AS rn
-            FROM raw.scb_fetches WHERE partition_key = ? AND series = ?)
-        WHERE rn = 1 ORDER BY table_id
-        """,
+        f"SELECT table_id, fetched_at, table_updated, regions, periods, response_ids FROM "
+        f"({_LATEST_FETCHES.format(where='partition_key = ? AND series = ?')}) ORDER BY table_id",
         [partition_key, series],
     ).fetchall()
 
 
-def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tuple]) -> tuple[pd.DataFrame, list[dict]]:
+def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tuple],
+                      parsed: dict[int, Dataset] | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Rows of the given fetches for `series`, each restricted to the periods its table
-    supplies and its fetch asked for (a multi-year fetch's responses hold every year)."""
+    supplies and its fetch asked for (a multi-year fetch's responses hold every year).
+    `parsed` (response_id -> dataset) keeps responses parsed across calls."""
     specs = {t.table: t for t in query.tables}
     order = {t.table: i for i, t in enumerate(query.tables)}
     rows, notes, seen = [], [], {}
@@ -140,8 +156,7 @@ def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tupl
             continue  # the catalog no longer lists this table for the series
         lo = period_bounds(spec.from_period)[0] if spec.from_period else None
         hi = period_bounds(spec.to_period)[1] if spec.to_period else None
-        for response_id, url, payload in _responses(conn, response_ids):
-            ds = parse(payload, url)
+        for response_id, ds in _responses(conn, response_ids, {} if parsed is None else parsed):
             for n in ds.notes:
                 notes.append({"response_id": response_id, "table_id": table_id, "dimension": n.dimension or "",
                               "category": n.category or "", "note_index": n.index, "mandatory": n.mandatory,
@@ -172,28 +187,36 @@ def observation_frame(conn, series: str, query: ScbQuery, fetches: Iterable[tupl
     return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "int64"}), notes
 
 
-def _responses(conn, ids) -> list[tuple[int, str, dict]]:
-    rows = conn.execute(
-        "SELECT response_id, url, payload FROM raw.scb_responses WHERE list_contains(?, response_id)", [list(ids)]
-    ).fetchall()
-    by_id = {r[0]: r for r in rows}
-    return [(i, by_id[i][1], json.loads(by_id[i][2])) for i in ids]
+def _responses(conn, ids, parsed: dict[int, Dataset]) -> list[tuple[int, Dataset]]:
+    """The stored responses `ids`, parsed; read and parsed only if not already in `parsed`
+    (which is filled in)."""
+    missing = [i for i in ids if i not in parsed]
+    if missing:
+        rows = conn.execute(
+            "SELECT response_id, url, payload FROM raw.scb_responses WHERE list_contains(?, response_id)", [missing]
+        ).fetchall()
+        for response_id, url, payload in rows:
+            parsed[response_id] = parse(json.loads(payload), url)
+    return [(i, parsed[i]) for i in ids]
 
 
 def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], catalog: Catalog) -> MergeResult:
-    """load_partition for each key (a backfill's years), the results summed."""
-    results = [load_partition(conn, key, catalog) for key in partition_keys]
-    return MergeResult(*(sum(getattr(r, f) for r in results) for f in ("inserted", "revised", "deleted")))
+    """load_partition for each key (a backfill's years), the results summed. The years of a
+    backfill point at the same responses, so each is read and parsed once for all of them."""
+    parsed: dict[int, Dataset] = {}
+    results = [load_partition(conn, key, catalog, parsed) for key in partition_keys]
+    return sum(results, NO_CHANGES)
 
 
-def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog: Catalog) -> MergeResult:
+def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog: Catalog,
+                   parsed: dict[int, Dataset] | None = None) -> MergeResult:
     """Merge the latest fetches of every SCB series in `partition_key` into stg.scb_observations."""
-    total = MergeResult(0, 0, 0)
+    total = NO_CHANGES
     for series, query in catalog.scb_series().items():
         fetches = _latest_fetches(conn, partition_key, series)
         if not fetches:
             continue
-        frame, notes = observation_frame(conn, series, query, fetches)
+        frame, notes = observation_frame(conn, series, query, fetches, parsed)
         _store_notes(conn, notes)
         scope = Scope(
             series=[series],
@@ -204,7 +227,7 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog:
         # A value now supplied by another table (the catalog re-stitched) is a new vintage too,
         # so every current value names the table it really came from.
         r = merge_observations(conn, TABLE, "scb", frame, scope, extra=EXTRA, compare=["source_table"])
-        total = MergeResult(total.inserted + r.inserted, total.revised + r.revised, total.deleted + r.deleted)
+        total += r
     return total
 
 

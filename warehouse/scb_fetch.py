@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Callable
 
 from indicator_catalog.catalog import Catalog
-from sources.scb import ScbClient, build_selection, plan_sha256, scb_region, time_codes, year_overlaps
+from sources.jsonstat import Dataset
+from sources.scb import ScbClient, TableInfo, build_selection, plan_sha256, scb_region, time_codes, year_overlaps
 from warehouse.scb import TableFetch
 
 # (partition_key, series, table) -> (plan_sha256, table_updated) of the latest fetch
@@ -26,14 +27,24 @@ def fetch_tables(client: ScbClient, cat: Catalog, keys: list[str], known: Known,
     years whose stored data is not what a new fetch would return (another plan, or the
     table's `updated` has moved). One TableFetch per (year, series, table) checked."""
     fetches: list[TableFetch] = []
+    # Series may share a table: its entry and metadata are asked for once per run.
+    infos: dict[str, TableInfo] = {}
+    metas: dict[str, Dataset] = {}
+
+    def metadata(table_id: str) -> Dataset:
+        if table_id not in metas:
+            metas[table_id] = client.table_metadata(table_id)[0]
+        return metas[table_id]
+
     for series, query in cat.scb_series().items():
-        units = cat.scb_regions(series)
+        wanted = [scb_region(u) for u in cat.scb_regions(series)]
         for spec in query.tables:
             years = [k for k in keys if year_overlaps(int(k), spec.from_period, spec.to_period)]
             if not years:
                 continue  # this table does not supply the series in these years: no request
-            info = client.table(spec.table)
-            wanted = [scb_region(u) for u in units]
+            if spec.table not in infos:
+                infos[spec.table] = client.table(spec.table)
+            info = infos[spec.table]
 
             def selection(periods: list[str], regions: list[str] = wanted) -> dict[str, list[str]]:
                 return build_selection(spec.region_variable, regions, spec.contents_variable, spec.contents,
@@ -58,7 +69,7 @@ def fetch_tables(client: ScbClient, cat: Catalog, keys: list[str], known: Known,
                 continue
             regions = wanted
             if cat.settings.omfattning == "riket":
-                regions = _regions_in_table(client, spec, wanted, log)
+                regions = _regions_in_table(metadata(spec.table), spec, wanted, log)
             periods = [p for ps, _ in due.values() for p in ps]
             pages = client.data(spec.table, selection(periods, regions), spec.codelists or None)
             log(f"SCB {spec.table} ({info.updated}): {len(pages)} anrop, {len(regions)} enhet(er), "
@@ -67,10 +78,9 @@ def fetch_tables(client: ScbClient, cat: Catalog, keys: list[str], known: Known,
     return fetches
 
 
-def _regions_in_table(client: ScbClient, spec, regions: list[str], log) -> list[str]:
+def _regions_in_table(meta: Dataset, spec, regions: list[str], log) -> list[str]:
     """National mode: the units the table has (asking for a code it lacks is a 400). Not
     every table has every level (some have no län, some no Riket); one metadata call."""
-    meta, _ = client.table_metadata(spec.table)
     have = set(meta.codes.get(spec.region_variable, []))
     if not have:
         raise ValueError(f"SCB {spec.table}: variabeln {spec.region_variable} finns inte i tabellen "

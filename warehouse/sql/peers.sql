@@ -25,7 +25,8 @@ kommuner AS (
                         ORDER BY CASE WHEN cur.direction = 'lower' THEN o.value ELSE -o.value END) AS place,
            count(*) OVER (PARTITION BY cur.indicator_id) AS ranked_of
     FROM cur
-    JOIN stg.observations_asof(known_before) o
+    -- Only the catalog's series are joined, so the scope drops nothing this join keeps.
+    JOIN stg.observations_asof(known_before, scope := 'catalog') o
         ON o.source = cur.source AND o.series = cur.series AND o.breakdown = cur.breakdown
        AND o.period = cur.period
     WHERE o.value IS NOT NULL AND regexp_full_match(o.region, '[0-9]{4}') AND NOT starts_with(o.region, '00')

@@ -75,8 +75,14 @@ def scb_observations(
     with warehouse(duckdb) as conn:
         years = [int(k) for k in context.partition_keys]
         result = wh_scb.load_partitions(conn, list(context.partition_keys), cat)
-        total = one(conn, "SELECT count(*) FROM stg.current_observations WHERE source = 'scb' "
-                    "AND list_contains(?, year(period_end))", [years])[0]
+        # Current values of these years: each key's newest vintage that is not a deletion
+        # (an aggregate here; the current_observations view sorts every source's rows).
+        total = one(conn,
+            "SELECT count(*) FILTER (WHERE NOT deleted) FROM (SELECT arg_max(is_deleted, vintage) AS deleted "
+            "FROM stg.scb_observations WHERE list_contains(?, year(period_end)) "
+            "GROUP BY series, breakdown, region, period)",
+            [years],
+        )[0]
         rows = conn.execute(
             "SELECT series, region, period, value, status, source_table, published_at, vintage "
             "FROM stg.current_observations WHERE source = 'scb' AND list_contains(?, year(period_end)) "
