@@ -130,11 +130,12 @@ done(**out)
 """
 
 NIGHTLY = DAGSTER + """
+from pipelines.defs.kolada.assets import NIGHTLY_TAG
 job = defs.resolve_job_def("kolada_job")
 t = time.perf_counter()
 for key in ("2020", "2021", "2022"):  # the schedule's three recent years, one run each
     assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), partition_key=key,
-                                  tags={{"malstyrning/nightly": "1"}}).success
+                                  tags={{NIGHTLY_TAG: "1"}}).success
 kolada_seconds = time.perf_counter() - t
 # SCB's schedule runs the current and the previous year (nothing in the table: only its
 # check); 2022 as well, the newest year with data, which a new table version would change.
@@ -194,7 +195,7 @@ def bench_catalog(directory: Path, kpis: list[str], values: dict) -> Path:
     return directory
 
 
-def minimum_requests(kpis, units, years, values) -> tuple[int, int]:
+def minimum_requests(kpis, years, values) -> tuple[int, int]:
     """(fewest data requests when the KPIs go 25 to a segment and every unit and year is in
     one request, as the API allows (the municipality segment left out, 25 years in one
     segment), each paged by 5000; and the floor ceil(values / 5000) that no layout beats)."""
@@ -225,7 +226,7 @@ def main() -> None:
         kolada_pages.build(pages_dir, dump, FIRST, LAST)
     manifest = json.loads((pages_dir / "index.json").read_text(encoding="utf-8"))
     kpis, values = kolada_pages.read_national(dump / "national_300", FIRST, LAST)
-    layout_min, floor = minimum_requests(kpis, manifest["units"], manifest["years"], values)
+    layout_min, floor = minimum_requests(kpis, manifest["years"], values)
     scb_min = scb_minimum_requests(len(manifest["units"]), LAST - int(SCB_FIRST) + 1)
 
     work = Path(tempfile.mkdtemp(prefix="bench_national_"))
@@ -238,14 +239,14 @@ def main() -> None:
     scb = scb_server.stdout.readline().strip()
     import requests
 
-    def stats(reset: bool = False, url: str = base.replace("/v3", "")) -> dict:
+    def stats(url: str = base.replace("/v3", "")) -> dict:
+        """The server's counts since the last call (each call zeroes them)."""
         got = requests.get(url + "/_stats", timeout=10).json()
-        if reset:
-            requests.post(url + "/_reset", timeout=10)
+        requests.post(url + "/_reset", timeout=10)
         return got
 
     def scb_stats() -> dict:
-        return stats(reset=True, url=scb.replace("/api/v2", ""))
+        return stats(scb.replace("/api/v2", ""))
 
     runs = []
     try:
@@ -254,17 +255,17 @@ def main() -> None:
                    "MALSTYRNING_OMFATTNING": "riket", "MALSTYRNING_KOLADA_FORSTA_AR": str(FIRST),
                    "MALSTYRNING_HTTP_MODE": "live", "MALSTYRNING_NOW": NIGHT, "DAGSTER_HOME": str(work / "dagster")}
             (work / "dagster").mkdir(exist_ok=True)
-            stats(reset=True)
+            stats()  # zeroed: the previous run's reading is not this run's
             scb_stats()
             ingest = child(INGEST.format(root=str(ROOT), base=base, scb=scb, first=FIRST, last=LAST), env)
-            ingest["requests"] = stats(reset=True)
+            ingest["requests"] = stats()
             scb_ingest = child(SCB_INGEST.format(root=str(ROOT), base=base, scb=scb, first=SCB_FIRST, last=LAST), env)
             scb_ingest["requests"] = scb_stats()
             indicators = child(INDICATORS.format(root=str(ROOT), base=base, scb=scb), env)
-            indicators["requests"] = stats(reset=True)
+            indicators["requests"] = stats()
             queries = child(QUERIES.format(root=str(ROOT)), env)
             nightly = child(NIGHTLY.format(root=str(ROOT), base=base, scb=scb), env)
-            nightly["requests"] = stats(reset=True)
+            nightly["requests"] = stats()
             nightly["scb_requests"] = scb_stats()["counts"]
             rj = child(READ_JSON.format(root=str(ROOT), db=str(work / f"rj_{n}.duckdb"),
                                         pages=str(pages_dir / "pages" / "*.json")), env)
@@ -285,9 +286,17 @@ def main() -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    med = lambda f: statistics.median(f(r) for r in runs)  # noqa: E731
+    def med(f) -> float:
+        return statistics.median(f(r) for r in runs)
+
+    def raw_stg_seconds(r) -> float:  # HTTP to observations: the two ingest steps
+        return r["ingest"]["steps"]["raw__kolada_values"] + r["ingest"]["steps"]["stg__kolada_observations"]
+
+    def read_json_rate(r) -> float:
+        return r["read_json"]["values"] / r["read_json"]["seconds"]
+
     ingest_rate = med(lambda r: r["ingest"]["values"] / r["ingest"]["seconds"])
-    rj_rate = med(lambda r: r["read_json"]["values"] / r["read_json"]["seconds"])
+    rj_rate = med(read_json_rate)
     summary = {
         "runs": len(runs),
         "data": {"kpis": len(kpis), "units": len(manifest["units"]), "years": len(manifest["years"]),
@@ -302,10 +311,8 @@ def main() -> None:
         "read_json_values_per_s": rj_rate,
         "read_json_peak_rss_mib": med(lambda r: r["read_json"]["rss_mib"]),
         "ratio_ingest_to_read_json": ingest_rate / rj_rate,
-        "ratio_raw_stg_to_read_json": med(lambda r: (r["ingest"]["values"] / (r["ingest"]["steps"]["raw__kolada_values"]
-                                                                            + r["ingest"]["steps"]["stg__kolada_observations"]))
-                                          / (r["read_json"]["values"] / r["read_json"]["seconds"])),
-        "ingest_raw_stg_seconds": med(lambda r: r["ingest"]["steps"]["raw__kolada_values"] + r["ingest"]["steps"]["stg__kolada_observations"]),
+        "ratio_raw_stg_to_read_json": med(lambda r: r["ingest"]["values"] / raw_stg_seconds(r) / read_json_rate(r)),
+        "ingest_raw_stg_seconds": med(raw_stg_seconds),
         "indicators_job_seconds": med(lambda r: r["indicators"]["seconds"]),
         "indicators_job_steps_seconds": {k: med(lambda r, k=k: r["indicators"]["steps"][k]) for k in runs[0]["indicators"]["steps"]},
         "indicators_job_peak_rss_mib": med(lambda r: r["indicators"]["rss_mib"]),

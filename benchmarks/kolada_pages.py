@@ -8,8 +8,8 @@ KPIs × 312 units × 25 years would receive from api.kolada.se/v3:
 - `pages/NNNNN.json`: one file per answered page, the exact bytes the server sends
   (`{"values": [...], "next_url": ...}`, rows as in reference/kolada.md §4, ≤5000 rows a
   page, `next_url` = the same URL with `&page=N`);
-- `kpi.json`: the `/v3/kpi/...` metadata answers (v3 field names, dates from the dump's
-  concepts file) for the nightly run;
+- `kpi_NN.json`: the `/v3/kpi/...` metadata answers, one per 25-KPI chunk (v3 field names,
+  dates from the dump's concepts file), which every run asks (backfill and nightly);
 - `index.json`: request path+query -> page file, for benchmarks/kolada_server.py.
 The first-page URLs are those the project's client asks (`sources.kolada.data_urls`) for a
 backfill of the whole range; other URLs are answered 404 by the server, so a client that
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from indicator_catalog.catalog import national_units  # noqa: E402
 from sources.kolada import PER_PAGE, chunks, data_urls  # noqa: E402
-from tools.build_kolada_recordings import dump_geo  # noqa: E402
+from tools.build_kolada_recordings import read_dump  # noqa: E402
 
 BASE = "http://127.0.0.1:{port}/v3"  # the server fills in its port in next_url
 
@@ -42,18 +42,15 @@ def path_query(url: str) -> str:
 
 
 def read_national(dump_dir: Path, first: int, last: int) -> tuple[list[str], dict]:
-    """KPI ids and {(kpi, unit, year): value} from the national_300 files."""
+    """KPI ids and {(kpi, unit, year): value} from the national_300 files (totals only)."""
     values: dict[tuple[str, str, int], float] = {}
-    kpis = []
-    for path in sorted(dump_dir.glob("ddf--datapoints--*--by--geo--year.csv")):
-        col = path.name.split("--")[2]
-        kpi = col.upper()
-        kpis.append(kpi)
-        with path.open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                year = int(row["year"])
-                if first <= year <= last and row[col] != "":
-                    values[(kpi, dump_geo(row["geo"]), year)] = float(row[col])
+    kpis = [path.name.split("--")[2].upper()
+            for path in sorted(dump_dir.glob("ddf--datapoints--*--by--geo--year.csv"))]
+    for kpi in kpis:
+        for (unit, year), by_gender in read_dump(dump_dir, kpi).items():
+            value = by_gender.get("T")
+            if first <= year <= last and value is not None:
+                values[(kpi, unit, year)] = value
     return kpis, values
 
 

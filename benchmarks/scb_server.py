@@ -24,32 +24,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.kolada_server import serve  # noqa: E402
+from benchmarks.local_server import CountingServer, QuietHandler, serve  # noqa: E402
+from sources.scb import scb_region  # noqa: E402
 from tools.build_scb_recordings import data_body, folkmangd  # noqa: E402
 
 TABLE = "TAB638"
 RECORDINGS = ROOT / "sources" / "recordings" / "scb"
 FIRST, LAST = 1998, 2022
+PROBLEM = "application/problem+json; charset=utf-8"
+NOT_FOUND = {"title": "Non-existent table", "status": 404}
 
 
 def _recorded(name: str) -> dict:
     return json.loads((RECORDINGS / name).read_text(encoding="utf-8"))["response"]["body"]
 
 
-class ScbLocal(ThreadingHTTPServer):
-    daemon_threads = True
+class ScbLocal(CountingServer):
+    api_path = "/api/v2"
 
     def __init__(self, shared: Path, port: int = 0):
-        super().__init__(("127.0.0.1", port), Handler)
+        super().__init__(Handler, port)
         self.config = json.loads((shared / "fixtures" / "scb" / "config.json").read_text(encoding="utf-8"))
         self.template = json.loads((shared / "fixtures" / "scb" / "TAB638_data_wrapped.json")
                                    .read_text(encoding="utf-8"))["response"]
@@ -57,16 +56,9 @@ class ScbLocal(ThreadingHTTPServer):
         self.metadata = _recorded(f"metadata_{TABLE}.json")
         region = self.metadata["dimension"]["Region"]["category"]
         self.regions, self.names = set(region["index"]), region["label"]
-        # Kolada ids (0000, 0018) -> SCB codes (00, 18), as the dump's units are keyed.
-        self.values = {(unit[2:] if unit.startswith("00") else unit, year): v
-                       for (unit, year), v in folkmangd(shared).items()}
-        self.counts: Counter[str] = Counter()
-        self.cells: list[int] = []
-        self.lock = threading.Lock()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/api/v2"
+        # The dump's units are keyed by Kolada id (0000, 0018); SCB's codes are 00, 18.
+        self.values = {(scb_region(unit), year): v for (unit, year), v in folkmangd(shared).items()}
+        self.cells: list[int] = []  # regions × years of each data call
 
     def count(self, kind: str, cells: int | None = None) -> None:
         with self.lock:
@@ -74,55 +66,40 @@ class ScbLocal(ThreadingHTTPServer):
             if cells is not None:
                 self.cells.append(cells)
 
+    def stats(self) -> dict:
+        return {"counts": dict(self.counts), "cells": list(self.cells)}
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    def reset(self) -> None:
+        super().reset()
+        self.cells.clear()
+
+
+class Handler(QuietHandler):
     server: ScbLocal
 
-    def log_message(self, *args) -> None:
-        pass
-
-    def _send(self, status: int, doc, content_type: str = "application/json; charset=utf-8") -> None:
-        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
     def _problem(self, title: str, detail: str) -> None:
-        self._send(400, {"type": "https://tools.ietf.org/html/rfc7231#section-6.5.1", "title": title,
-                         "status": 400, "detail": detail}, "application/problem+json; charset=utf-8")
+        self._send_json(400, {"type": "https://tools.ietf.org/html/rfc7231#section-6.5.1", "title": title,
+                              "status": 400, "detail": detail}, PROBLEM)
 
-    def do_GET(self) -> None:
-        srv, path = self.server, urlsplit(self.path).path
-        if path == "/_stats":
-            with srv.lock:
-                return self._send(200, {"counts": dict(srv.counts), "cells": list(srv.cells)})
+    def get(self, path: str) -> None:
+        srv = self.server
         if path == "/api/v2/config":
             srv.count("config")
-            return self._send(200, srv.config)
+            return self._send_json(200, srv.config)
         if path == f"/api/v2/tables/{TABLE}":
             srv.count("table")
-            return self._send(200, srv.table)
+            return self._send_json(200, srv.table)
         if path == f"/api/v2/tables/{TABLE}/metadata":
             srv.count("metadata")
-            return self._send(200, srv.metadata)
+            return self._send_json(200, srv.metadata)
         srv.count("unknown")
-        self._send(404, {"title": "Non-existent table", "status": 404})
+        self._send_json(404, NOT_FOUND)
 
-    def do_POST(self) -> None:
-        srv, path = self.server, urlsplit(self.path).path
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if path == "/_reset":
-            with srv.lock:
-                srv.counts.clear()
-                srv.cells.clear()
-            return self._send(200, {})
+    def post(self, path: str, body: bytes) -> None:
+        srv = self.server
         if path != f"/api/v2/tables/{TABLE}/data":
             srv.count("unknown")
-            return self._send(404, {"title": "Non-existent table", "status": 404})
+            return self._send_json(404, NOT_FOUND)
         sel = {s["variableCode"]: s["valueCodes"] for s in json.loads(body)["selection"]}
         regions, years = sel.get("Region", []), sel.get("Tid", [])
         cells = len(regions) * len(years)
@@ -133,8 +110,8 @@ class Handler(BaseHTTPRequestHandler):
         if wrong:
             return self._problem("Non-existent value", ", ".join(wrong[:10]))
         years_int = [int(y) for y in years]
-        self._send(200, data_body(srv.template, regions, srv.names, years_int,
-                                  {k: srv.values.get(k) for k in ((r, y) for r in regions for y in years_int)}))
+        self._send_json(200, data_body(srv.template, regions, srv.names, years_int,
+                                       {k: srv.values.get(k) for k in ((r, y) for r in regions for y in years_int)}))
 
 
 def main() -> None:

@@ -34,19 +34,26 @@ def kolada(httpserver, tmp_path, catalog_copy):
     units = ",".join(sorted(cat.kolada_units({"0617", "0840", "1083", "1265", "1471", "2029", "2262"})))
     httpserver.expect_request(f"/v3/data/kpi/{kpis}/municipality/{units}/year/2022").respond_with_json(data)
 
-    def run(tags=None, weekday=6):
-        resources = {"duckdb": DuckDBResource(database=str(tmp_path / "wh.duckdb")),
-                     "kolada": KoladaResource(base_url=httpserver.url_for("/v3"), http_mode="live",
-                                              full_refresh_weekday=weekday),
-                     "catalog": CatalogResource(directory=str(catalog_copy))}
-        before = len(httpserver.log)
-        result = dg.materialize([kolada_values, kolada_observations], partition_key="2022", resources=resources,
-                                tags=tags or {}, raise_on_error=False)
-        assert result.success
+    def resources(weekday=6):
+        return {"duckdb": DuckDBResource(database=str(tmp_path / "wh.duckdb")),
+                "kolada": KoladaResource(base_url=httpserver.url_for("/v3"), http_mode="live",
+                                         full_refresh_weekday=weekday),
+                "catalog": CatalogResource(directory=str(catalog_copy))}
+
+    def requests_since(before):
+        """Data and KPI-metadata requests since the server's log was `before` long."""
         paths = [req.path for req, _ in httpserver.log[before:]]
         return {"data": sum(p.startswith("/v3/data/") for p in paths), "kpi": sum(p.startswith("/v3/kpi/") for p in paths)}
 
-    run.meta = meta
+    def run(tags=None, weekday=6):
+        before = len(httpserver.log)
+        result = dg.materialize([kolada_values, kolada_observations], partition_key="2022", resources=resources(weekday),
+                                tags=tags or {}, raise_on_error=False)
+        assert result.success
+        return requests_since(before)
+
+    # For tests that run other Kolada assets against the same server and warehouse.
+    run.meta, run.resources, run.requests_since = meta, resources, requests_since
     return run
 
 
@@ -109,19 +116,13 @@ def test_a_changed_scope_or_missing_metadata_is_no_reason_to_skip(conn):
     assert why(conn, "2022", [], date(2026, 4, 3), ["N45850"], {"1882"}) == "Koladas metadata saknar N45850"
 
 
-def test_the_mornings_metadata_asset_reuses_what_the_night_read(kolada, httpserver, tmp_path, catalog_copy, monkeypatch):
-    from dagster_duckdb import DuckDBResource
-
+def test_the_mornings_metadata_asset_reuses_what_the_night_read(kolada, httpserver, monkeypatch):
     from pipelines.defs.kolada.assets import kolada_kpi
-    from pipelines.defs.resources import CatalogResource, KoladaResource
 
     def metadata_asset():
-        resources = {"duckdb": DuckDBResource(database=str(tmp_path / "wh.duckdb")),
-                     "kolada": KoladaResource(base_url=httpserver.url_for("/v3"), http_mode="live"),
-                     "catalog": CatalogResource(directory=str(catalog_copy))}
         before = len(httpserver.log)
-        assert dg.materialize([kolada_kpi], resources=resources).success
-        return sum(req.path.startswith("/v3/kpi/") for req, _ in httpserver.log[before:])
+        assert dg.materialize([kolada_kpi], resources=kolada.resources()).success
+        return kolada.requests_since(before)["kpi"]
 
     assert kolada(NIGHT)["kpi"] == 1
     assert metadata_asset() == 0  # read at 10:00 today by the Kolada run: one request a day

@@ -11,14 +11,14 @@ from pipelines.defs.partitions import range_tags
 from pipelines.defs.resources import CatalogResource, ScbResource
 from pipelines.defs.scb.assets import scb_observations, scb_values
 from tests.conftest import dump_value
-from tests.test_sources_scb import fixture
+from tests.test_sources_scb import fixture, real_regions
 from warehouse import db
 from warehouse.db import one
 
 
-def materialize(resources, partition):
+def materialize(resources, partition=None, tags=None):
     result = dg.materialize([scb_values, scb_observations], partition_key=partition, resources=resources,
-                            raise_on_error=False)
+                            tags=tags, raise_on_error=False)
     assert result.success, [e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure]
     return result
 
@@ -65,7 +65,7 @@ class FakeScb:
         # The Region codes the table has (default: the real TAB6471 list, every unit).
         def handler(request):
             self.requests.append(("GET", request.path))
-            regions = self.codes.get(table, {}).get("Region") or REAL_REGIONS
+            regions = self.codes.get(table, {}).get("Region") or real_regions()
             dims = {"Region": sorted(regions), "ContentsCode": ["c"], "Tid": ["2024"]}
             doc = {"version": "2.0", "class": "dataset", "label": table, "id": list(dims), "size": [len(v) for v in dims.values()],
                    "dimension": {d: {"label": d, "category": {"index": {c: i for i, c in enumerate(v)}}} for d, v in dims.items()},
@@ -110,15 +110,11 @@ def live(httpserver, tmp_path):
 
 
 TAB638 = {"updated": "2025-02-21T07:00:00Z", "firstPeriod": "1968", "lastPeriod": "2024"}
-REAL_REGIONS = list(fixture("TAB6471_metadata.json")["dimension"]["Region"]["category"]["index"])
 
 
 def materialize_range(resources, first, last):
     """A run over the partitions first..last, as the UI's single-run backfill launches it."""
-    result = dg.materialize([scb_values, scb_observations], resources=resources, tags=range_tags(first, last),
-                            raise_on_error=False)
-    assert result.success, [e.step_failure_data.error.to_string() for e in result.all_events if e.is_step_failure]
-    return result
+    return materialize(resources, tags=range_tags(first, last))
 
 
 def test_a_backfill_asks_each_table_for_all_its_years_at_once(httpserver, tmp_path):
@@ -148,7 +144,7 @@ def test_a_backfill_asks_each_table_for_all_its_years_at_once(httpserver, tmp_pa
 
 def test_national_mode_asks_for_every_unit_the_table_has_under_the_warehouse_ids(httpserver, tmp_path, monkeypatch):
     monkeypatch.setenv("MALSTYRNING_OMFATTNING", "riket")
-    without_lan = [c for c in REAL_REGIONS if len(c) != 2 or c == "00"]  # a table with Riket and kommuner only
+    without_lan = [c for c in real_regions() if len(c) != 2 or c == "00"]  # a table with Riket and kommuner only
     scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: int(r) + int(p), {"TAB638": {"Region": set(without_lan)}})
     resources = live(httpserver, tmp_path)
     materialize_range(resources, "2023", "2024")

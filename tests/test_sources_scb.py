@@ -21,6 +21,11 @@ def fixture(name):
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+def real_regions() -> list[str]:
+    """Every Region code of the real TAB6471 metadata: Riket, the 21 län and the 290 kommuner."""
+    return list(fixture("TAB6471_metadata.json")["dimension"]["Region"]["category"]["index"])
+
+
 def client(httpserver, max_cells=150_000, calls=None):
     config = fixture("config.json") | {"maxDataCells": max_cells}
     httpserver.expect_request("/api/v2/config").respond_with_json(config)
@@ -164,8 +169,7 @@ def test_the_national_units_are_exactly_the_regions_of_a_real_scb_table():
     from indicator_catalog.catalog import national_units
     from sources.scb import scb_region, unit_id
 
-    # The real TAB6471 metadata lists Riket, the 21 län and the 290 kommuner.
-    codes = list(fixture("TAB6471_metadata.json")["dimension"]["Region"]["category"]["index"])
+    codes = real_regions()
     assert sorted(scb_region(u) for u in national_units()) == sorted(codes)
     assert [unit_id(c) for c in ("00", "18", "1882", "0114")] == ["0000", "0018", "1882", "0114"]
     assert all(unit_id(scb_region(u)) == u for u in national_units())

@@ -12,23 +12,30 @@ from warehouse.db import one
 from warehouse.kolada import load_partitions
 
 URL = "https://api.kolada.se/v3/data/kpi/N45850/municipality/1882/year/2022?per_page=5000"
+ALL_UNITS_URL = "https://api.kolada.se/v3/data/kpi/N45850/year/2022?per_page=5000"  # national mode
+
+
+def data_page(url: str, values_by_unit: dict, day: str, count: int = 1) -> Page:
+    """One answer page of N45850 for 2022, a row per unit, as Kolada v3 sends it."""
+    rows = [{"kpi": "N45850", "municipality": m, "period": 2022,
+             "values": [{"gender": "T", "count": count, "status": "", "value": v, "isdeleted": False}]}
+            for m, v in values_by_unit.items()]
+    body = json.dumps({"values": rows, "next_url": None}).encode()
+    return Page(url, at(day), 200, body, decode_data_page(body, url))
 
 
 def page(value, day: str) -> Page:
-    payload = {
-        "values": [
-            {"kpi": "N45850", "municipality": "1882", "period": 2022,
-             "values": [{"gender": "T", "count": 1, "status": "", "value": value, "isdeleted": False}]}
-        ],
-        "next_url": None,
-    }
-    body = json.dumps(payload).encode()
-    return Page(URL, at(day), 200, body, decode_data_page(body, URL))
+    return data_page(URL, {"1882": value}, day)
+
+
+def land_rows(conn, url, values_by_unit, municipalities, day="2026-03-01", count=1):
+    """Land one fetch of 2022 (one page) for the given units of the catalog."""
+    with spool_pages([data_page(url, values_by_unit, day, count)]) as spool:
+        return land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=municipalities)
 
 
 def fetch(conn, value, day):
-    with spool_pages([page(value, day)]) as spool:
-        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1882"])
+    land_rows(conn, URL, {"1882": value}, ["1882"], day)
     return load_partitions(conn, ["2022"])
 
 
@@ -61,13 +68,7 @@ def test_reloading_the_same_fetch_changes_nothing(conn):
 def test_an_all_units_answer_keeps_only_the_fetchs_units_as_observations(conn):
     # National mode asks without a municipality segment: Kolada answers for every unit it
     # has, which may include one the unit lists do not know yet.
-    url = "https://api.kolada.se/v3/data/kpi/N45850/year/2022?per_page=5000"
-    rows = [{"kpi": "N45850", "municipality": m, "period": 2022,
-             "values": [{"gender": "T", "count": 1, "status": "", "value": v, "isdeleted": False}]}
-            for m, v in (("1882", 8.0), ("0000", 5.0), ("9999", 1.0))]
-    body = json.dumps({"values": rows, "next_url": None}).encode()
-    with spool_pages([Page(url, at("2026-03-01"), 200, body, decode_data_page(body, url))]) as spool:
-        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["0000", "1882"])
+    land_rows(conn, ALL_UNITS_URL, {"1882": 8.0, "0000": 5.0, "9999": 1.0}, ["0000", "1882"])
     assert load_partitions(conn, ["2022"]).inserted == 2
     assert conn.execute("SELECT region FROM stg.kolada_observations ORDER BY region").fetchall() == [("0000",), ("1882",)]
     # The answer itself is kept whole in raw.
@@ -114,13 +115,7 @@ def test_pages_spooled_over_several_flushes_land_completely(conn, monkeypatch):
 
 
 def test_a_missing_value_lands_as_null_never_as_zero_or_nan(conn):
-    url = "https://api.kolada.se/v3/data/kpi/N45850/year/2022?per_page=5000"
-    rows = [{"kpi": "N45850", "municipality": m, "period": 2022,
-             "values": [{"gender": "T", "count": 0, "status": "", "value": v, "isdeleted": False}]}
-            for m, v in (("1882", None), ("1880", 0.0), ("1881", 2.5))]
-    body = json.dumps({"values": rows, "next_url": None}).encode()
-    with spool_pages([Page(url, at("2026-03-01"), 200, body, decode_data_page(body, url))]) as spool:
-        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1880", "1881", "1882"])
+    land_rows(conn, ALL_UNITS_URL, {"1882": None, "1880": 0.0, "1881": 2.5}, ["1880", "1881", "1882"], count=0)
     assert conn.execute("SELECT municipality, value, isnan(value) FROM raw.kolada_values ORDER BY municipality").fetchall() == [
         ("1880", 0.0, False), ("1881", 2.5, False), ("1882", None, None)]
 
