@@ -182,3 +182,20 @@ def test_filters_that_match_nothing_and_bad_meeting_counts_are_errors(built, cap
     with pytest.raises(SystemExit) as exc:
         main(["--db", built, "forecast", "--meetings", "-2"])
     assert exc.value.code == 2
+
+
+def test_refresh_gives_scb_only_the_years_it_has_partitions_for(monkeypatch):
+    # Kolada's first year can be moved before 2010 (MALSTYRNING_KOLADA_FORSTA_AR); SCB's
+    # partitions start in 2010, and a run over years that are not its keys would fail.
+    from pipelines.refresh import Refresh
+
+    runs, lines = [], []
+    monkeypatch.setattr(Refresh, "_run", lambda self, job, what, **kw: runs.append((job, kw["tags"])) or True)
+    refresh = Refresh(out=lines.append)
+    assert refresh.years(["2008", "2009", "2010", "2011"])
+    assert [(job, tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"])
+            for job, tags in runs] == [("kolada_job", "2008", "2011"), ("scb_job", "2010", "2011")]
+    runs.clear()
+    assert refresh.years(["2005", "2006"])
+    assert [job for job, _ in runs] == ["kolada_job"]
+    assert any("SCB har inga partitioner för 2005–2006" in line for line in lines)
