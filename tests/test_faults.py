@@ -180,3 +180,78 @@ def test_a_connection_reset_fails_the_run_naming_the_url_and_loses_nothing(https
     text = failure_text(result)
     assert "kolada" in text and reset.url in text and "anslutning" in text.lower(), text
     assert table_rows(path) == before and sha(published_path()) == snapshot
+
+
+def without_unit(unit: str):
+    """Kolada answers a full fetch without one of the units asked for (a partial answer)."""
+    def fault(n, body):
+        doc = json.loads(body)
+        doc["values"] = [v for v in doc["values"] if v["municipality"] != unit]
+        return Response(json.dumps(doc), content_type="application/json")
+    return fault
+
+
+def all_deleted(n, body):
+    doc = json.loads(body)
+    for item in doc["values"]:
+        for v in item["values"]:
+            v["isdeleted"], v["value"] = True, None
+    return Response(json.dumps(doc), content_type="application/json")
+
+
+def _baseline(httpserver, tmp_path, monkeypatch):
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(path))
+    fake = FakeKolada(httpserver)
+    instance = dg.DagsterInstance.ephemeral()
+    job = kolada_job_with(KoladaResource(base_url=fake.base, http_mode="live", retries=0))
+    assert job.execute_in_process(partition_key="2022", instance=instance).success
+    assert load_defs().resolve_job_def("indicators_job").execute_in_process(instance=instance).success
+    return path, fake, instance, job
+
+
+def current_values(path) -> list:
+    conn = db.connect(path, read_only=True)
+    try:
+        return conn.execute("SELECT series, breakdown, region, period, value, first_seen FROM stg.current_observations "
+                            "WHERE source = 'kolada' ORDER BY ALL").fetchall()
+    finally:
+        conn.close()
+
+
+def published_status(indicator: str) -> tuple:
+    conn = db.connect(published_path(), read_only=True)
+    try:
+        return conn.execute("SELECT period, aktuellt_varde, status FROM ind.indicator_status WHERE indicator_id = ?",
+                            [indicator]).fetchone()
+    finally:
+        conn.close()
+
+
+def test_an_answer_without_the_kommun_keeps_its_values_and_the_published_status(httpserver, tmp_path, monkeypatch):
+    path, fake, instance, job = _baseline(httpserver, tmp_path, monkeypatch)
+    before, status = current_values(path), published_status("gastnatter")
+    assert status[0] == "2022" and any(r[2] == "1882" for r in before)
+    fake.fault = without_unit("1882")
+    result = job.execute_in_process(partition_key="2022", instance=instance, raise_on_error=False)
+    assert result.success, failure_text(result)
+    assert current_values(path) == before  # nothing retired, first_seen unchanged
+    warnings = [e.message for e in instance.all_logs(result.run_id) if e.level == 30]  # logging.WARNING
+    assert any("inte svarade alls" in w and "1882" in w for w in warnings), warnings
+    assert load_defs().resolve_job_def("indicators_job").execute_in_process(instance=instance).success
+    assert published_status("gastnatter") == status
+
+
+def test_an_answer_retiring_most_values_is_not_landed_unless_confirmed(httpserver, tmp_path, monkeypatch):
+    path, fake, instance, job = _baseline(httpserver, tmp_path, monkeypatch)
+    before, snapshot = table_rows(path), sha(published_path())
+    fake.fault = all_deleted
+    result = job.execute_in_process(partition_key="2022", instance=instance, raise_on_error=False)
+    assert not result.success
+    text = failure_text(result)
+    assert "skulle ta bort" in text and "bekrafta_borttagning" in text and f"{fake.base}/data/kpi/" in text, text
+    assert table_rows(path) == before and sha(published_path()) == snapshot
+    # Confirmed, the same answer is landed and the deletions are applied.
+    confirm = {"ops": {"raw__kolada_values": {"config": {"bekrafta_borttagning": True}}}}
+    assert job.execute_in_process(partition_key="2022", instance=instance, run_config=confirm).success
+    assert current_values(path) == []

@@ -45,6 +45,7 @@ class FakeScb:
         self.tables = tables
         self.value = value  # (table, region, period) -> number
         self.codes = codes or {}  # table -> variable -> the codes SCB has; others answer 400
+        self.dropped: set[str] = set()  # Region codes left out of data answers (a partial answer)
         httpserver.expect_request("/api/v2/config").respond_with_handler(self._config)
         for table in tables:
             httpserver.expect_request(f"/api/v2/tables/{table}", method="GET").respond_with_handler(self._table(table))
@@ -84,6 +85,7 @@ class FakeScb:
                     problem = {"title": "Non-existent value" if wrong else "Missing selection for mandantory variable",
                                "status": 400, "detail": f"{var}: {wrong}"}
                     return Response(json.dumps(problem), status=400, content_type="application/problem+json")
+            sel["Region"] = [r for r in sel.get("Region", []) if r not in self.dropped]
             ids = list(sel)
             values = []
             import itertools
@@ -241,7 +243,8 @@ def test_two_tables_supplying_the_same_period_is_refused_at_load(httpserver, tmp
     result = dg.materialize([scb_values, scb_observations], partition_key="2024", resources=resources, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
-    assert failure.step_key == "stg__scb_observations"
+    # Tried while landing (a dry run of the load): the answer is not stored as fetched.
+    assert failure.step_key == "raw__scb_values"
     error, messages = failure.step_failure_data.error, []
     while error is not None:
         messages.append(error.message)
@@ -249,6 +252,7 @@ def test_two_tables_supplying_the_same_period_is_refused_at_load(httpserver, tmp
     assert "både TAB638 och TAB5557 ger 2024 för 1882" in " ".join(messages)
     conn = db.connect(tmp_path / "live.duckdb", read_only=True)
     assert one(conn, "SELECT count(*) FROM stg.scb_observations")[0] == 0  # nothing half-loaded
+    assert one(conn, "SELECT count(*) FROM raw.scb_fetches")[0] == 0
 
 
 def test_every_real_tables_entry_reads_as_table_info(httpserver):
@@ -283,3 +287,51 @@ def test_a_selection_changed_and_changed_back_is_fetched_again(httpserver, tmp_p
     assert scb.count("POST") == 3
     conn = db.connect(tmp_path / "live.duckdb", read_only=True)
     assert one(conn, "SELECT value FROM stg.current_observations WHERE series = 'folkmangd' AND period = '2024'") == (11000.0,)
+
+
+def test_an_answer_that_cannot_be_read_is_not_taken_for_fetched(httpserver, tmp_path):
+    # A non-numeric cell: the run fails naming the cell and the URL, nothing is stored, and the
+    # next run (the table's `updated` unchanged) asks SCB again instead of skipping the table.
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: "12 345")
+    resources = live(httpserver, tmp_path)
+    result = dg.materialize([scb_values, scb_observations], partition_key="2024", resources=resources,
+                            raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    text = failure.step_failure_data.error.to_string()
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    assert one(conn, "SELECT count(*) FROM raw.scb_fetches")[0] == 0
+    assert one(conn, "SELECT count(*) FROM raw.scb_responses WHERE url LIKE '%/data%'")[0] == 0
+    conn.close()
+    assert failure.step_key == "raw__scb_values" and "inte numerisk" in text and "/tables/TAB638/data" in text, text
+    assert "inget sparades" in text
+    scb.value = lambda t, r, p: 11000
+    materialize(resources, "2024")
+    assert scb.count("POST") == 2
+    conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+    assert one(conn, "SELECT value FROM stg.current_observations WHERE series = 'folkmangd' AND period = '2024'") == (11000.0,)
+
+
+def test_a_smaller_or_empty_dataset_keeps_the_values_of_the_units_it_lacks(httpserver, tmp_path, monkeypatch):
+    monkeypatch.setenv("MALSTYRNING_OMFATTNING", "riket")
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: 1000 + int(p))
+    resources = live(httpserver, tmp_path)
+    materialize(resources, "2024")
+
+    def current():
+        conn = db.connect(tmp_path / "live.duckdb", read_only=True)
+        try:
+            return conn.execute("SELECT region, period, value, first_seen FROM stg.current_observations "
+                                "WHERE series = 'folkmangd' ORDER BY ALL").fetchall()
+        finally:
+            conn.close()
+
+    before = current()
+    assert len(before) == 312
+    # SCB republishes and answers without Askersund and Riket, then with no regions at all.
+    for n, dropped in enumerate(({"1882", "00"}, set(real_regions())), start=1):
+        scb.tables["TAB638"]["updated"] = f"2026-0{n}-20T07:00:00Z"
+        scb.dropped = dropped
+        materialize(resources, "2024")
+        assert current() == before, dropped
+    assert scb.count("POST") == 3

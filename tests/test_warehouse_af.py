@@ -7,6 +7,7 @@ import pytest
 from sources.af_web import Download
 from tools.af_workbook import write_month
 from warehouse import af, db
+from warehouse.observations import RetirementRefused
 
 UNITS = [dict(lan="Örebro län", kommun="Askersund", inskrivna=301, arbetskraft=5500.25),
          dict(lan="Stockholms län", kommun="Vaxholm", inskrivna=4, arbetskraft=90.0),
@@ -86,14 +87,34 @@ def test_files_with_a_series_and_files_with_one_month_can_be_mixed(conn, tmp_pat
     assert set(out["checks"].period) == {"2026-10"}  # September is in one side only: not compared
 
 
-def test_a_replacement_without_a_kommun_retires_its_values(conn, tmp_path):
+def test_a_replacement_without_a_kommun_keeps_its_values(conn, tmp_path):
+    # A kommun missing from AF's file altogether is an incomplete file, not a deletion.
     record(conn, write_month(tmp_path / "a", "2026-10", UNITS))
     af.load_month(conn, "2026-10")
+    current = ("SELECT series, breakdown, region, period, value FROM stg.current_observations "
+               "WHERE source = 'arbetsformedlingen' ORDER BY ALL")
+    before = conn.execute(current).fetchall()
     record(conn, write_month(tmp_path / "b", "2026-10", UNITS[:1]), at=datetime(2026, 11, 20, tzinfo=timezone.utc))
-    assert af.load_month(conn, "2026-10")["result"].deleted > 0
-    regions = conn.execute("SELECT DISTINCT region FROM stg.current_observations "
+    logged = []
+    result = af.load_month(conn, "2026-10", log=logged.append)["result"]
+    assert (result.deleted, result.kept > 0) == (0, True)
+    assert conn.execute(current).fetchall() == before
+    assert any("värdena behålls" in line and "0187" in line for line in logged), logged
+
+
+def test_a_replacement_without_a_month_retires_it_only_past_the_guard_when_confirmed(conn, tmp_path):
+    # The kommuner are in the new file but September is gone: a deletion, of half the values.
+    record(conn, write_month(tmp_path / "a", "2026-10", UNITS, periods=["2026-09", "2026-10"]))
+    af.load_month(conn, "2026-10")
+    record(conn, write_month(tmp_path / "b", "2026-10", UNITS), at=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    before = conn.execute("SELECT * FROM stg.af_observations ORDER BY ALL").fetchall()
+    with pytest.raises(RetirementRefused, match="skulle ta bort"):
+        af.load_month(conn, "2026-10")
+    assert conn.execute("SELECT * FROM stg.af_observations ORDER BY ALL").fetchall() == before
+    assert af.load_month(conn, "2026-10", guard=None)["result"].deleted > 0
+    periods = conn.execute("SELECT DISTINCT period FROM stg.current_observations "
                            "WHERE source = 'arbetsformedlingen'").fetchall()
-    assert regions == [("1882",)]
+    assert periods == [("2026M10",)]
 
 
 def test_a_file_replaced_under_the_same_name_revises_the_month(conn, tmp_path):

@@ -25,7 +25,7 @@ from sources.af import AfFileError, bas_shares, file_totals
 from sources.af_web import Download
 from sources.jsonstat import period_bounds
 from warehouse.db import transaction
-from warehouse.observations import COLUMNS, NO_CHANGES, Scope, merge_observations
+from warehouse.observations import COLUMNS, NO_CHANGES, RetireGuard, Scope, merge_observations
 
 TABLE = "stg.af_observations"
 SOURCE = "arbetsformedlingen"
@@ -127,19 +127,24 @@ def failing(checks: pd.DataFrame) -> bool:
 
 def _scope(conn, file_month: str, kind: str, series: list[str], newer: set[str], fetched_at) -> Scope:
     """Everything the month's files of this kind have ever held (older downloads included), so
-    a kommun or month that a replacement file no longer has is tombstoned, not left current."""
+    a month that a replacement file no longer has for a kommun it does have is tombstoned, not
+    left current (a kommun the file lacks altogether keeps its values: warehouse/observations.py)."""
     rows = conn.execute(
         "SELECT DISTINCT t.region, t.period FROM raw.af_files f JOIN stg.af_file_totals t ON t.file_sha256 = f.sha256 "
         "WHERE f.file_month = ? AND f.kind = ?", [file_month, kind]).fetchall()
     return Scope(series, sorted({r for r, _ in rows}), sorted({_code(p) for _, p in rows if p not in newer}), fetched_at)
 
 
-def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda msg: None) -> dict:
+def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda msg: None,
+               guard: RetireGuard | None = RetireGuard()) -> dict:
     """Read the month's newest files, store their totals, run the cross-file checks and, only
     if they hold, merge the observations, all of the month's series in one transaction.
 
     Every file is parsed before anything is written, so an unreadable file changes nothing;
-    failing checks raise CrossChecksFailed and leave the observations as they were.
+    failing checks raise CrossChecksFailed and leave the observations as they were. A kommun
+    that a replacement file lacks keeps its values (an incomplete file, not a deletion), and
+    files that would retire more than `guard` allows raise RetirementRefused and change
+    nothing (guard None: confirmed).
     """
     files = latest_files(conn, file_month)
     if files.empty:
@@ -177,7 +182,10 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
             periods |= set(frame.period)
             r = merge_observations(conn, TABLE, SOURCE, frame[COLUMNS + EXTRA],
                                    _scope(conn, file_month, f.kind, series, newer, f.fetched_at),
-                                   extra=EXTRA, compare=["alder", "namnare"], transaction=False)
+                                   extra=EXTRA, compare=["alder", "namnare"], transaction=False, guard=guard)
+            if r.kept:
+                log(f"{f.file_name}: {r.kept} aktuella värden saknas i filen för kommuner som inte finns med alls "
+                    f"(t.ex. {', '.join(r.kept_sample)}); värdena behålls")
             merged += r
     return {"result": merged, "periods": sorted(periods), "files": len(files), "checks": checks}
 

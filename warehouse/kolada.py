@@ -7,7 +7,7 @@ import pandas as pd
 
 from warehouse import raw
 from warehouse.db import transaction
-from warehouse.observations import NO_CHANGES, MergeResult, Scope, merge_observations
+from warehouse.observations import NO_CHANGES, MergeResult, RetireGuard, Scope, merge_observations
 
 TABLE = "stg.kolada_observations"
 
@@ -27,10 +27,13 @@ OBSERVATIONS_SQL = """
       AND municipality IN (SELECT unnest($units))"""
 
 
-def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) -> MergeResult:
+def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], *,
+                    guard: RetireGuard | None = None, dry_run: bool = False) -> MergeResult:
     """Merge the latest landed fetch of each partition into stg.kolada_observations.
 
     Partitions whose latest fetch is the same (a backfill's years) are merged in one go.
+    `guard` and `dry_run` as in merge_observations: raw/kolada_values runs this as a dry run
+    with the guard before its landing commits, so a refused answer is never landed.
     """
     groups: dict[tuple, list[int]] = {}
     for key in partition_keys:
@@ -43,7 +46,8 @@ def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) 
     for (kpis, municipalities, fetched_at, ids), years in groups.items():
         scope = Scope(series=kpis, regions=municipalities, periods=[str(y) for y in years], fetched_at=fetched_at)
         params = {"fetched_at": fetched_at, "ids": list(ids), "years": years, "units": list(municipalities)}
-        results.append(merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params))
+        results.append(merge_observations(conn, TABLE, "kolada", OBSERVATIONS_SQL, scope, params=params,
+                                          guard=guard, dry_run=dry_run))
     return sum(results, NO_CHANGES)
 
 

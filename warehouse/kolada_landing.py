@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import duckdb
 import numpy as np
@@ -148,12 +148,17 @@ def land(
     kpis: Iterable[str],
     municipalities: Iterable[str],
     run_id: str | None = None,
+    check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[list[str], list[int]]:
     """Store a complete fetch atomically; return (one fetch_id per partition, response ids).
 
     Each partition (a year) gets its own raw.kolada_fetches row saying that the fetch covered
     that year completely; a multi-year fetch's rows point at the same responses. A body
     already stored for the same URL is not stored again (its rows neither).
+
+    `check(conn)` runs inside the transaction once the fetch is stored: if it raises, nothing
+    is landed, so an answer it refuses never becomes the partition's latest fetch (which the
+    next load, and the next nightly's "anything new?" comparison, would read).
     """
     if spool.pages == 0:
         raise ValueError("Kolada: hämtningen har inga sidor att landa")
@@ -196,6 +201,8 @@ def land(
                              [fetch_id, key, fetched_at, sorted(set(kpis)), sorted(set(municipalities)),
                               [int(key)], ids, run_id])
                 fetch_ids.append(fetch_id)
+            if check is not None:
+                check(conn)
     finally:
         conn.execute("DROP TABLE IF EXISTS spool_ids")
         conn.execute("DROP TABLE IF EXISTS spool_known")

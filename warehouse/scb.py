@@ -14,7 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import duckdb
 import pandas as pd
@@ -25,7 +25,7 @@ from sources.http import Page
 from sources.jsonstat import Dataset, parse, period_bounds
 from sources.scb import TableInfo, unit_id
 from warehouse.db import one, transaction
-from warehouse.observations import COLUMNS, NO_CHANGES, MergeResult, Scope, merge_observations
+from warehouse.observations import COLUMNS, NO_CHANGES, MergeResult, RetireGuard, Scope, merge_observations
 
 TABLE = "stg.scb_observations"
 EXTRA = ["period_start", "published_at", "source_table", "contents"]
@@ -92,8 +92,15 @@ class TableFetch:
         return not self.pages
 
 
-def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_id: str | None = None) -> list[str]:
-    """Store the table checks and the complete data fetches in one transaction."""
+def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_id: str | None = None,
+         check: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> list[str]:
+    """Store the table checks and the complete data fetches in one transaction.
+
+    `check(conn)` runs inside the transaction once everything is stored (raw/scb_values loads
+    the new fetches as a dry run there): if it raises, nothing is stored, so an answer that
+    cannot be read or that the retirement guard refuses never counts as the partition's
+    latest fetch, and the next run asks SCB again instead of skipping an unchanged table.
+    """
     fetch_ids = []
     # The years of one run share the table-info page and the data pages: store (and look up)
     # each page once. Keyed by id(page); the pages live in `fetches` for the whole call.
@@ -122,6 +129,8 @@ def land(conn: duckdb.DuckDBPyConnection, fetches: Sequence[TableFetch], *, run_
                  max(p.fetched_at for p in f.pages), f.regions, f.periods, ids, run_id],
             )
             fetch_ids.append(fetch_id)
+        if check is not None:
+            check(conn)
     return fetch_ids
 
 
@@ -200,16 +209,19 @@ def _responses(conn, ids, parsed: dict[int, Dataset]) -> list[tuple[int, Dataset
     return [(i, parsed[i]) for i in ids]
 
 
-def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], catalog: Catalog) -> MergeResult:
+def load_partitions(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], catalog: Catalog, *,
+                    guard: RetireGuard | None = None, dry_run: bool = False) -> MergeResult:
     """load_partition for each key (a backfill's years), the results summed. The years of a
-    backfill point at the same responses, so each is read and parsed once for all of them."""
+    backfill point at the same responses, so each is read and parsed once for all of them.
+    `guard` and `dry_run` as in merge_observations (a dry run stores no notes either)."""
     parsed: dict[int, Dataset] = {}
-    results = [load_partition(conn, key, catalog, parsed) for key in partition_keys]
+    results = [load_partition(conn, key, catalog, parsed, guard=guard, dry_run=dry_run) for key in partition_keys]
     return sum(results, NO_CHANGES)
 
 
 def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog: Catalog,
-                   parsed: dict[int, Dataset] | None = None) -> MergeResult:
+                   parsed: dict[int, Dataset] | None = None, *, guard: RetireGuard | None = None,
+                   dry_run: bool = False) -> MergeResult:
     """Merge the latest fetches of every SCB series in `partition_key` into stg.scb_observations."""
     total = NO_CHANGES
     for series, query in catalog.scb_series().items():
@@ -217,7 +229,8 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog:
         if not fetches:
             continue
         frame, notes = observation_frame(conn, series, query, fetches, parsed)
-        _store_notes(conn, notes)
+        if not dry_run:
+            _store_notes(conn, notes)
         scope = Scope(
             series=[series],
             regions=sorted({unit_id(r) for f in fetches for r in f[3]}),
@@ -226,7 +239,8 @@ def load_partition(conn: duckdb.DuckDBPyConnection, partition_key: str, catalog:
         )
         # A value now supplied by another table (the catalog re-stitched) is a new vintage too,
         # so every current value names the table it really came from.
-        r = merge_observations(conn, TABLE, "scb", frame, scope, extra=EXTRA, compare=["source_table"])
+        r = merge_observations(conn, TABLE, "scb", frame, scope, extra=EXTRA, compare=["source_table"],
+                               guard=guard, dry_run=dry_run)
         total += r
     return total
 

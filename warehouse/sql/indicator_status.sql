@@ -1,5 +1,5 @@
 -- Status of every catalog indicator against its önskat värde, as known at a point in time.
---   known_before   = only value versions first seen before this instant count, so
+--   known_before   = only value versions fetched before this instant count, so
 --                    "what did the warehouse say on date X" is a query, not a guess;
 --   aktuellt värde = the newest period that has a (non-deleted, non-null) value;
 --   datum          = that period's end date;
@@ -8,7 +8,9 @@
 --     lower is better:  value <= target -> uppnått; value <= target + tolerance -> nära
 --   A tiny epsilon keeps "exactly on target" uppnått despite float noise.
 
--- The latest vintage of every key first seen before `known_before`, unless that is a deletion.
+-- The latest vintage of every key that had arrived before `known_before` (its fetched_at: a
+-- value that returns unchanged after a tombstone keeps its old first_seen, but its vintage
+-- arrived when it was fetched), unless that is a deletion.
 -- scope: 'all' every observation; 'catalog' the catalog's series (source, series, breakdown)
 -- for every unit; 'kommun' the catalog's series for the units its indicators read (one test on
 -- series and unit together, which implies the series test). The scope filters on the window's
@@ -20,7 +22,7 @@ SELECT * EXCLUDE (rn) FROM (
     SELECT *, row_number() OVER (
         PARTITION BY source, series, breakdown, region, period ORDER BY vintage DESC) AS rn
     FROM stg.observations
-    WHERE first_seen < known_before
+    WHERE fetched_at < known_before
       AND (scope = 'all'
            OR (scope = 'catalog' AND (source, series, breakdown) IN (SELECT source, series, breakdown FROM cfg.indicators))
            OR (scope = 'kommun'

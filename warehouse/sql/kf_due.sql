@@ -63,7 +63,7 @@ unreported AS (
     LEFT JOIN stg.source_watch w ON w.source = o.source AND w.source_table = o.source_table
     LEFT JOIN last_report r ON r.indicator_id = i.indicator_id
     WHERE i.indikator_kf AND NOT o.is_deleted AND o.value IS NOT NULL
-      AND o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
+      AND o.fetched_at < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
       AND (r.indicator_id IS NULL
            OR o.period_end > r.period_end
            OR (o.period_end = r.period_end AND o.period <> r.period AND o.period_start < r.period_start)
@@ -147,7 +147,7 @@ newest AS (
     JOIN cfg.indicators i USING (indicator_id)
     JOIN stg.observations o ON o.source = r.source AND o.series = r.series AND o.region = r.region
         AND o.period = r.period AND o.breakdown = coalesce(r.breakdown, i.breakdown)
-    WHERE o.first_seen < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
+    WHERE o.fetched_at < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
     QUALIFY row_number() OVER (PARTITION BY r.indicator_id ORDER BY o.vintage DESC) = 1
 )
 SELECT r.indicator_id, i.namnd, i.name, i.malomrade, i.decimals, r.meeting_date AS reported_meeting, r.period,

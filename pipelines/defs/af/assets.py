@@ -4,6 +4,7 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.config import FetchConfig
 from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import af_monthly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
@@ -12,6 +13,7 @@ from sources.af import age_band, basis_from_name
 from sources.af_web import NotPublished, fetch_month
 from warehouse import af as wh_af
 from warehouse.db import one
+from warehouse.observations import RetireGuard, RetirementRefused
 
 COMMON = dict(group_name="arbetsformedlingen", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=af_monthly_partition)
 
@@ -63,7 +65,7 @@ CHECK_SPECS = [dg.AssetCheckSpec(name=name, asset=["stg", "af_observations"], bl
 
 
 @dg.asset(key=["stg", "af_observations"], deps=[af_files], check_specs=CHECK_SPECS, kinds={"duckdb"}, **COMMON)
-def af_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+def af_observations(context: dg.AssetExecutionContext, config: FetchConfig, duckdb: DuckDBResource):
     """Arbetslöshet per kommun och månad enligt Arbetsförmedlingen, som observationer.
 
     Ur BAS-filen: inskrivna arbetslösa (öppet arbetslösa och i program), arbetskraften (SCB:s
@@ -74,14 +76,19 @@ def af_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
 
     Fyra kontroller jämför filerna med varandra per kommun (samma antal inskrivna arbetslösa i
     alla filer). Stämmer de inte läses månaden inte in: tidigare värden gäller, och körningen
-    misslyckas med kontrollernas resultat.
+    misslyckas med kontrollernas resultat. En kommun som saknas helt i en ny fil behåller sina
+    värden; filer som skulle ta bort mer än en liten andel av månadens värden läses inte in
+    (kör med `bekrafta_borttagning: true` om borttagningen är riktig).
     """
     month = context.partition_key
     failure = None
     with warehouse(duckdb) as conn:
         try:
-            out = wh_af.load_month(conn, month, log=context.log.info)
+            out = wh_af.load_month(conn, month, log=context.log.info,
+                                   guard=None if config.bekrafta_borttagning else RetireGuard())
             checks = out["checks"]
+        except RetirementRefused as exc:
+            raise dg.Failure(description=f"AF {month}: {exc}", allow_retries=False) from exc
         except wh_af.CrossChecksFailed as exc:
             failure, checks = exc, exc.checks
         if failure is None:

@@ -5,6 +5,7 @@ import time
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.config import FetchConfig
 from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
@@ -13,6 +14,7 @@ from sources import clock
 from sources.kolada import data_urls
 from warehouse import kolada as wh_kolada
 from warehouse import kolada_landing, kolada_nightly
+from warehouse.observations import MergeResult, RetireGuard, RetirementRefused
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -40,6 +42,7 @@ NIGHTLY_TAG = "malstyrning/nightly"  # set by kolada_nightly_schedule
 )
 def kolada_values(
     context: dg.AssetExecutionContext,
+    config: FetchConfig,
     duckdb: DuckDBResource,
     kolada: KoladaResource,
     catalog: CatalogResource,
@@ -56,6 +59,11 @@ def kolada_values(
     de hämtas och landas i en transaktion: inget sparas om någon sida misslyckas. Kör om ett
     år för att hämta revideringar. Kontrollen raw_not_empty varnar om hämtningen var tom
     (vanligt för innevarande år).
+
+    Ett svar som saknar en kommun eller ett KPI helt tar inte bort något (ofullständigt svar,
+    värdena behålls och det loggas). Ett svar som skulle ta bort mer än en liten andel av de
+    aktuella värdena landas inte alls; kör om senare, eller med `bekrafta_borttagning: true`
+    om borttagningen är riktig.
     """
     cat = catalog.load()
     client = kolada.client()
@@ -111,14 +119,32 @@ def kolada_values(
             if group is not None:
                 wh_kolada.store_group(conn, group, group_page)
             started = time.monotonic()
-            fetch_ids, _ = kolada_landing.land(conn, spool, partition_keys=keys, kpis=kpis,
-                                               municipalities=municipalities, run_id=context.run.run_id)
+            guard = None if config.bekrafta_borttagning else RetireGuard()
+            loaded: list[MergeResult] = []
+
+            def refuse_incomplete(c) -> None:
+                # The load the stg step will make, tried before the landing commits: an answer
+                # the guard refuses is never landed (warehouse/observations.py).
+                loaded.append(wh_kolada.load_partitions(c, keys, guard=guard, dry_run=True))
+
+            try:
+                fetch_ids, _ = kolada_landing.land(conn, spool, partition_keys=keys, kpis=kpis,
+                                                   municipalities=municipalities, run_id=context.run.run_id,
+                                                   check=refuse_incomplete)
+            except RetirementRefused as exc:
+                raise dg.Failure(description=f"Kolada {label} ({urls[0]}): {exc}", allow_retries=False) from exc
+            if loaded and loaded[0].kept:
+                context.log.warning(
+                    f"Kolada {label}: {loaded[0].kept} aktuella värden saknas i svaret för KPI:er och enheter som "
+                    f"inte svarade alls (t.ex. {', '.join(loaded[0].kept_sample)}); ett ofullständigt svar, inte "
+                    "en borttagning: värdena behålls")
             context.log.info(f"Kolada {label}: {spool.pages} sidor landade i lagret ({time.monotonic() - started:.1f} s)")
             kolada_nightly.store_snapshot(conn, fetch_ids, releases)
         n_values, n_pages = spool.rows, spool.pages
     return dg.MaterializeResult(
         metadata={
             "fetch_ids": ", ".join(fetch_ids),
+            "values_kept_unanswered": loaded[0].kept if loaded else 0,
             "years": label,
             "pages": n_pages,
             "row_count": n_values,

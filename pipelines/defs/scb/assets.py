@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.config import FetchConfig
 from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import scb_yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
@@ -10,6 +11,8 @@ from pipelines.defs.resources import CatalogResource, ScbResource, warehouse
 from warehouse import scb as wh_scb
 from warehouse.scb_fetch import fetch_tables
 from warehouse.db import one
+from warehouse.observations import MergeResult, RetireGuard, RetirementRefused
+from sources.errors import SourceError
 
 # SCB steps run in the duckdb pool (limit 1, dagster.yaml): they write the warehouse, and
 # it also means one SCB step at a time across all runs; the limiter file in ScbResource
@@ -20,9 +23,14 @@ COMMON = dict(group_name="scb", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=
               backfill_policy=dg.BackfillPolicy.single_run())
 
 
+def _label(keys: list[str]) -> str:
+    return keys[0] if len(keys) == 1 else f"{keys[0]}–{keys[-1]}"
+
+
 @dg.asset(key=["raw", "scb_values"], kinds={"duckdb", "api"}, **COMMON)
 def scb_values(
-    context: dg.AssetExecutionContext, duckdb: DuckDBResource, scb: ScbResource, catalog: CatalogResource
+    context: dg.AssetExecutionContext, config: FetchConfig, duckdb: DuckDBResource, scb: ScbResource,
+    catalog: CatalogResource,
 ) -> dg.MaterializeResult:
     """SCB-svar för ett eller flera år: katalogens SCB-serier (t.ex. folkmängd) för kommunen
     (med omfattning: riket, för alla 290 kommuner, 21 län och riket).
@@ -33,6 +41,11 @@ def scb_values(
     återfyllnad (backfill) av flera år körs som en körning som frågar efter alla åren i
     samma anrop. Varje svar sparas oförändrat i raw.scb_responses. `updated` blir värdenas
     publiceringstid, som styr vilket KF-möte de ska redovisas vid.
+
+    Svaret läses och prövas innan det sparas: ett svar som inte går att läsa, eller som skulle
+    ta bort mer än en liten andel av de aktuella värdena, sparas inte alls (kör om senare, eller
+    med `bekrafta_borttagning: true` om borttagningen är riktig). Enheter som saknas helt i
+    svaret behåller sina värden.
     """
     cat = catalog.load()
     keys = list(context.partition_keys)
@@ -40,21 +53,45 @@ def scb_values(
         known = wh_scb.known_fetches(conn, keys)
     # All HTTP before the warehouse is opened to write; the landing is one transaction.
     fetches = fetch_tables(scb.client(), cat, keys, known, log=context.log.info)
-    with warehouse(duckdb) as conn:
-        fetch_ids = wh_scb.land(conn, fetches, run_id=context.run.run_id)
     fetched = [f for f in fetches if not f.skipped]
+    guard = None if config.bekrafta_borttagning else RetireGuard()
+    loaded: list[MergeResult] = []
+
+    def load_before_commit(c) -> None:
+        # The load the stg step will make, tried before the landing commits: an answer that
+        # cannot be parsed or stitched, or that the guard refuses, is never stored, so the
+        # next run does not take the table for already fetched (warehouse/scb.py land).
+        loaded.append(wh_scb.load_partitions(c, keys, cat, guard=guard, dry_run=True))
+
+    with warehouse(duckdb) as conn:
+        try:
+            fetch_ids = wh_scb.land(conn, fetches, run_id=context.run.run_id,
+                                    check=load_before_commit if fetched else None)
+        except RetirementRefused as exc:
+            raise dg.Failure(description=f"SCB {_label(keys)}: {exc}", allow_retries=False) from exc
+        except (SourceError, ValueError) as exc:
+            urls = sorted({p.url for f in fetched for p in f.pages})
+            raise dg.Failure(description=(
+                f"SCB {_label(keys)}: svaret kunde inte läsas in ({exc}); "
+                f"inget sparades, så nästa körning frågar SCB igen{f' ({urls[0]})' if urls else ''}"),
+                allow_retries=False) from exc
+    if loaded and loaded[0].kept:
+        context.log.warning(
+            f"SCB: {loaded[0].kept} aktuella värden saknas i svaret för enheter som inte svarade alls "
+            f"(t.ex. {', '.join(loaded[0].kept_sample)}); ett ofullständigt svar, inte en borttagning: värdena behålls")
     unchanged = [f for f in fetches if f.skipped and f.periods]
     pages = list({id(p): p for f in fetched for p in f.pages}.values())  # the years of a call share its pages
     frame = wh_scb.pages_frame(pages)
     return dg.MaterializeResult(
         metadata={
-            "years": keys[0] if len(keys) == 1 else f"{keys[0]}–{keys[-1]}",
+            "years": _label(keys),
             "tables_checked": len({(f.series, f.info.id) for f in fetches}),
             "tables_fetched": len({(f.series, f.info.id) for f in fetched}),
             "tables_unchanged": ", ".join(sorted({f"{f.info.id} ({f.info.updated})" for f in unchanged})) or "inga",
             "data_calls": len(pages),
             "row_count": len(frame),
             "fetch_ids": ", ".join(fetch_ids) if len(fetch_ids) <= 20 else f"{len(fetch_ids)} hämtningar",
+            "values_kept_unanswered": loaded[0].kept if loaded else 0,
             "preview": preview(frame.head(10), "inga nya data"),
         }
     )

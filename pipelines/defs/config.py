@@ -1,0 +1,14 @@
+"""Run configuration shared by the source assets (set in the UI's Launchpad or run config)."""
+
+import dagster as dg
+from pydantic import Field
+
+
+class FetchConfig(dg.Config):
+    """raw/kolada_values and raw/scb_values: `bekrafta_borttagning` lands an answer that the
+    retirement guard would refuse (warehouse/observations.py RetireGuard)."""
+
+    bekrafta_borttagning: bool = Field(
+        default=False,
+        description="Landa svaret även om det tar bort fler aktuella värden än en liten andel. "
+                    "Bara när borttagningen är kontrollerad och riktig.")
