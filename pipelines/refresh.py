@@ -60,7 +60,7 @@ class Refresh:
             return None
         return result
 
-    def years(self, years: list[str]) -> bool:
+    def years(self, years: list[str], confirm_retirements: bool = False) -> bool:
         # One run per source for the whole range, as a backfill in the UI: Kolada asks for
         # all years in each request, SCB for all years of a table in one selection.
         # SCB's partitions start in 2010 while Kolada's first year can be moved earlier
@@ -74,12 +74,16 @@ class Refresh:
                 continue
             label = _label(keys)
             t = time.monotonic()
-            if self._run(job, f"{job} {label}", tags=range_tags(keys[0], keys[-1])) is None:
+            config = QUIET
+            if confirm_retirements:  # the retirement guard's confirmation (warehouse/observations.py)
+                step = "raw__kolada_values" if job == "kolada_job" else "raw__scb_values"
+                config = {**QUIET, "ops": {step: {"config": {"bekrafta_borttagning": True}}}}
+            if self._run(job, f"{job} {label}", tags=range_tags(keys[0], keys[-1]), run_config=config) is None:
                 return False
             self.out(f"  {name} {label} hämtat och laddat ({time.monotonic() - t:.1f} s)")
         return True
 
-    def af(self) -> bool:
+    def af(self, confirm_retirements: bool = False) -> bool:
         """af_job for the newest month every AF file shows on the statistics page, as the sensor would."""
         from pipelines.defs.resources import AfResource
         from sources.af_web import fetch_page, find_files, newest_common_month
@@ -89,7 +93,10 @@ class Refresh:
         if month is None:
             self.out("  Arbetsförmedlingen: alla filer visar inte samma månad ännu; hoppar över")
             return True
-        if self._run("af_job", f"af_job {month}", partition_key=month) is None:
+        config = QUIET
+        if confirm_retirements:
+            config = {**QUIET, "ops": {"stg__af_observations": {"config": {"bekrafta_borttagning": True}}}}
+        if self._run("af_job", f"af_job {month}", partition_key=month, run_config=config) is None:
             return False
         self.out(f"  Arbetsförmedlingen {month}: fem månadsfiler hämtade och lästa")
         return True

@@ -199,3 +199,20 @@ def test_refresh_gives_scb_only_the_years_it_has_partitions_for(monkeypatch):
     assert refresh.years(["2005", "2006"])
     assert [job for job, _ in runs] == ["kolada_job"]
     assert any("SCB har inga partitioner för 2005–2006" in line for line in lines)
+
+
+def test_refresh_passes_the_confirmation_of_retirements_to_the_landing_steps(monkeypatch):
+    from pipelines.refresh import Refresh
+    from warehouse import cli
+
+    runs = []
+    monkeypatch.setattr(Refresh, "_run", lambda self, job, what, **kw: runs.append((job, kw.get("run_config"))) or True)
+    monkeypatch.setattr(Refresh, "inbox", lambda self, drop_samples=False: True)
+    monkeypatch.setattr(Refresh, "indicators", lambda self, as_of=None: True)
+    assert cli.main(["refresh", "--years", "2021-2022", "--no-af", "--bekrafta-borttagning"]) == 0
+    confirmed = {job: config["ops"] for job, config in runs}
+    assert confirmed == {"kolada_job": {"raw__kolada_values": {"config": {"bekrafta_borttagning": True}}},
+                         "scb_job": {"raw__scb_values": {"config": {"bekrafta_borttagning": True}}}}
+    runs.clear()
+    assert cli.main(["refresh", "--years", "2022", "--no-af"]) == 0
+    assert all("ops" not in config for _, config in runs)

@@ -6,7 +6,7 @@
     indikator report   YYYY-MM-DD [--namnd TEXT] [--out DIR]
     indikator mark-reported YYYY-MM-DD [--by NAMN]
     indikator reported YYYY-MM-DD
-    indikator refresh  [--years 2020-2022] [--no-af]
+    indikator refresh  [--years 2020-2022] [--no-af] [--bekrafta-borttagning]
 
 Read commands open the published snapshot read-only (or --db). mark-reported and refresh
 write the working database (MALSTYRNING_DUCKDB, default data/malstyrning.duckdb).
@@ -75,7 +75,9 @@ def _refresh(args: argparse.Namespace) -> int:
     print(f"Uppdaterar {db.database_path()}: {len(years)} år ({years[0]}–{years[-1]}), "
           f"{'utan' if args.no_af else 'med'} AF, inkorgen, status och publicering", flush=True)
     run = Refresh(out=lambda line: print(line, flush=True))
-    ok = run.years(years) and (args.no_af or run.af()) and run.inbox() and run.indicators()
+    confirm = args.bekrafta_borttagning
+    ok = (run.years(years, confirm_retirements=confirm) and (args.no_af or run.af(confirm_retirements=confirm))
+          and run.inbox() and run.indicators())
     return 0 if ok else 1
 
 
@@ -128,6 +130,8 @@ def parser() -> argparse.ArgumentParser:
     fr = sub.add_parser("refresh", help="hämta och ladda om (Kolada, SCB, AF, inkorgen), räkna status och publicera")
     fr.add_argument("--years", help="år att hämta, t.ex. 2020-2022 (standard: de tre senaste hela åren)")
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
+    fr.add_argument("--bekrafta-borttagning", action="store_true",
+                    help="landa svar som tar bort fler aktuella värden än en liten andel (bara när det är riktigt)")
     return _swedish(p)
 
 
