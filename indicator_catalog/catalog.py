@@ -64,6 +64,18 @@ class Catalog:
         kpis = {i.query.kpi for i in self.indicators if i.source == "kolada"}
         return sorted(kpis | {i.kolada_kontroll.kpi for i in self.indicators if i.kolada_kontroll})
 
+    def kolada_kpi_fields(self) -> dict[str, list[str]]:
+        """Where the catalog names each Kolada KPI, as error messages name it:
+        KPI -> ["socialnamnden.yaml: indikator 'gastnatter': fält 'query.kpi'", …]."""
+        out: dict[str, list[str]] = {}
+        for i in self.indicators:
+            if i.source == "kolada":
+                out.setdefault(i.query.kpi, []).append(f"{i.file.name}: indikator '{i.id}': fält 'query.kpi'")
+            if i.kolada_kontroll:
+                out.setdefault(i.kolada_kontroll.kpi, []).append(
+                    f"{i.file.name}: indikator '{i.id}': fält 'kolada_kontroll.kpi'")
+        return out
+
     def kolada_units(self, group_members: set[str] = frozenset()) -> set[str]:
         """The Kolada units to fetch: in national mode every kommun, region and Riket
         (sources/kommuner.csv, sources/regioner.csv); otherwise the kommun, any per-indicator

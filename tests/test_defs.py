@@ -91,3 +91,15 @@ def test_af_is_monthly_from_the_first_bas_month_to_the_last_complete_month():
     node = defs.resolve_asset_graph().get(dg.AssetKey(["raw", "af_files"]))
     keys = node.partitions_def.get_partition_keys(current_time=datetime(2026, 11, 27, tzinfo=ZoneInfo("Europe/Stockholm")))
     assert keys[0] == "2023-01" and keys[-1] == "2026-10"
+
+
+def test_every_step_of_the_indicators_job_is_upstream_of_the_publication():
+    # Dagster skips a step whose upstream steps failed: so a failed step of the job (an unknown
+    # KPI, a broken catalog) can never be followed by a publication in the same run.
+    defs = load_defs()
+    job = defs.resolve_job_def("indicators_job")
+    graph = defs.resolve_asset_graph()
+    snapshot = dg.AssetKey(["pub", "snapshot"])
+    in_job = {key for key in job.asset_layer.executable_asset_keys} - {snapshot}
+    assert in_job and in_job <= graph.get(snapshot).parent_keys | {
+        k for p in graph.get(snapshot).parent_keys for k in graph.upstream_key_iterator(p)}

@@ -167,3 +167,39 @@ def test_a_database_file_name_with_quotes_publishes(tmp_path):
     load_catalog_tables(c, load_catalog())
     out = publish(c, tmp_path / "pub.duckdb", published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
     assert out["tables"] > 10
+
+
+def test_a_failed_step_of_the_indicators_job_stops_the_publication(defs, tmp_path, monkeypatch, catalog_copy):
+    # A catalog KPI unknown to Kolada fails raw/kolada_kpi: the run must not publish the
+    # indicator as "ingen data" over the last good snapshot, and the message names the catalog
+    # file and indicator.
+    import json
+
+    from pipelines.defs.resources import CatalogResource, KoladaResource
+    from sources.http import DEFAULT_RECORDINGS_DIR
+    from indicator_catalog.catalog import load_catalog
+
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "wh.duckdb"))
+    assert run(defs, "kolada_job", partition_key="2022").success
+    assert run(defs, "indicators_job").success
+    snapshot = sha(published_path())
+    social = catalog_copy / "namnder" / "socialnamnden.yaml"
+    social.write_text(social.read_text(encoding="utf-8").replace("kpi: N45850", "kpi: N99999"), encoding="utf-8")
+    # Kolada answers an unknown id by leaving it out: the real KPI records without N45850.
+    rec = tmp_path / "rec" / "kolada"
+    rec.mkdir(parents=True)
+    doc = json.loads(next((DEFAULT_RECORDINGS_DIR / "kolada").glob("kpi_*.json")).read_text(encoding="utf-8"))
+    doc["request"]["url"] = f"https://api.kolada.se/v3/kpi/{','.join(load_catalog(catalog_copy).kolada_kpis())}?per_page=5000"
+    doc["response"]["body"]["values"] = [v for v in doc["response"]["body"]["values"] if v["id"] != "N45850"]
+    (rec / "kpi.json").write_text(json.dumps(doc), encoding="utf-8")
+    broken = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs, resources={
+        **defs.resources, "kolada": KoladaResource(recordings_dir=str(rec.parent)),
+        "catalog": CatalogResource(directory=str(catalog_copy))})
+    result = run(broken, "indicators_job")
+    assert not result.success
+    assert sha(published_path()) == snapshot  # the controllers' copy, byte for byte
+    assert "pub__snapshot" not in {e.step_key for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_SUCCESS}
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    text = failure.step_failure_data.error.to_string()
+    assert failure.step_key == "raw__kolada_kpi" and "N99999" in text
+    assert "socialnamnden.yaml" in text and "gastnatter" in text, text

@@ -120,21 +120,21 @@ def stored_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], sinc
     return [{"id": kpi, "is_divided_by_gender": divided} for kpi, divided, _ in rows]
 
 
-def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages) -> int:
+def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages,
+                       where: dict[str, list[str]] | None = None) -> int:
     """Store KPI metadata from every page; fail loudly if a catalog KPI id is unknown to Kolada.
 
     Kolada answers an unknown id with an empty result, not an error, and ids disappear
     between catalogue versions (reference/kolada.md §8), so this is the place to notice.
-    Each KPI row points at the raw response (page) it came from.
+    `where` (Catalog.kolada_kpi_fields) names the catalog file, indicator and field of each
+    KPI for the message. Each KPI row points at the raw response (page) it came from.
     """
     records = [(i, r) for i, p in enumerate(pages) for r in p.payload["values"]]
     found = {r["id"] for _, r in records}
     unknown = sorted(set(wanted) - found)
     if unknown:
-        raise UnknownKpi(
-            f"Kolada känner inte till KPI {', '.join(unknown)} (katalogens query.kpi); "
-            "kontrollera id:t på kolada.se eller i /v3/kpi"
-        )
+        named = "; ".join(f"{kpi} ({', '.join((where or {}).get(kpi, ['katalogens query.kpi']))})" for kpi in unknown)
+        raise UnknownKpi(f"Kolada känner inte till KPI {named}; kontrollera id:t på kolada.se eller i /v3/kpi")
     frame = pd.DataFrame(
         [
             {

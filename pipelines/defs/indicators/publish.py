@@ -4,7 +4,9 @@ import dagster as dg
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.catalog.assets import indicator_catalog
 from pipelines.defs.indicators.assets import indicator_status, kf_due_list
+from pipelines.defs.kolada.assets import kolada_kpi
 from pipelines.defs.metadata import preview
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
@@ -12,8 +14,11 @@ from sources import clock
 from warehouse.publish import PublishRefused, published_path, publish
 
 
-@dg.asset(key=["pub", "snapshot"], deps=[indicator_status, kf_due_list], group_name="indicators",
-          kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
+# Every other step of indicators_job is upstream of the publication, so a failed step (an
+# unknown KPI in the catalog, a broken catalog) skips it: Dagster runs a step only when all
+# its upstream steps in the run succeeded. A job that adds steps must make them upstream too.
+@dg.asset(key=["pub", "snapshot"], deps=[indicator_catalog, kolada_kpi, indicator_status, kf_due_list],
+          group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Publicerad ögonblicksbild för controllers: en skrivskyddad kopia av lagret.
 
@@ -21,7 +26,8 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
     läser ser antingen förra eller nya versionen. Före varje publicering körs alla
     GX-kontroller (observationstabellerna och indikatortabellen) på nytt; fallerar någon
     publiceras inget och förra ögonblicksbilden ligger kvar orörd, även när steget körs
-    ensamt. Öppna den skrivskyddat: `duckdb -readonly <fil>` eller `indikator status`.
+    ensamt. Publiceras bara om alla andra steg i samma körning lyckades. Öppna den
+    skrivskyddat: `duckdb -readonly <fil>` eller `indikator status`.
     """
     target = published_path()
     with warehouse(duckdb) as conn:

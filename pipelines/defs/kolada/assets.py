@@ -85,7 +85,7 @@ def kolada_values(
     # the next night knows what this fetch already saw.
     releases, meta_pages = client.kpi_metadata(kpis)
     with warehouse(duckdb) as conn:
-        wh_kolada.store_kpi_metadata(conn, kpis, meta_pages)
+        wh_kolada.store_kpi_metadata(conn, kpis, meta_pages, where=cat.kolada_kpi_fields())
         if context.run.tags.get(NIGHTLY_TAG) == "1":
             keys = _nightly_keys(context, conn, kolada, releases, kpis, municipalities, keys)
     if not keys:
@@ -232,7 +232,7 @@ def kolada_kpi(duckdb: DuckDBResource, kolada: KoladaResource, catalog: CatalogR
     wh_kolada.check_gender(cat.kolada_indicators(), records)
     with warehouse(duckdb) as conn:
         if not read_tonight:
-            wh_kolada.store_kpi_metadata(conn, kpis, pages)
+            wh_kolada.store_kpi_metadata(conn, kpis, pages, where=cat.kolada_kpi_fields())
         preview = conn.execute(
             "SELECT kpi, title, publ_period, publication_date FROM raw.kolada_kpi ORDER BY kpi"
         ).df()
