@@ -36,17 +36,32 @@ def read_table(text: str, fail: Callable[[str], NoReturn]) -> tuple[list[str], I
         fail("filen är tom eller saknar rubrikrad")
     delimiter = max(";,\t", key=lines[0].count)
     rows = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(rows)]
+    try:
+        header = [h.strip().lower() for h in next(rows)]
+    except csv.Error as exc:
+        fail(_csv_problem(1, exc))
 
     def data():
-        for n, row in enumerate(rows, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                fail(f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
-            yield n, row
+        n = 1
+        try:
+            for n, row in enumerate(rows, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    fail(f"rad {n}: {len(row)} fält, rubriken har {len(header)}")
+                yield n, row
+        except csv.Error as exc:
+            fail(_csv_problem(n + 1, exc))
 
     return header, data()
+
+
+def _csv_problem(line: int, exc: csv.Error) -> str:
+    """csv's error in the users' words (its text never holds the cell, only the limit)."""
+    if "field larger than field limit" in str(exc):
+        return (f"rad {line}: ett fält är längre än {csv.field_size_limit():,} tecken".replace(",", " ")
+                + "; är filen en CSV-export med en rad per förvaltning och månad?")
+    return f"rad {line}: kan inte läsas som CSV ({exc})"
 
 
 def number(cell: str) -> float:

@@ -9,25 +9,13 @@ row is kept, and the error never repeats the value it found.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from sources.csv_export import MONTH, decode_text, number, read_table
-
-# 6 or 8 digits of birth date, optional -/+, 4 digits: YYMMDD-NNNN, YYYYMMDDNNNN, …
-PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])[-+]?\d{4}(?!\d)")
-
-
-
-def personnummer_line(text: str) -> int | None:
-    """The first line holding something personnummer-like, or None."""
-    for i, line in enumerate(text.splitlines(), 1):
-        if PERSONNUMMER.search(line):
-            return i
-    return None
+from sources.personnummer import personnummer_line
 
 
 class HrFileError(ValueError):
@@ -64,7 +52,10 @@ class HrExport:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_hr(raw: bytes | str, path: str | Path = "<hr>", contract: HrContract = HrContract()) -> HrExport:
+def parse_hr(raw: bytes | str, path: str | Path = "<hr>", contract: HrContract = HrContract(),
+             *, not_after: str | None = None) -> HrExport:
+    """The export's rows. `not_after` (YYYY-MM, the current month by the warehouse clock)
+    refuses a month after it: outcomes of a month that has not begun cannot exist."""
     def fail(message: str, person_data: bool = False):
         raise HrFileError(path, message, person_data=person_data)
 
@@ -92,6 +83,9 @@ def parse_hr(raw: bytes | str, path: str | Path = "<hr>", contract: HrContract =
         rec = {c: row[i].strip() for c, i in idx.items()}
         if not MONTH.fullmatch(rec[contract.period]):
             raise HrFileError(path, f"rad {n}, kolumn {contract.period}: inte en månad ÅÅÅÅ-MM")
+        if not_after and rec[contract.period] > not_after:
+            raise HrFileError(path, f"rad {n}, kolumn {contract.period}: {rec[contract.period]} ligger efter "
+                                    f"innevarande månad {not_after}; utfall kan inte gälla en kommande månad")
         if not rec[contract.forvaltning]:
             raise HrFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")
         for m in contract.measures:

@@ -31,7 +31,11 @@ class PrognosContract:
     budget: str = "budget_arets_resultat_mnkr"
 
 
-def parse_prognos(raw: bytes | str, path: str | Path = "<prognos>", contract: PrognosContract = PrognosContract()) -> pd.DataFrame:
+def parse_prognos(raw: bytes | str, path: str | Path = "<prognos>", contract: PrognosContract = PrognosContract(),
+                  *, not_after: str | None = None) -> pd.DataFrame:
+    """The forecast rows. `not_after` (YYYY-MM, the current month by the warehouse clock)
+    refuses a forecast month after it: a forecast is made in its month, so a later one is a
+    typo or a test file, and would become the aktuellt värde and be due at KF."""
     def fail(message: str):
         raise PrognosFileError(path, message)
 
@@ -46,6 +50,9 @@ def parse_prognos(raw: bytes | str, path: str | Path = "<prognos>", contract: Pr
         period = row[idx[contract.period]].strip()
         if not MONTH.fullmatch(period):
             raise PrognosFileError(path, f"rad {n}, kolumn {contract.period}: inte en månad ÅÅÅÅ-MM")
+        if not_after and period > not_after:
+            raise PrognosFileError(path, f"rad {n}, kolumn {contract.period}: {period} ligger efter innevarande "
+                                         f"månad {not_after}; en prognos kan inte gälla en kommande månad")
         rec = {"period": period, "forvaltning": row[idx[contract.forvaltning]].strip()}
         if not rec["forvaltning"]:
             raise PrognosFileError(path, f"rad {n}, kolumn {contract.forvaltning}: tomt")

@@ -48,7 +48,7 @@ RECORDS = {
 
 class SieError(ValueError):
     def __init__(self, path, line: int | None, message: str):
-        self.path, self.line = str(path), line
+        self.path, self.line, self.message = str(path), line, message
         where = f"{path}, rad {line}" if line else str(path)
         super().__init__(f"{where}: {message}")
 
@@ -126,7 +126,17 @@ class SieFile:
 
 def decode(raw: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
     """Decode a SIE file: UTF-8 if it is valid UTF-8, else CP437 (#FORMAT PC8, the standard)
-    or Latin-1, whichever gives Swedish letters rather than box-drawing mojibake."""
+    or Latin-1, whichever gives Swedish letters rather than box-drawing mojibake. A file saved
+    as UTF-16 ("Unicode" in Notepad or Excel; with a byte order mark, or recognisable by its
+    zero bytes) is read as UTF-16: its content is intact, only its encoding is not the
+    standard's, which parse_bytes notes as a warning."""
+    utf16 = _utf16(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16).lstrip("\ufeff"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise SieError(path, None, f"filen ser ut att vara kodad som UTF-16 men kan inte läsas så ({exc.reason} "
+                                       f"vid byte {exc.start}); exportera den som PC8 (CP437), som SIE anger") from None
     try:
         text = raw.decode("utf-8")
         if text.startswith("\ufeff"):
@@ -145,6 +155,18 @@ def decode(raw: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         except UnicodeDecodeError:
             return raw.decode("latin-1"), "latin-1"
     return raw.decode("cp437"), "cp437"
+
+
+def _utf16(raw: bytes) -> str | None:
+    """'utf-16' (byte order mark), 'utf-16-le'/'utf-16-be' (no mark, zero bytes in every other
+    position, as ASCII text in UTF-16 has) or None."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = raw[:4096]
+    if len(head) >= 4 and head.count(0) * 3 >= len(head):
+        odd_zeros = head[1::2].count(0)
+        return "utf-16-le" if odd_zeros >= head[0::2].count(0) else "utf-16-be"
+    return None
 
 
 def _fields(line: str, lineno: int, path) -> list:
@@ -374,6 +396,13 @@ def _record(sie: SieFile, label: str, f: list, lineno: int, path) -> None:
         text = f[3] if len(f) > 3 and isinstance(f[3], str) else None
         sie.vouchers.append(Voucher(str(f[0]), str(f[1]), _date(f[2], lineno, path, "verdatum"), text, lineno))
     elif label == "#RAR":
+        _need(f, 1, label, lineno, path, "årsnr, start och slut")
+        if all(x == "" for x in f[1:3]):
+            # Import files (4I) may leave the dates empty ("" "") or out: no year is recorded,
+            # and the financial series take it from the vouchers (warehouse/ekonomi.py).
+            _year(f[0], lineno, path)
+            sie.warnings.append(f"rad {lineno}: #RAR {f[0]} utan datum")
+            return
         _need(f, 3, label, lineno, path, "årsnr, start och slut")
         sie.years[_year(f[0], lineno, path)] = (_date(f[1], lineno, path, "start"), _date(f[2], lineno, path, "slut"))
     elif label in ("#SIETYP", "#FORMAT", "#PROGRAM", "#FNAMN", "#ORGNR", "#KPTYP"):
@@ -394,13 +423,18 @@ def parse_bytes(raw: bytes, path: str | Path = "<bytes>", encoding: str | None =
     if encoding:
         return parse_text(raw.decode(encoding), path, encoding)
     text, used = decode(raw, path)
-    return parse_text(text, path, used)
+    if used != "utf-16":
+        return parse_text(text, path, used)
+    # Not the standard's encoding: say so, in the warnings and in any error.
+    try:
+        sie = parse_text(text, path, used)
+    except SieError as exc:
+        raise SieError(exc.path, exc.line, f"{exc.message} (filen är kodad som UTF-16, inte PC8/CP437 som SIE "
+                                           "anger; exportera den som PC8)") from None
+    sie.warnings.insert(0, "filen är kodad som UTF-16, inte PC8 (CP437) som SIE anger; läst ändå")
+    return sie
 
 
 def parse_file(path: str | Path, encoding: str | None = None) -> SieFile:
     """Read and parse a SIE file; `encoding` overrides the detection."""
-    raw = Path(path).read_bytes()
-    if encoding:
-        return parse_text(raw.decode(encoding), path, encoding)
-    text, used = decode(raw, path)
-    return parse_text(text, path, used)
+    return parse_bytes(Path(path).read_bytes(), path, encoding)

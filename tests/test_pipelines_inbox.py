@@ -1,6 +1,7 @@
 """The inbox sensor and job: new, re-sent, bad and person-level files."""
 
 import os
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -231,3 +232,134 @@ def test_a_file_is_requested_once_and_again_when_sent_again_identically(inbox, t
         again = inbox_requests(inbox, requested=cursor)
         assert len(again) == 1 and again[0].run_key != first[0].run_key
         assert run_all(again, instance) == ["duplicate"]
+
+
+def _everything_dagster_kept(instance, cursor: str | None) -> str:
+    """Every message, run config, tag and run key the instance holds, and the sensor cursor."""
+    parts = [cursor or ""]
+    for record in instance.get_run_records():
+        run = record.dagster_run
+        parts += [repr(run.run_config), repr(run.tags)]
+        parts += [e.message or "" for e in instance.all_logs(run.run_id)]
+        parts += [repr(e.dagster_event) for e in instance.all_logs(run.run_id) if e.dagster_event]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("content, status", [(GOOD, "loaded"),
+                                             (HEADER + "2025-01;Barn;x;1;1;1;262;0;0;0;0\n", "rejected")])
+def test_a_personnummer_in_a_file_name_never_leaves_the_parser(inbox, tmp_path, content, status):
+    from pipelines.refresh import Refresh
+
+    name = "hr_2025-01_19121212-1212.csv"
+    drop(inbox, name, content)
+    lines: list[str] = []
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance)
+        requests = inbox_sensor(context)
+        assert run_all(requests, instance) == [status]
+        kept = _everything_dagster_kept(instance, context.cursor)
+        kept += repr([(r.run_key, r.tags, r.run_config) for r in requests])
+        drop(inbox, name.replace("2025-01", "2025-02"), content.replace("2025-01", "2025-02"))
+        Refresh(out=lines.append).inbox()  # the console lines of `indikator refresh`
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    loads = conn.execute("SELECT file_name, coalesce(error, '') FROM raw.file_loads").fetchall()
+    conn.close()
+    on_disk = [(p.name, p.read_text(encoding="utf-8") if p.name.endswith(".fel.txt") else "")
+               for d in ("inkorg", "arkiv", "karantan") for p in (inbox.parent / d).iterdir()]
+    everything = "\n".join([kept, repr(loads), repr(on_disk), *lines])
+    assert len(loads) == 2 and "hr_2025-01_" in everything
+    for digits in ("19121212-1212", "121212-1212", "1212121212"):
+        assert digits not in everything, everything[:2000]
+    assert "ÅÅMMDD-XXXX" in loads[0][0]
+
+
+def test_a_file_that_looks_like_sie_is_scanned_for_personnummer_too(inbox, tmp_path):
+    # A CSV whose first line starts with '#': it used to be taken for SIE and kept whole in
+    # quarantine, personnummer, names and all.
+    text = "#personal;sjukdagar\n19850312-1234;Tolvan Tolvansson;14\n198503121234;Sven Svensson;3\n"
+    drop(inbox, "export.csv", text)
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    leftovers = [p for d in ("inkorg", "arkiv", "karantan") for p in (inbox.parent / d).iterdir()]
+    assert [p.name.endswith(".fel.txt") for p in leftovers] == [True]
+    note = leftovers[0].read_text(encoding="utf-8")
+    assert "rad 2" in note and "personnummer" in note and "Tolvan" not in note and "850312" not in note
+
+
+def test_a_sie_file_with_a_personnummer_in_a_voucher_text_is_deleted(inbox, tmp_path):
+    sample = (Path(__file__).resolve().parents[1] / "sources" / "samples" / "transaktioner_ovnbolag.se")
+    raw = sample.read_bytes()
+    lines = raw.split(b"\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(b"#VER"))
+    lines[at] = re.sub(rb'"[^"]*"(\s*)$', rb'"Lon 19121212-1212"\1', lines[at])
+    path = inbox / "ekonomi.se"
+    path.write_bytes(b"\n".join(lines))
+    t = time.time() - 60
+    os.utime(path, (t, t))
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    leftovers = [p for d in ("inkorg", "arkiv", "karantan") for p in (inbox.parent / d).iterdir()]
+    assert [p.name.endswith(".fel.txt") for p in leftovers] == [True]
+    assert f"rad {at + 1}" in leftovers[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, text, months", [
+    ("prognos_2027-06.csv", "period;forvaltning;prognos_arets_resultat_mnkr;budget_arets_resultat_mnkr\n"
+                            "{month};Socialförvaltningen;-4,1;0,0\n", "en prognos"),
+    ("hr_2027-06.csv", HEADER + "{month};Barn- och utbildningsförvaltningen;41250;1020;410;980;262;2;1;0;3\n", "utfall"),
+])
+def test_a_month_after_the_current_one_is_refused_by_the_warehouse_clock(inbox, tmp_path, monkeypatch, name, text, months):
+    # The clock says 2026-11-25 (tests/conftest.py); the last day of the month still counts as
+    # that month in Stockholm, the first day of the next month does not.
+    monkeypatch.setenv("MALSTYRNING_NOW", "2026-11-30T23:30:00+01:00")
+    drop(inbox, name, text.format(month="2026-12"))
+    drop(inbox, "ok_" + name, text.format(month="2026-11"))
+    with dg.instance_for_test() as instance:
+        assert sorted(run_all(tick(instance), instance)) == ["loaded", "rejected"]
+    note = next((inbox.parent / "karantan").glob("*.fel.txt")).read_text(encoding="utf-8")
+    assert f"rad 2, kolumn period: 2026-12 ligger efter innevarande månad 2026-11; {months} kan inte" in note, note
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    assert one(conn, "SELECT list(DISTINCT period) FROM stg.file_observations") == (["2026M11"],)
+
+
+def test_a_huge_single_line_file_is_rejected_with_a_clear_message_and_recorded(inbox, tmp_path):
+    # One line of 2 MB: Python's csv refuses fields over 131 072 characters ("field larger than
+    # field limit"), which used to escape as "oväntat fel vid inläsning (Error)", unrecorded.
+    drop(inbox, "hr_2025-01.csv", HEADER.rstrip("\n") + ";" + "1" * 2_000_000)
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
+    status, error = one(conn, "SELECT status, error FROM raw.file_loads WHERE file_name = 'hr_2025-01.csv'")
+    assert status == "rejected" and "rad 1: ett fält är längre än 131 072 tecken" in error, error
+
+
+def test_a_file_taken_by_another_run_is_skipped_not_an_error(inbox, tmp_path, monkeypatch):
+    # Two `indikator refresh` at once: the other run moves a file between this run's listing
+    # and its reading, or while this run loads it.
+    import pipelines.defs.files.inbox as inbox_module
+
+    first = drop(inbox, "hr_2025-01.csv", GOOD)
+    drop(inbox, "hr_2025-02.csv", GOOD.replace("2025-01", "2025-02"))
+    real_sha = inbox_module.sha256_of
+
+    def taken_while_listing(path):
+        if path.name == "hr_2025-02.csv":
+            path.rename(tmp_path / "taken.csv")
+        return real_sha(path)
+
+    monkeypatch.setattr(inbox_module, "sha256_of", taken_while_listing)
+    requests = inbox_module.inbox_requests(inbox, settle_seconds=0)
+    assert [r.tags["malstyrning/fil"] for r in requests] == ["hr_2025-01.csv"]
+    monkeypatch.setattr(inbox_module, "sha256_of", real_sha)
+    real_load = inbox_module.load_file
+
+    def taken_while_loading(conn, path, sha, **kw):
+        outcome = real_load(conn, path, sha, **kw)
+        path.rename(tmp_path / "taken_too.csv")
+        return outcome
+
+    monkeypatch.setattr(inbox_module, "load_file", taken_while_loading)
+    with dg.instance_for_test() as instance:
+        assert run_all(requests, instance) == ["loaded"]
+        requests[0].run_config["ops"]["load_inbox_file"]["config"]["path"] = str(first)  # gone now
+        assert run_all(requests, instance) == ["saknas"]

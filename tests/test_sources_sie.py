@@ -120,3 +120,19 @@ def test_fast_and_general_paths_read_the_same():
 def test_replacement_characters_from_an_earlier_export_are_warned_about():
     sie = parse_text(SIE_HEAD.replace("Kommunen", "F\ufffdrvaltningen"))
     assert sie.warnings and "U+FFFD" in sie.warnings[0]
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16", ""), ("utf-16-le", ""), ("utf-16-be", ""),
+                                           ("utf-16-le", "\ufeff")])
+def test_a_file_saved_as_utf16_is_read_and_the_encoding_named(encoding, bom):
+    from sources.sie import parse_bytes
+
+    original = parse_file(FIXTURES / "transaktioner_ovnbolag.se")
+    text = (FIXTURES / "transaktioner_ovnbolag.se").read_bytes().decode("cp437")
+    sie = parse_bytes((bom + text).encode(encoding), "u16.se")
+    assert sie.encoding == "utf-16" and "UTF-16" in sie.warnings[0]
+    assert (sie.fnamn, len(sie.vouchers), len(sie.transactions)) == (original.fnamn, len(original.vouchers),
+                                                                     len(original.transactions))
+    # An error in such a file says how it was read.
+    with pytest.raises(SieError, match=r"u16.se, rad 2: .*kodad som UTF-16"):
+        parse_bytes("#FLAGGA 0\nskräp\n".encode(encoding), "u16.se")

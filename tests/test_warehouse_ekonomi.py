@@ -97,3 +97,32 @@ def test_rtrans_btrans_and_credits_do_not_count_as_investment_work():
     s = {(r.series, r.period): r.value for r in frame.itertuples()}
     assert s[("upparbetade_investeringar_kr", "2025M03")] == 1500
     assert s[("upparbetade_investeringar_kr", "2025M08")] == 1500  # runs to the file's last month; depreciation not netted
+
+
+# A CONSTRUCTED SIE 4I file (an import file: vouchers only) as some systems write them: #RAR 0
+# with empty dates, and empty voucher series and numbers (reference/ekonomi_hr.md §1: "vernr
+# may be empty or 0 in 4I").
+SIE_4I = ('#FLAGGA 0\n#FORMAT PC8\n#SIETYP 4\n#PROGRAM "Konstruerat test" 1.0\n#GEN 20250401\n'
+          '#FNAMN "Testkommun"\n#RAR 0 "" ""\n#KONTO 1221 "Inventarier"\n#KONTO 2440 "Leverantörsskulder"\n'
+          '#VER "" "" 20250210 "Faktura"\n{\n#TRANS 1221 {} 1000\n#TRANS 2440 {} -1000\n}\n'
+          '#VER "" "" DATUM2 "Faktura 2"\n{\n#TRANS 1221 {} 250\n#TRANS 2440 {} -250\n}\n')
+
+
+@pytest.mark.parametrize("rar", ['#RAR 0 "" ""\n', "#RAR 0\n", ""])
+def test_an_import_file_without_fiscal_year_dates_takes_the_year_from_its_vouchers(rar):
+    text = SIE_4I.replace('#RAR 0 "" ""\n', rar).replace("DATUM2", "20250315")
+    sie = parse_text(text, "import.si")
+    assert sie.kind == "4I" and 0 not in sie.years
+    frame = sie_series(sie, load_mapping(), region="1882", fetched_at=NOW, sha="x")
+    s = {(r.series, r.period): r.value for r in frame.itertuples()}
+    assert (s[("upparbetade_investeringar_kr", "2025M02")], s[("upparbetade_investeringar_kr", "2025M03")]) == (1000, 1250)
+    # Vouchers in two years: the year cannot be told, and the message says why.
+    two_years = text.replace("20250315", "20240315")
+    with pytest.raises(SieContentError, match=r"import.si: #RAR 0 saknar datum.*2024, 2025"):
+        sie_series(parse_text(two_years, "import.si"), load_mapping(), region="1882", fetched_at=NOW, sha="x")
+
+
+def test_an_export_file_without_fiscal_year_is_still_refused():
+    with pytest.raises(SieContentError, match=r"#RAR 0 \(räkenskapsåret\) saknas"):
+        sie_series(parse_text('#FLAGGA 0\n#SIETYP 4\n#UB 0 1930 5\n', "x.se"), load_mapping(), region="1882",
+                   fetched_at=NOW, sha="x")

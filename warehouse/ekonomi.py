@@ -17,7 +17,7 @@ are negative and årets resultat is −Σ of the result accounts (reference/ekon
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -42,9 +42,12 @@ def _row(series, breakdown, region, period, value, fetched_at, sha, status=""):
 
 
 def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at: datetime, sha: str) -> pd.DataFrame:
-    if 0 not in sie.years:
+    if 0 in sie.years:
+        start, end = sie.years[0]
+    elif sie.kind == "4I":
+        start, end = _year_of_vouchers(sie)
+    else:
         raise SieContentError(f"{sie.path}: #RAR 0 (räkenskapsåret) saknas")
-    start, end = sie.years[0]
     if (start.month, start.day, end.month, end.day) != (1, 1, 12, 31) or start.year != end.year:
         raise SieContentError(f"{sie.path}: räkenskapsåret {start}–{end} är inget kalenderår (kommuner har kalenderår)")
     year = start.year
@@ -118,6 +121,17 @@ def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at
                 rows.append(_row("upparbetade_investeringar_andel", "T", region, code, cum / budget_kr * 100, fetched_at, sha))
     frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
     return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "Int64"})
+
+
+def _year_of_vouchers(sie: SieFile) -> tuple[date, date]:
+    """An import file (4I) without fiscal-year dates: the calendar year all its vouchers are
+    in (kommuner have calendar years); refused when they span several or there are none."""
+    years = sorted({v.date.year for v in sie.vouchers})
+    if len(years) != 1:
+        found = ", ".join(map(str, years)) or "inga verifikationer"
+        raise SieContentError(f"{sie.path}: #RAR 0 saknar datum och verifikationerna avgör inte räkenskapsåret "
+                              f"({found}); ange #RAR 0 med start och slut")
+    return date(years[0], 1, 1), date(years[0], 12, 31)
 
 
 def prognos_series(frame: pd.DataFrame, *, region: str, fetched_at: datetime, sha: str) -> pd.DataFrame:

@@ -16,8 +16,11 @@ import duckdb
 
 from indicator_catalog.ekonomi import load_mapping
 from sources.csv_export import decode_text
-from sources.hr import HrFileError, parse_hr, personnummer_line
+from sources.clock import STOCKHOLM
+from sources.hr import parse_hr
+from sources.personnummer import PersonalData, mask, personnummer_line
 from sources.prognos import parse_prognos
+from sources.sie import decode as decode_sie
 from sources.sie import parse_bytes
 from warehouse import ekonomi as wh_ekonomi
 from warehouse import hr as wh_hr
@@ -64,7 +67,14 @@ def already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> str | None:
 
 
 def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: str, now: datetime) -> Outcome:
-    """Load one inbox file. Raises nothing for bad files: the outcome says what happened."""
+    """Load one inbox file. Raises nothing for bad files: the outcome says what happened.
+
+    The file's name is masked (sources/personnummer.py) before it is used anywhere: in
+    raw.file_loads, in messages and in the parsers' errors. Every file is scanned for
+    personnummer before it is read, whatever its kind. An unexpected error is recorded as a
+    rejection (its type only, never its text, which could quote the file) and re-raised.
+    """
+    name = mask(path.name)
     raw = path.read_bytes()
     if hashlib.sha256(raw).hexdigest() != sha:
         # Overwritten since the sensor saw it: leave it for the next tick, which sees the new bytes.
@@ -72,40 +82,51 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
     kind = classify(raw)
     earlier = already_loaded(conn, sha)
     if earlier:
-        return Outcome(kind, "duplicate", f"samma innehåll som {earlier} (sha256 {sha[:12]}…) är redan inläst", [])
+        return Outcome(kind, "duplicate", f"samma innehåll som {mask(earlier)} (sha256 {sha[:12]}…) är redan inläst", [])
     try:
-        text = None
         if kind != "sie":
-            # Every text export is scanned for personnummer before anything else, whatever it
-            # claims to be: an unknown file with person data must not be kept in quarantine.
-            text = decode_text(raw)
-            line = personnummer_line(text)
-            if line:
-                raise HrFileError(path.name, f"rad {line} innehåller något som liknar ett personnummer; filen "
-                                             "lagras inte (bara aggregat tas emot)", person_data=True)
-            kind = classify(text[:4096].encode("utf-8"))
+            kind = classify(decode_text(raw)[:4096].encode("utf-8"))  # e.g. a UTF-16 export
+        text = decode_sie(raw, name)[0] if kind == "sie" else decode_text(raw)
+        # Before anything else, whatever the file claims to be: a file with person data must
+        # not be kept, not even in quarantine (a CSV whose first line starts with '#' is
+        # taken for SIE, and SIE is scanned as SIE, amounts being long numbers).
+        line = personnummer_line(text, sie=kind == "sie")
+        if line:
+            raise PersonalData(name, line)
         if kind == "hr":
-            frame = wh_hr.series_frame(parse_hr(text, path.name).frame, region=kommun, fetched_at=now, file_sha256=sha)
+            frame = wh_hr.series_frame(parse_hr(text, name, not_after=_month(now)).frame, region=kommun,
+                                       fetched_at=now, file_sha256=sha)
             load = wh_hr.load
         elif kind == "sie":
-            frame = wh_ekonomi.sie_series(parse_bytes(raw, path.name), load_mapping(), region=kommun, fetched_at=now, sha=sha)
+            frame = wh_ekonomi.sie_series(parse_bytes(raw, name), load_mapping(), region=kommun, fetched_at=now, sha=sha)
             load = wh_ekonomi.load
         elif kind == "prognos":
-            frame = wh_ekonomi.prognos_series(parse_prognos(text, path.name), region=kommun, fetched_at=now, sha=sha)
+            frame = wh_ekonomi.prognos_series(parse_prognos(text, name, not_after=_month(now)), region=kommun,
+                                              fetched_at=now, sha=sha)
             load = wh_ekonomi.load
         else:
             raise UnsupportedFile("okänd filtyp: väntade en SIE-fil (#FLAGGA …), en HR-export (kolumnen "
                                   "sjuk_timmar_dag1_14) eller en prognosfil (kolumnen prognos_arets_resultat_mnkr)")
         if frame.empty:
-            raise UnsupportedFile(f"{path.name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
+            raise UnsupportedFile(f"{name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
         periods = sorted(frame["period"].unique())
         result = load(conn, frame, now)  # one transaction: all of the file or nothing
-        _record(conn, sha, path.name, kind, now, "loaded", None, periods, len(frame))
+        _record(conn, sha, name, kind, now, "loaded", None, periods, len(frame))
         return Outcome(kind, "loaded", f"{len(frame)} värden, {result.changed} ändrade", periods, len(frame))
-    except (HrFileError, UnsupportedFile, ValueError) as exc:
+    except ValueError as exc:  # the parsers' and contracts' errors, PersonalData among them
         person = getattr(exc, "person_data", False)
-        _record(conn, sha, path.name, kind, now, "rejected", str(exc), [], 0)
-        return Outcome(kind, "rejected", str(exc), [], person_data=person)
+        message = mask(str(exc))
+        _record(conn, sha, name, kind, now, "rejected", message, [], 0)
+        return Outcome(kind, "rejected", message, [], person_data=person)
+    except Exception as exc:
+        _record(conn, sha, name, kind, now, "rejected", f"oväntat fel vid inläsning ({type(exc).__name__})", [], 0)
+        raise
+
+
+def _month(now: datetime) -> str:
+    """The current month (YYYY-MM) by the warehouse clock, in Stockholm: the last a
+    forecast or an HR export can be for."""
+    return now.astimezone(STOCKHOLM).strftime("%Y-%m")
 
 
 def _record(conn, sha, name, kind, now, status, error, periods, rows) -> None:

@@ -20,13 +20,8 @@ from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
 from warehouse.db import database_path
-from sources.hr import PERSONNUMMER
+from sources.personnummer import mask as _safe
 from warehouse.files import Outcome, load_file, sha256_of
-
-
-def _safe(name: str) -> str:
-    """A file name as stored and logged: a personnummer in it is masked."""
-    return PERSONNUMMER.sub("ÅÅMMDD-XXXX", name)
 
 INBOX_ENV = "MALSTYRNING_INBOX"
 # A file still being copied must not be read half-way: wait until it has been quiet this long.
@@ -46,45 +41,72 @@ def _folders(inbox: Path) -> tuple[Path, Path]:
 
 
 class InboxFileConfig(dg.Config):
+    # The inbox path with the file's name masked (a run's config is kept in Dagster's run
+    # storage and shown in the UI): load_inbox_file finds the file by its masked name and sha.
     path: str
     sha256: str
+
+
+def _locate(path: Path, sha: str) -> Path | None:
+    """The inbox file a run is for: `path` itself, or the file whose masked name is its name
+    (the one with content `sha` if several are), or None when it is gone."""
+    if path.exists():
+        return path
+    try:
+        candidates = sorted(p for p in path.parent.iterdir() if p.is_file() and _safe(p.name) == path.name)
+    except FileNotFoundError:
+        return None
+    for candidate in candidates:
+        try:
+            if sha256_of(candidate) == sha:
+                return candidate
+        except FileNotFoundError:
+            continue  # moved by another run meanwhile
+    return candidates[0] if candidates else None  # overwritten since the tick: load_file says so
 
 
 @dg.op(pool=DUCKDB_POOL)
 def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duckdb: DuckDBResource,
                     catalog: CatalogResource) -> str:
-    """Läs in en fil från inkorgen (HR-export) och flytta den till arkiv eller karantän."""
-    path = Path(config.path)
-    if not path.exists():
-        context.log.warning(f"{path.name} finns inte längre i inkorgen (redan hanterad?)")
+    """Läs in en fil från inkorgen (HR-export, SIE, prognos) och flytta den till arkiv eller karantän."""
+    name = _safe(Path(config.path).name)
+    path = _locate(Path(config.path), config.sha256)
+    if path is None:
+        context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
         return "saknas"
     archive, quarantine = _folders(path.parent)
     kommun = catalog.load().settings.kommun
     try:
         with warehouse(duckdb) as conn:
             outcome = load_file(conn, path, config.sha256, kommun=kommun, now=clock.now())
+    except FileNotFoundError:
+        # Another run (a second `indikator refresh`, the sensor's run) took it meanwhile.
+        context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
+        return "saknas"
     except Exception as exc:  # an unexpected failure: the file must not stay stuck in the inbox
         outcome = Outcome("okänd", "rejected", f"oväntat fel vid inläsning ({type(exc).__name__}); kontakta förvaltaren", [])
-        context.log.error(f"{_safe(path.name)}: {exc!r}")
+        context.log.error(f"{name}: {_safe(repr(exc))}")
     if outcome.status == "changed":
-        context.log.warning(f"{_safe(path.name)}: {outcome.message}")
+        context.log.warning(f"{name}: {outcome.message}")
         return outcome.status
     # Real time and the sha prefix: names stay unique even under a fixed MALSTYRNING_NOW.
     stamp = f"{time.strftime('%Y%m%dT%H%M%S')}_{config.sha256[:8]}"
-    name = _safe(path.name)
-    if outcome.status in ("loaded", "duplicate"):
-        shutil.move(path, archive / f"{stamp}_{name}")
-        log = context.log.info if outcome.status == "loaded" else context.log.warning
-        log(f"{name}: {outcome.message}")
-    else:
-        note = quarantine / f"{stamp}_{name}.fel.txt"
-        if outcome.person_data:
-            path.unlink()  # never kept anywhere
-            note.write_text(f"{name} raderades utan att sparas:\n{outcome.message}\n", encoding="utf-8")
+    try:
+        if outcome.status in ("loaded", "duplicate"):
+            shutil.move(path, archive / f"{stamp}_{name}")
+            log = context.log.info if outcome.status == "loaded" else context.log.warning
+            log(f"{name}: {outcome.message}")
         else:
-            shutil.move(path, quarantine / f"{stamp}_{name}")
-            note.write_text(f"{name} lästes inte in:\n{outcome.message}\n", encoding="utf-8")
-        context.log.error(f"{name}: {outcome.message}")
+            note = quarantine / f"{stamp}_{name}.fel.txt"
+            if outcome.person_data:
+                path.unlink()  # never kept anywhere
+                note.write_text(f"{name} raderades utan att sparas:\n{outcome.message}\n", encoding="utf-8")
+            else:
+                shutil.move(path, quarantine / f"{stamp}_{name}")
+                note.write_text(f"{name} lästes inte in:\n{outcome.message}\n", encoding="utf-8")
+            context.log.error(f"{name}: {outcome.message}")
+    except FileNotFoundError:
+        context.log.warning(f"{name}: flyttad av en annan körning medan den lästes; {outcome.message}")
     context.add_output_metadata({"file": name, "kind": outcome.kind, "status": outcome.status,
                                  "periods": ", ".join(outcome.periods) or "–", "rows": outcome.rows})
     return outcome.status
@@ -115,18 +137,23 @@ def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS,
     for path in sorted(inbox.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix in (".tmp", ".part"):
             continue
-        stat = path.stat()
-        if now - stat.st_mtime < settle_seconds:
-            continue  # still being written
-        sha = sha256_of(path)
-        key = f"{sha}:{path.name}:{int(stat.st_mtime)}"
+        try:
+            stat = path.stat()
+            if now - stat.st_mtime < settle_seconds:
+                continue  # still being written
+            sha = sha256_of(path)
+        except FileNotFoundError:
+            continue  # taken by another run (a second `indikator refresh`) since the listing
+        # Masked: the key becomes the run key and the sensor's cursor, both kept by Dagster.
+        key = f"{sha}:{_safe(path.name)}:{int(stat.st_mtime)}"
         present.add(key)
         if now - requested.get(key, 0.0) < RETRY_SECONDS:
             continue
         requested[key] = now
         requests.append(dg.RunRequest(
             run_key=f"{key}:{time.time_ns()}",
-            run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.resolve()), "sha256": sha}}}},
+            run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.parent.resolve() / _safe(path.name)),
+                                                                "sha256": sha}}}},
             tags={"malstyrning/fil": _safe(path.name)},
         ))
     for key in list(requested):
