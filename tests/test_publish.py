@@ -203,3 +203,43 @@ def test_a_failed_step_of_the_indicators_job_stops_the_publication(defs, tmp_pat
     text = failure.step_failure_data.error.to_string()
     assert failure.step_key == "raw__kolada_kpi" and "N99999" in text
     assert "socialnamnden.yaml" in text and "gastnatter" in text, text
+
+
+def _killed_writer(path):
+    """A controller's process that opened the snapshot for writing, changed it and was killed,
+    leaving its write-ahead log beside the file."""
+    import subprocess
+    import sys
+
+    code = ("import duckdb, os, signal, sys\n"
+            "c = duckdb.connect(sys.argv[1])\n"
+            "c.execute(\"UPDATE meta.publication SET run_id = 'ändrad'\")\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=False)
+
+
+def test_the_snapshot_is_read_only_on_disk_and_a_stale_wal_or_tmp_is_cleared(conn, tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "pub" / "lager.publicerad.duckdb"
+    publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc), run_id="r1")
+    assert stat.S_IMODE(target.stat().st_mode) & 0o222 == 0  # nobody may write it
+    if os.geteuid() != 0:  # root writes anything; everyone else is refused by the file system
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(target))
+    # A controller with write access killed while writing leaves a .wal; a killed publication
+    # leaves its temporary file (and WAL).
+    target.chmod(0o644)
+    _killed_writer(target)
+    assert target.with_name(target.name + ".wal").exists()
+    dead = target.with_name(f".{target.name}.{2**22 + 1}.tmp")  # above Linux's pid_max: never a live process
+    alive = target.with_name(f".{target.name}.{os.getppid()}.tmp")  # a publication still running
+    for leftover in (dead, dead.with_name(dead.name + ".wal"), alive):
+        leftover.write_bytes(b"halv")
+    publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
+    reader = connect_published(target)
+    assert reader.execute("SELECT run_id FROM meta.publication").fetchone() == ("r2",)
+    reader.close()
+    left = sorted(p.name for p in target.parent.iterdir())
+    assert left == sorted([target.name, alive.name]), left

@@ -4,8 +4,10 @@ After a run whose blocking checks pass, the whole working database (tables, view
 copied into a new file beside the published one (`ATTACH`, `COPY FROM DATABASE`, `DETACH`)
 and renamed over it with `os.replace`, which is atomic on one file system: a reader sees the
 old snapshot or the new one, never half of either, and a failed or killed publish leaves the
-old one untouched. Readers open the snapshot `read_only`, so they never block the pipeline's
-writes to the working file (reference/dagster.md §7).
+old one untouched (the next publication removes the killed one's temporary file). Readers open
+the snapshot `read_only`, so they never block the pipeline's writes to the working file
+(reference/dagster.md §7); the file itself is read-only on disk (0444) so a connection
+opened for writing fails, and a stale WAL of the replaced file is removed.
 
 Publishing validates first: every GX suite of warehouse/quality.py runs on the working data
 (the observations tables and the indicator tables), and any failed rule refuses the
@@ -76,6 +78,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     published. Raises PublishRefused, leaving `target` untouched, when a rule fails."""
     rules_passed = refuse_unless_valid(conn)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
         leftover.unlink(missing_ok=True)
@@ -95,9 +98,41 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
         tmp.unlink(missing_ok=True)
         raise
     conn.execute("DETACH publish_snapshot")
+    # Read-only on disk, not only by convention: a controller's connection opened without
+    # read_only fails instead of changing published figures (the owner root excepted).
+    os.chmod(tmp, READ_ONLY)
+    # A WAL beside the old snapshot (a writer killed while it held it) belongs to that file;
+    # left there, DuckDB would replay it into the new one and every reader would fail with
+    # "WAL does not match database file". Removed first: a reader in between sees the old
+    # snapshot as published.
+    Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(tmp, target)
     return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
             "rules_passed": rules_passed}
+
+
+READ_ONLY = 0o444
+
+
+def _remove_leftovers(target: Path) -> None:
+    """The temporary files (and their WALs) of publications that were killed: named
+    `.<snapshot>.<pid>.tmp`; those of a process still running are another publication's."""
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = path.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except OverflowError:
+        return False
+    return True
 
 
 def connect_published(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
