@@ -89,7 +89,7 @@ class Refresh:
         from sources.af_web import fetch_page, find_files, newest_common_month
 
         af = AfResource()
-        month = newest_common_month(find_files(fetch_page(af.session(), af.page_url), af.page_url))
+        month = newest_common_month(find_files(fetch_page(af.session(), af.page()), af.page()))
         if month is None:
             self.out("  Arbetsförmedlingen: alla filer visar inte samma månad ännu; hoppar över")
             return True

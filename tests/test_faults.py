@@ -255,3 +255,23 @@ def test_an_answer_retiring_most_values_is_not_landed_unless_confirmed(httpserve
     confirm = {"ops": {"raw__kolada_values": {"config": {"bekrafta_borttagning": True}}}}
     assert job.execute_in_process(partition_key="2022", instance=instance, run_config=confirm).success
     assert current_values(path) == []
+
+
+def test_a_mirror_set_in_the_environment_is_used_without_run_config(httpserver, tmp_path, monkeypatch):
+    # `indikator refresh` and `make demo` have no Dagster run config: a mirror or proxy of Kolada
+    # and SCB is set with MALSTYRNING_KOLADA_URL / MALSTYRNING_SCB_URL (AF: MALSTYRNING_AF_URL).
+    from pipelines.defs.resources import AfResource
+    from pipelines.refresh import Refresh
+    from tests.test_pipelines_scb import TAB638, FakeScb
+
+    fake = FakeKolada(httpserver)
+    scb = FakeScb(httpserver, {"TAB638": dict(TAB638)}, lambda t, r, p: 11000)
+    monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "live")
+    monkeypatch.setenv("MALSTYRNING_KOLADA_URL", fake.base)
+    monkeypatch.setenv("MALSTYRNING_SCB_URL", httpserver.url_for("/api/v2"))
+    monkeypatch.setenv("MALSTYRNING_AF_URL", httpserver.url_for("/statistik"))
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "wh.duckdb"))
+    assert Refresh(out=lambda line: None).years(["2022"])
+    assert any(path.startswith("/v3/data/kpi/") for path in (r.path for r, _ in httpserver.log))
+    assert scb.count("POST", "/tables/TAB638/data") == 1
+    assert AfResource().page() == httpserver.url_for("/statistik")

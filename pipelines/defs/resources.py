@@ -6,6 +6,7 @@ source between replay (recordings in the repo, the default), live and record.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -26,11 +27,22 @@ from sources.kolada import BASE_URL, KoladaClient
 from warehouse.db import DUCKDB_ENV, configure, database_path, ensure_views, migrate
 
 
+# Base URLs: the resource's base_url (Dagster run config), else these environment variables
+# (a mirror or a proxy for `indikator refresh`, `make demo` and the code server), else the
+# real APIs.
+KOLADA_URL_ENV, SCB_URL_ENV, AF_URL_ENV = "MALSTYRNING_KOLADA_URL", "MALSTYRNING_SCB_URL", "MALSTYRNING_AF_URL"
+
+
+def _url(configured: str | None, env: str, default: str) -> str:
+    return configured or os.environ.get(env) or default
+
+
 class KoladaResource(dg.ConfigurableResource):
     """Kolada API v3. http_mode None means MALSTYRNING_HTTP_MODE (default replay); the read
-    timeout, retries and backoff default to sources.http.HttpPolicy."""
+    timeout, retries and backoff default to sources.http.HttpPolicy; base_url None means
+    MALSTYRNING_KOLADA_URL or the real API."""
 
-    base_url: str = BASE_URL
+    base_url: str | None = None
     http_mode: str | None = None
     recordings_dir: str | None = None
     read_timeout: float = HttpPolicy.read_timeout
@@ -44,7 +56,7 @@ class KoladaResource(dg.ConfigurableResource):
     def client(self) -> KoladaClient:
         policy = HttpPolicy(read_timeout=self.read_timeout, retries=self.retries, backoff_factor=self.backoff_factor)
         return KoladaClient(build_session(mode=self.http_mode, recordings=self.recordings_dir, policy=policy),
-                            self.base_url)
+                            _url(self.base_url, KOLADA_URL_ENV, BASE_URL))
 
 
 class ScbResource(dg.ConfigurableResource):
@@ -52,9 +64,10 @@ class ScbResource(dg.ConfigurableResource):
 
     Outside replay mode every call first takes a slot in a host-wide limiter file (SCB
     allows 30 calls per 10 s per IP address, shared by all run processes on this host).
+    base_url None means MALSTYRNING_SCB_URL or the real API.
     """
 
-    base_url: str = SCB_BASE_URL
+    base_url: str | None = None
     http_mode: str | None = None
     recordings_dir: str | None = None
     max_calls: int = SCB_MAX_CALLS
@@ -65,7 +78,7 @@ class ScbResource(dg.ConfigurableResource):
         limiter = None
         if http_mode(self.http_mode) != "replay":
             limiter = SharedRateLimiter(default_state_path("scb"), self.max_calls, self.time_window).acquire
-        return ScbClient(session, self.base_url, before_call=limiter)
+        return ScbClient(session, _url(self.base_url, SCB_URL_ENV, SCB_BASE_URL), before_call=limiter)
 
 
 class AfResource(dg.ConfigurableResource):
@@ -75,17 +88,19 @@ class AfResource(dg.ConfigurableResource):
     are the raw layer (too large for the database), each kept under its sha256.
     """
 
-    page_url: str = STATISTICS_PAGE
+    page_url: str | None = None  # None: MALSTYRNING_AF_URL or AF's statistics page
     http_mode: str | None = None
     recordings_dir: str | None = None
     files_dir: str | None = None
+
+    def page(self) -> str:
+        """The statistics page whose links name the month's files."""
+        return _url(self.page_url, AF_URL_ENV, STATISTICS_PAGE)
 
     def session(self):
         return build_session(mode=self.http_mode, recordings=self.recordings_dir)
 
     def directory(self) -> Path:
-        import os
-
         return Path(self.files_dir or os.environ.get("MALSTYRNING_AF_DIR") or database_path().parent / "af")
 
 

@@ -33,7 +33,7 @@ def af_files(context: dg.AssetExecutionContext, duckdb: DuckDBResource, af: AfRe
     """
     month = context.partition_key
     try:
-        downloads = fetch_month(af.session(), month, af.directory(), af.page_url, log=context.log.info)
+        downloads = fetch_month(af.session(), month, af.directory(), af.page(), log=context.log.info)
     except NotPublished as exc:
         with warehouse(duckdb) as conn:
             stored = wh_af.latest_files(conn, month)

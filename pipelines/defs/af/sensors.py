@@ -56,7 +56,7 @@ def af_publication_sensor(context: dg.SensorEvaluationContext, af: AfResource):
     now = clock.now()
     if not publication_window(now):
         return dg.SkipReason(f"AF publicerar mitt i månaden; sidan läses från den {FIRST_DAY}:e")
-    found = find_files(fetch_page(af.session(), af.page_url), af.page_url)
+    found = find_files(fetch_page(af.session(), af.page()), af.page())
     keys = af_monthly_partition.get_partition_keys(current_time=now)
     loaded = context.instance.get_materialized_partitions(OBSERVATIONS)
     result, cursor = af_request(found, context.cursor, keys, loaded, now.astimezone(STOCKHOLM).date().isoformat())
