@@ -40,6 +40,9 @@ PER_PAGE = 5000
 MAX_IDS_PER_SEGMENT = 25
 MAX_PAGES = 10_000
 GENDERS = ("T", "K", "M")
+# A request without the municipality segment can return every unit Kolada has: 290 kommuner,
+# 21 regions and Riket today. The bound is generous; it only caps runaway paging.
+MAX_UNITS = 1000
 
 
 def chunks(ids: Iterable[Any], size: int = MAX_IDS_PER_SEGMENT) -> list[list[str]]:
@@ -57,7 +60,20 @@ def data_urls(
 ) -> list[str]:
     """The first-page URLs for all values of kpis × municipalities × years;
     `municipalities=None` asks for every unit Kolada has (kommuner, regions, Riket)."""
-    urls = []
+    return [url for url, _ in data_requests(kpis, municipalities, years, base_url=base_url, from_date=from_date)]
+
+
+def data_requests(
+    kpis: Iterable[str],
+    municipalities: Iterable[str] | None,
+    years: Iterable[int],
+    *,
+    base_url: str = BASE_URL,
+    from_date: date | None = None,
+) -> list[tuple[str, int]]:
+    """data_urls with what each request can hold: one item per KPI × unit × year, the most
+    its pages together can return (MAX_UNITS units without the municipality segment)."""
+    requests = []
     unit_chunks = [None] if municipalities is None else chunks(municipalities)
     for k, m, y in product(chunks(kpis), unit_chunks, chunks(years)):
         unit_segment = "" if m is None else f"/municipality/{','.join(m)}"
@@ -67,10 +83,10 @@ def data_urls(
         )
         if from_date is not None:
             url += f"&from_date={from_date.isoformat()}"
-        urls.append(url)
-    if not urls:
+        requests.append((url, len(k) * (MAX_UNITS if m is None else len(m)) * len(y)))
+    if not requests:
         raise ValueError("Kolada: inga KPI:er, kommuner eller år att hämta")
-    return urls
+    return requests
 
 
 class KoladaClient:
@@ -78,16 +94,16 @@ class KoladaClient:
         self.session = session
         self.base_url = base_url.rstrip("/")
 
-    def pages(self, url: str) -> Iterator[Page]:
+    def pages(self, url: str, capacity: int | None = None) -> Iterator[Page]:
         """Yield every page of `url` (metadata: KPIs, groups) as parsed JSON, following
-        `next_url` until it is empty."""
+        `next_url` until it is empty; `capacity`: the most items the request can hold."""
 
         def fetch(u: str) -> tuple[Page, int, str | None]:
             resp, payload = get_json(self.session, u, source=SOURCE)
             values = _envelope_values(payload, u)
             return Page(u, clock.now(), resp.status_code, resp.content, payload), len(values), payload.get("next_url")
 
-        return _follow(url, fetch)
+        return _follow(url, fetch, capacity)
 
     def data_pages(
         self,
@@ -112,14 +128,14 @@ class KoladaClient:
             rows = decode_data_page(resp.content, u)
             return Page(u, clock.now(), resp.status_code, resp.content, rows), rows.items, rows.next_url
 
-        for url in data_urls(kpis, municipalities, years, base_url=self.base_url, from_date=from_date):
-            yield from _follow(url, fetch)
+        for url, capacity in data_requests(kpis, municipalities, years, base_url=self.base_url, from_date=from_date):
+            yield from _follow(url, fetch, capacity)
 
     def kpi_metadata(self, kpi_ids: Iterable[str]) -> tuple[list[dict], list[Page]]:
         """KPI records (title, publication dates, …) for the given ids, and the pages."""
         pages, records = [], []
         for chunk in chunks(kpi_ids):
-            for page in self.pages(f"{self.base_url}/kpi/{','.join(chunk)}?per_page={PER_PAGE}"):
+            for page in self.pages(f"{self.base_url}/kpi/{','.join(chunk)}?per_page={PER_PAGE}", len(chunk)):
                 pages.append(page)
                 records.extend(page.payload["values"])
         return records, pages
@@ -127,7 +143,7 @@ class KoladaClient:
     def municipality_group(self, group_id: str) -> tuple[dict, Page]:
         """A municipality group with its members, e.g. G37333 (Liknande kommuner)."""
         url = f"{self.base_url}/municipality_groups/{group_id}"
-        page = next(self.pages(url))
+        page = next(self.pages(url, 1))
         values = page.payload["values"]
         if not values:
             raise SourceError(SOURCE, url, f"kommungruppen {group_id} finns inte")
@@ -257,15 +273,28 @@ def _swedish(message: str) -> str:
     return f"{path}: {text}"
 
 
-def _follow(url: str, fetch) -> Iterator[Page]:
-    """Pages of `url`: `fetch(url)` returns (page, number of values, next_url)."""
-    first, seen, n = url, set(), 0
+def _follow(url: str, fetch, capacity: int | None = None) -> Iterator[Page]:
+    """Pages of `url`: `fetch(url)` returns (page, number of values, next_url).
+
+    Paging stops with an error when next_url points back at a page already read, or when
+    the pages have brought more items than the request can hold (`capacity`: KPIs × units ×
+    years; every page but the last holds at least one item, so this caps the pages too). A
+    next_url that changes on every page would otherwise be followed for MAX_PAGES pages.
+    """
+    first, seen, n, items = url, set(), 0, 0
     while url:
-        if url in seen or n >= MAX_PAGES:
-            raise SourceError(SOURCE, url, f"sidföljden slutar inte (sida {n + 1}); next_url upprepas")
+        if url in seen:
+            raise SourceError(SOURCE, url, f"sidföljden slutar inte: next_url upprepas (sida {n + 1} pekar på en "
+                                           "sida som redan hämtats)")
+        if n >= MAX_PAGES or (capacity is not None and items > capacity):
+            raise SourceError(SOURCE, url, (
+                f"sidföljden slutar inte: {n} sidor har gett {items} poster, fler än frågan kan rymma "
+                f"({capacity} = KPI:er × enheter × år för {first}); next_url ändras på varje sida, "
+                "hämtningen avbröts" if capacity is not None else f"sidföljden slutar inte efter {n} sidor"))
         seen.add(url)
         page, n_values, next_url = fetch(url)
         n += 1
+        items += n_values
         yield page
         if not n_values:
             break

@@ -211,12 +211,32 @@ def test_more_than_25_kpis_are_split_over_requests(httpserver, client):
 
 
 def test_relative_next_url_is_followed(httpserver, client):
-    path = "/v3/data/kpi/N01951/municipality/1882/year/2022"
+    path = "/v3/data/kpi/N01951/municipality/1882/year/2021,2022"
     pages = {"1": {"values": [row("N01951", "1882", 2022, val("T", 1.0))], "next_url": path + "?per_page=5000&page=2"},
              "2": {"values": [row("N01951", "1882", 2021, val("T", 2.0))], "next_url": None}}
     httpserver.expect_request(path).respond_with_handler(
         lambda r: Response(json.dumps(pages[r.args.get("page", "1")]), content_type="application/json"))
-    assert len(list(client.data_pages(["N01951"], ["1882"], [2022]))) == 2
+    assert len(list(client.data_pages(["N01951"], ["1882"], [2021, 2022]))) == 2
+
+
+def test_a_next_url_that_changes_on_every_page_stops_at_what_the_request_can_hold(httpserver, client):
+    # 2 KPIs × 1 unit × 1 year: at most 2 items. A server whose next_url never ends (a new page
+    # number each time) used to be followed for 10,000 pages.
+    path = "/v3/data/kpi/N01951,N01963/municipality/1882/year/2022"
+    served = []
+
+    def endless(request):
+        page = int(request.args.get("page", "1"))
+        served.append(page)
+        return Response(json.dumps({"values": [row("N01951", "1882", 2022, val("T", float(page)))],
+                                    "next_url": httpserver.url_for(path) + f"?per_page=5000&page={page + 1}"}),
+                        content_type="application/json")
+
+    httpserver.expect_request(path).respond_with_handler(endless)
+    with pytest.raises(SourceError, match=r"3 sidor har gett 3 poster, fler än frågan kan rymma \(2 = KPI:er × enheter "
+                                          r"× år .*next_url ändras på varje sida"):
+        list(client.data_pages(["N01951", "N01963"], ["1882"], [2022]))
+    assert served == [1, 2, 3]
 
 
 def test_html_outage_page_from_kolada_is_refused(httpserver, client):
