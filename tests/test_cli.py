@@ -152,12 +152,14 @@ def test_report_writes_html_and_xlsx(built, capsys, tmp_path):
     assert "matchar 3 nämnder" in capsys.readouterr().err
 
 
-def test_refresh_runs_the_jobs_with_progress_and_publishes(tmp_path, capsys):
+@pytest.mark.parametrize("years", ["2021-2022", "2019-2020"])  # 2019-2020: composed from each year's recording
+def test_refresh_runs_the_jobs_with_progress_and_publishes(tmp_path, capsys, years):
     path = tmp_path / "wh.duckdb"
-    assert main(["--db", str(path), "refresh", "--years", "2021-2022", "--no-af"]) == 0
+    assert main(["--db", str(path), "refresh", "--years", years, "--no-af"]) == 0
     out = capsys.readouterr().out
-    assert "Kolada 2021–2022 hämtat och laddat" in out
-    assert "SCB 2021–2022 hämtat och laddat" in out
+    label = years.replace("-", "–")
+    assert f"Kolada {label} hämtat och laddat" in out
+    assert f"SCB {label} hämtat och laddat" in out
     assert "publicering klara" in out
     assert (tmp_path / "wh.publicerad.duckdb").exists()
     assert main(["--db", str(path), "refresh", "--years", "2022-20x"]) == 1
