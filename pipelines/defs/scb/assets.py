@@ -70,11 +70,9 @@ def scb_values(
         except RetirementRefused as exc:
             raise dg.Failure(description=f"SCB {_label(keys)}: {exc}", allow_retries=False) from exc
         except (SourceError, ValueError) as exc:
-            urls = sorted({p.url for f in fetched for p in f.pages})
-            raise dg.Failure(description=(
-                f"SCB {_label(keys)}: svaret kunde inte läsas in ({exc}); "
-                f"inget sparades, så nästa körning frågar SCB igen{f' ({urls[0]})' if urls else ''}"),
-                allow_retries=False) from exc
+            # A SourceError names its URL; a stitching error names the tables instead.
+            raise dg.Failure(description=(f"SCB {_label(keys)}: svaret kunde inte läsas in ({exc}); inget sparades, "
+                                          "så nästa körning frågar SCB igen"), allow_retries=False) from exc
     if loaded and loaded[0].kept:
         context.log.warning(
             f"SCB: {loaded[0].kept} aktuella värden saknas i svaret för enheter som inte svarade alls "
