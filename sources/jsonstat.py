@@ -162,6 +162,9 @@ _PERIOD = [
     (re.compile(r"^(\d{4})$"), lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
     (re.compile(r"^(\d{4})M(\d{2})$"), lambda m: _month(int(m[1]), int(m[2]))),
     (re.compile(r"^(\d{4})K([1-4])$"), lambda m: _quarter(int(m[1]), int(m[2]))),
+    # Tertials and half-years: the kommuner's own reporting periods (not SCB codes).
+    (re.compile(r"^(\d{4})T([1-3])$"), lambda m: _months(int(m[1]), 4 * int(m[2]) - 3, 4 * int(m[2]))),
+    (re.compile(r"^(\d{4})H([12])$"), lambda m: _months(int(m[1]), 6 * int(m[2]) - 5, 6 * int(m[2]))),
     (re.compile(r"^(\d{4})-(\d{4})$"), lambda m: (date(int(m[1]), 1, 1), date(int(m[2]), 12, 31))),
     (re.compile(r"^(\d{4})V(\d{2})$"), lambda m: (date.fromisocalendar(int(m[1]), int(m[2]), 1),
                                                    date.fromisocalendar(int(m[1]), int(m[2]), 7))),
@@ -173,11 +176,16 @@ def _month(year: int, month: int) -> tuple[date, date]:
 
 
 def _quarter(year: int, q: int) -> tuple[date, date]:
-    return date(year, 3 * q - 2, 1), _month(year, 3 * q)[1]
+    return _months(year, 3 * q - 2, 3 * q)
+
+
+def _months(year: int, first: int, last: int) -> tuple[date, date]:
+    return date(year, first, 1), _month(year, last)[1]
 
 
 def period_bounds(code: str) -> tuple[date, date]:
-    """First and last day of an SCB time code: 2024, 2026M04, 2024K2, 1998-2002, 1999V52."""
+    """First and last day of a time code: SCB's 2024, 2026M04, 2024K2, 1998-2002, 1999V52, and the
+    kommuner's tertials and half-years 2026T1 (January–April), 2026H1."""
     for pattern, bounds in _PERIOD:
         m = pattern.match(code)
         if m:
@@ -185,4 +193,4 @@ def period_bounds(code: str) -> tuple[date, date]:
                 return bounds(m)
             except ValueError:
                 break
-    raise ValueError(f"okänd tidskod {code!r} (väntade t.ex. 2024, 2026M04, 2024K2, 1998-2002)")
+    raise ValueError(f"okänd tidskod {code!r} (väntade t.ex. 2024, 2026M04, 2024K2, 2026T1, 2026H1, 1998-2002)")

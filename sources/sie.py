@@ -103,6 +103,7 @@ class SieFile:
     orgnr: str | None = None
     kptyp: str | None = None
     years: dict[int, tuple[date, date]] = field(default_factory=dict)      # #RAR
+    omfattn: date | None = None  # #OMFATTN: the date the balances of the file run to
     accounts: dict[str, str] = field(default_factory=dict)                 # #KONTO
     account_types: dict[str, str] = field(default_factory=dict)            # #KTYP T/S/K/I
     sru: dict[str, str] = field(default_factory=dict)
@@ -405,6 +406,9 @@ def _record(sie: SieFile, label: str, f: list, lineno: int, path) -> None:
             return
         _need(f, 3, label, lineno, path, "årsnr, start och slut")
         sie.years[_year(f[0], lineno, path)] = (_date(f[1], lineno, path, "start"), _date(f[2], lineno, path, "slut"))
+    elif label == "#OMFATTN":
+        _need(f, 1, label, lineno, path, "datum")
+        sie.omfattn = _date(f[0], lineno, path, "omfattning")
     elif label in ("#SIETYP", "#FORMAT", "#PROGRAM", "#FNAMN", "#ORGNR", "#KPTYP"):
         if f:
             setattr(sie, label[1:].lower(), f[0] if label != "#PROGRAM" else " ".join(map(str, f)))

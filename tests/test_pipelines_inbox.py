@@ -171,7 +171,8 @@ def test_sie_and_forecast_files_fill_the_financial_series(inbox, tmp_path):
     conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
     got = {(s, b, p): v for s, b, p, v in conn.execute(
         "SELECT series, breakdown, period, value FROM stg.file_observations").fetchall()}
-    assert got[("arets_resultat", "T", "2011")] == 277798.46
+    # The official file's actuals end in March 2011: its result and balances are at 31 March.
+    assert got[("arets_resultat", "T", "2011M03")] == 277798.46 and ("skuldsattningsgrad", "T", "2011M03") in got
     assert got[("prognos_avvikelse_mot_budget", "Barn- och utbildningsförvaltningen", "2025M08")] == -3.7
     assert one(conn, "SELECT list_sort(list(kind)) FROM raw.file_loads WHERE status = 'loaded'") == (["prognos", "sie"],)
 

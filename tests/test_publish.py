@@ -243,3 +243,29 @@ def test_the_snapshot_is_read_only_on_disk_and_a_stale_wal_or_tmp_is_cleared(con
     reader.close()
     left = sorted(p.name for p in target.parent.iterdir())
     assert left == sorted([target.name, alive.name]), left
+
+
+@pytest.mark.parametrize("series, unit, value, publishes", [
+    ("upparbetade_investeringar_andel", "%", 112.0, True),     # an overrun of the investment budget
+    ("sjukfranvaro_korttid_andel", "%", 112.0, False),         # a share that cannot pass 100
+])
+def test_a_share_of_a_budget_may_pass_100_percent_but_other_shares_may_not(conn, tmp_path, series, unit, value, publishes):
+    # 112 % of the investment budget is what KF must see; it used to fail the 0–100 rule twice
+    # (the observations and the indicator table) and stop the whole publication.
+    conn.execute("INSERT INTO stg.file_observations (source, series, breakdown, region, period, period_start, "
+                 "period_end, value, status, is_deleted, vintage, first_seen, fetched_at, file_sha256) VALUES "
+                 "(?, ?, 'T', '1882', '2026M03', DATE '2026-03-01', DATE '2026-03-31', ?, '', false, 1, now(), now(), 'x')",
+                 ["ekonomi" if series.startswith("upparbetade") else "hr", series, value])
+    if series != "upparbetade_investeringar_andel":  # an indicator for it, as the catalog has for the other
+        conn.execute("UPDATE cfg.indicators SET source = 'hr', series = ?, breakdown = 'T', unit = ? "
+                     "WHERE indicator_id = 'korttidssjukskrivningar'", [series, unit])
+    target = tmp_path / "pub.duckdb"
+    if publishes:
+        publish(conn, target, published_at=datetime(2026, 4, 2, tzinfo=timezone.utc))
+        reader = connect_published(target)
+        assert reader.execute("SELECT aktuellt_varde FROM ind.indicator_status "
+                              "WHERE indicator_id = 'upparbetade_investeringar'").fetchone() == (value,)
+        reader.close()
+    else:
+        with pytest.raises(PublishRefused, match="andel_0_100"):
+            publish(conn, target, published_at=datetime(2026, 4, 2, tzinfo=timezone.utc))

@@ -79,13 +79,16 @@ def test_value_count_mismatch_is_an_error():
     "code, start, end",
     [("2024", date(2024, 1, 1), date(2024, 12, 31)), ("2026M02", date(2026, 2, 1), date(2026, 2, 28)),
      ("2024K2", date(2024, 4, 1), date(2024, 6, 30)), ("1998-2002", date(1998, 1, 1), date(2002, 12, 31)),
-     ("2020V53", date(2020, 12, 28), date(2021, 1, 3))],
+     ("2020V53", date(2020, 12, 28), date(2021, 1, 3)),
+     # the kommuner's tertials and half-years (SIE balances at a tertial's end, issue 17)
+     ("2026T1", date(2026, 1, 1), date(2026, 4, 30)), ("2026T3", date(2026, 9, 1), date(2026, 12, 31)),
+     ("2026H2", date(2026, 7, 1), date(2026, 12, 31))],
 )
 def test_period_bounds(code, start, end):
     assert period_bounds(code) == (start, end)
 
 
-@pytest.mark.parametrize("code", ["2026M13", "24", "2024H1"])
+@pytest.mark.parametrize("code", ["2026M13", "24", "2024H3", "2024T4", "2024K5"])
 def test_unknown_period_code(code):
     with pytest.raises(ValueError, match="okänd tidskod"):
         period_bounds(code)

@@ -19,23 +19,33 @@ def series(name, mapping=None):
     return {(r.series, r.period): r.value for r in frame.itertuples()}
 
 
-@pytest.mark.parametrize("name", ["transaktioner_ovnbolag.se", "periodsaldo_ovnbolag.se", "arsaldo_ovnbolag.se"])
-def test_the_years_result_and_debt_ratio_agree_across_file_types(name):
+# The official files hold actuals (vouchers, #PSALDO) for January–March 2011: their balances
+# and year-to-date figures are at 31 March (issue 17), the file with year balances only (SIE 1)
+# at the year's end.
+@pytest.mark.parametrize("name, period", [("transaktioner_ovnbolag.se", "2011M03"), ("periodsaldo_ovnbolag.se", "2011M03"),
+                                          ("arsaldo_ovnbolag.se", "2011")])
+def test_the_years_result_and_debt_ratio_agree_across_file_types(name, period):
     s = series(name)
-    assert s[("arets_resultat", "2011")] == 277798.46
+    assert s[("arets_resultat", period)] == 277798.46
     sie = parse_file(SIE / name)
     assets = sum(a for k, y, acc, o, a in sie.balances if k == "UB" and y == 0 and acc[0] == "1")
     debts = sum(a for k, y, acc, o, a in sie.balances if k == "UB" and y == 0 and "2100" <= acc[:4] <= "2999")
-    assert s[("skuldsattningsgrad", "2011")] == round(-debts / assets * 100, 2)
+    assert s[("skuldsattningsgrad", period)] == round(-debts / assets * 100, 2)
 
 
 @pytest.mark.parametrize("name", ["transaktioner_ovnbolag.se", "periodsaldo_ovnbolag.se"])
 def test_result_year_to_date_against_budget(name):
     s = series(name)
-    # The period balances of December add up to the year's #RES; the budget is +800 000 (§1.4).
-    assert s[("resultat_ack", "2011M12")] == 277798.46
-    assert s[("budget_resultat_ack", "2011M12")] == 800000.00
-    assert s[("resultat_mot_budget", "2011M12")] == round(277798.46 - 800000.00, 2)
+    # The period balances of January–March add up to the #RES of the file; the budget is summed
+    # over the same months (the year's is +800 000, §1.4, tests/test_sources_sie.py).
+    sie = parse_file(SIE / name)
+    budget_q1 = -sum(a for k, y, p, acc, objs, a in sie.periods
+                     if k == "PBUDGET" and y == 0 and p <= "201103" and acc[0] in "345678" and not objs)
+    assert 0 < budget_q1 < 800000
+    assert s[("resultat_ack", "2011M03")] == 277798.46
+    assert s[("budget_resultat_ack", "2011M03")] == round(budget_q1, 2)
+    assert s[("resultat_mot_budget", "2011M03")] == round(277798.46 - budget_q1, 2)
+    assert not any(p > "2011M03" for (_, p) in s)
 
 
 def test_investments_year_to_date_from_vouchers_and_from_period_balances():
@@ -43,13 +53,13 @@ def test_investments_year_to_date_from_vouchers_and_from_period_balances():
         s = series(name)
         assert s[("upparbetade_investeringar_kr", "2011M01")] == 0
         assert s[("upparbetade_investeringar_kr", "2011M02")] == 13960.00  # #TRANS 1221 on 15 Feb
-        assert s[("upparbetade_investeringar_andel", "2011M12")] == pytest.approx(13960 / 100000 * 100)
+        assert s[("upparbetade_investeringar_andel", "2011M03")] == pytest.approx(13960 / 100000 * 100)
 
 
 def test_project_dimension_counts_only_transactions_with_a_project_object():
     m = load_mapping()
     with_projects = m.model_copy(update={"upparbetade_investeringar": m.upparbetade_investeringar.model_copy(update={"projekt_dimension": "6"})})
-    assert series("transaktioner_ovnbolag.se", with_projects)[("upparbetade_investeringar_kr", "2011M12")] == 0
+    assert series("transaktioner_ovnbolag.se", with_projects)[("upparbetade_investeringar_kr", "2011M03")] == 0
 
 
 def test_broken_fiscal_year_is_refused():
@@ -126,3 +136,69 @@ def test_an_export_file_without_fiscal_year_is_still_refused():
     with pytest.raises(SieContentError, match=r"#RAR 0 \(räkenskapsåret\) saknas"):
         sie_series(parse_text('#FLAGGA 0\n#SIETYP 4\n#UB 0 1930 5\n', "x.se"), load_mapping(), region="1882",
                    fetched_at=NOW, sha="x")
+
+
+# CONSTRUCTED SIE 4E exports of a kommun's 2026, built to the SIE 4B format (issue 17):
+# actuals (#PSALDO, vouchers) for January–March, #PBUDGET for all twelve months. The result is
+# +12 000 a month against a budget of +10 000 a month.
+HEAD = "#FLAGGA 0\n#FORMAT PC8\n#SIETYP 4\n#RAR 0 20260101 20261231\n"
+PSALDO = "".join(f"#PSALDO 0 2026{m:02d} 3010 {{}} -52000.00\n#PSALDO 0 2026{m:02d} 5010 {{}} 40000.00\n"
+                 for m in (1, 2, 3))
+PBUDGET = "".join(f"#PBUDGET 0 2026{m:02d} 3010 {{}} -50000.00\n#PBUDGET 0 2026{m:02d} 5010 {{}} 40000.00\n"
+                  for m in range(1, 13))
+# Investment work of 100 000 in January and February on pågående nyanläggning (1180); in March
+# the finished project is activated (1180 → 1110), and depreciation is booked (1119 / 7830).
+INVESTMENTS = ('#VER A 1 20260115 "Entreprenad"\n{\n#TRANS 1180 {} 100000.00\n#TRANS 2440 {} -100000.00\n}\n'
+               '#VER A 2 20260215 "Entreprenad"\n{\n#TRANS 1180 {} 100000.00\n#TRANS 2440 {} -100000.00\n}\n'
+               '#VER A 3 20260331 "Aktivering"\n{\n#TRANS 1110 {} 200000.00\n#TRANS 1180 {} -200000.00\n}\n'
+               '#VER A 4 20260331 "Avskrivning"\n{\n#TRANS 7830 {} 5000.00\n#TRANS 1119 {} -5000.00\n}\n')
+# The same result booked as vouchers (for a file without #PSALDO).
+RESULT_VOUCHERS = "".join(
+    f'#VER B {m} 2026{m:02d}28 "Månadens resultat"\n{{\n#TRANS 3010 {{}} -52000.00\n#TRANS 5010 {{}} 40000.00\n'
+    f'#TRANS 1930 {{}} 12000.00\n}}\n' for m in (1, 2, 3))
+
+
+def constructed(body: str, **kw) -> dict:
+    frame = sie_series(parse_text(HEAD + body, "k.se"), load_mapping(), region="1882", fetched_at=NOW, sha="k", **kw)
+    return {(r.series, r.period): r.value for r in frame.itertuples()}
+
+
+def test_month_series_end_at_the_last_month_with_actuals_and_compare_with_the_budget_to_then():
+    s = constructed(PSALDO + PBUDGET + INVESTMENTS)
+    months = sorted(p for (series, p) in s if series == "resultat_mot_budget")
+    assert months == ["2026M01", "2026M02", "2026M03"]
+    assert s[("resultat_ack", "2026M03")] == 36000 and s[("budget_resultat_ack", "2026M03")] == 30000
+    assert s[("resultat_mot_budget", "2026M03")] == 6000  # not 36 000 − 120 000
+    assert max(p for (series, p) in s if series == "upparbetade_investeringar_kr") == "2026M03"
+
+
+def test_a_transfer_within_the_investment_accounts_is_not_new_work():
+    s = constructed(PSALDO + PBUDGET + INVESTMENTS)
+    assert [s[("upparbetade_investeringar_kr", f"2026M0{m}")] for m in (1, 2, 3)] == [100000, 200000, 200000]
+
+
+def test_without_period_balances_the_result_comes_from_the_vouchers():
+    s = constructed(PBUDGET + INVESTMENTS + RESULT_VOUCHERS)
+    # March's depreciation voucher (7830, 5 000) is a cost too.
+    assert [s[("resultat_ack", f"2026M0{m}")] for m in (1, 2, 3)] == [12000, 24000, 31000]
+    assert s[("resultat_mot_budget", "2026M03")] == 1000
+    assert ("resultat_ack", "2026M04") not in s
+
+
+@pytest.mark.parametrize("actual_months, omfattn, frequency, period, end, status", [
+    (4, None, "tertial", "2026T1", "2026-04-30", ""),
+    (8, None, "tertial", "2026T2", "2026-08-31", ""),
+    (6, None, "half_year", "2026H1", "2026-06-30", ""),
+    (6, None, "tertial", "2026M06", "2026-06-30", ""),
+    (4, None, "year", "2026M04", "2026-04-30", ""),
+    (4, None, None, "2026M04", "2026-04-30", ""),  # no catalog indicator reads it: as for "year"
+    (12, None, "tertial", "2026", "2026-12-31", ""),
+    (3, "20260415", "tertial", "2026M04", "2026-04-30", "t.o.m. 2026-04-15"),
+])
+def test_balances_get_the_period_of_the_exports_closing_date(actual_months, omfattn, frequency, period, end, status):
+    body = "".join(f"#PSALDO 0 2026{m:02d} 3010 {{}} -1.00\n" for m in range(1, actual_months + 1))
+    body += (f"#OMFATTN {omfattn}\n" if omfattn else "") + "#UB 0 1110 1000.00\n#UB 0 2440 -400.00\n"
+    kw = {"frequencies": {"skuldsattningsgrad": frequency}} if frequency else {}
+    frame = sie_series(parse_text(HEAD + body, "k.se"), load_mapping(), region="1882", fetched_at=NOW, sha="k", **kw)
+    row = frame[frame.series == "skuldsattningsgrad"].iloc[0]
+    assert (row.period, str(row.period_end), row.status, row.value) == (period, end, status, 40.0)

@@ -2,20 +2,26 @@
 (breakdown 'T') or per förvaltning. Signs follow SIE: debit positive, so income and equity
 are negative and årets resultat is −Σ of the result accounts (reference/ekonomi_hr.md §1.2).
 
-- skuldsattningsgrad (%, year): skulder och avsättningar / tillgångar, from #UB of year 0;
-  the result not yet closed to equity does not enter it (§1.4's trap concerns equity only);
-- arets_resultat (kr, year): −Σ #RES(0) on the result accounts;
-- resultat_ack, budget_resultat_ack, resultat_mot_budget (kr, month, year to date): from
-  #PSALDO and #PBUDGET (account totals `{}`) of year 0;
-- upparbetade_investeringar_kr (kr, month, year to date) and _andel (% of the year's
-  investment budget from the mapping): debits (#TRANS, not #RTRANS/#BTRANS) on the
-  investment accounts (only those with a project object when `projekt_dimension` is set);
-  without vouchers, #PSALDO on them, which in the official files is the period's movement
-  (and then includes depreciation: prefer 4E files).
+- skuldsattningsgrad (%): skulder och avsättningar / tillgångar, from #UB of year 0; the
+  result not yet closed to equity does not enter it (§1.4's trap concerns equity only);
+- arets_resultat (kr): −Σ #RES(0) on the result accounts;
+  both at the export's closing date (#OMFATTN, else the end of the last month with actuals,
+  else the fiscal year's end), with that date's period: the year, a tertial, half-year or
+  quarter by the catalog's frequency, or the month (_closing_period);
+- resultat_ack, budget_resultat_ack, resultat_mot_budget (kr, month, year to date) up to the
+  last month with actuals: #PSALDO (or, without it, the vouchers) against #PBUDGET summed to
+  the same month (account totals `{}` of year 0);
+- upparbetade_investeringar_kr (kr, month, year to date, to the same month) and _andel (% of
+  the year's investment budget from the mapping; may pass 100): per voucher the net of the
+  #TRANS rows (not #RTRANS/#BTRANS) on the investment accounts, floored at zero, so transfers
+  between them (activations) net out (only rows with a project object when
+  `projekt_dimension` is set); without vouchers, #PSALDO on them, which in the official files
+  is the period's movement (and then includes depreciation: prefer 4E files).
 """
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -41,7 +47,11 @@ def _row(series, breakdown, region, period, value, fetched_at, sha, status=""):
             "status": status, "is_deleted": False, "fetched_at": fetched_at, "response_id": None, "file_sha256": sha}
 
 
-def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at: datetime, sha: str) -> pd.DataFrame:
+def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at: datetime, sha: str,
+               frequencies: dict[str, str] | None = None) -> pd.DataFrame:
+    """The financial series of one SIE file (module docstring). `frequencies` (series ->
+    the catalog's frequency: year, half_year, tertial, quarter, month) decides which period a
+    balance at the export's closing date is given (_closing_period)."""
     if 0 in sie.years:
         start, end = sie.years[0]
     elif sie.kind == "4I":
@@ -51,6 +61,52 @@ def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at
     if (start.month, start.day, end.month, end.day) != (1, 1, 12, 31) or start.year != end.year:
         raise SieContentError(f"{sie.path}: räkenskapsåret {start}–{end} är inget kalenderår (kommuner har kalenderår)")
     year = start.year
+    voucher_months = {v.date.month for v in sie.vouchers if v.date.year == year}
+    psaldo_months = {int(p[4:]) for r, y, p, _a, objs, _v in sie.periods if r == "PSALDO" and y == 0 and not objs}
+    # The last month with actuals (vouchers or period balances); budget months do not count.
+    last_actual = max(voucher_months | psaldo_months, default=None)
+    closing = _closing_date(sie, year, end, last_actual)
+    rows = _balance_rows(sie, mapping, year, closing, end, frequencies or {}, region, fetched_at, sha)
+    rows += _result_rows(sie, mapping, year, last_actual, bool(psaldo_months), region, fetched_at, sha)
+    rows += _investment_rows(sie, mapping, year, last_actual, region, fetched_at, sha)
+    frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
+    return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "Int64"})
+
+
+def _closing_date(sie: SieFile, year: int, year_end: date, last_actual: int | None) -> date:
+    """The day the file's balances (#UB, #RES) are at: #OMFATTN when the file gives it, else
+    the end of its last month with actuals, else (balances only) the fiscal year's end."""
+    if sie.omfattn is not None:
+        return min(sie.omfattn, year_end)
+    if last_actual is not None:
+        return date(year, last_actual, calendar.monthrange(year, last_actual)[1])
+    return year_end
+
+
+# Frequency -> (months that end one of its periods, their code): a balance at such a month's
+# end gets that period; otherwise the month's.
+_PERIOD_ENDS = {
+    "tertial": {4: "T1", 8: "T2"},
+    "half_year": {6: "H1"},
+    "quarter": {3: "K1", 6: "K2", 9: "K3"},
+}
+
+
+def _closing_period(closing: date, year_end: date, frequency: str | None) -> tuple[str, str]:
+    """(period code, status) of a balance at `closing`: the year at the fiscal year's end; the
+    tertial, half-year or quarter (by the catalog's frequency) at its end; else the month,
+    with 't.o.m. <day>' when the balance is not at the month's end."""
+    if closing == year_end:
+        return str(closing.year), ""
+    month_end = closing.day == calendar.monthrange(closing.year, closing.month)[1]
+    if not month_end:
+        return f"{closing.year}M{closing.month:02d}", f"t.o.m. {closing.isoformat()}"
+    code = _PERIOD_ENDS.get(frequency or "", {}).get(closing.month)
+    return (f"{closing.year}{code}" if code else f"{closing.year}M{closing.month:02d}"), ""
+
+
+def _balance_rows(sie, mapping, year, closing, year_end, frequencies, region, fetched_at, sha) -> list[dict]:
+    """arets_resultat (−Σ #RES) and skuldsattningsgrad (#UB) at the closing date."""
     rows = []
     ub = defaultdict(float)
     res = 0.0
@@ -62,65 +118,83 @@ def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at
         elif record == "RES" and in_ranges(account, mapping.resultat.konton):
             res += amount
     if any(r[0] == "RES" for r in sie.balances):
-        rows.append(_row("arets_resultat", "T", region, str(year), -res, fetched_at, sha))
+        period, status = _closing_period(closing, year_end, frequencies.get("arets_resultat"))
+        rows.append(_row("arets_resultat", "T", region, period, -res, fetched_at, sha, status))
     m = mapping.skuldsattningsgrad
     assets = sum(a for acc, a in ub.items() if in_ranges(acc, m.tillgangar))
     debts = sum(a for acc, a in ub.items() if in_ranges(acc, m.skulder_och_avsattningar))
     if ub and assets:
-        rows.append(_row("skuldsattningsgrad", "T", region, str(year), -debts / assets * 100, fetched_at, sha))
+        period, status = _closing_period(closing, year_end, frequencies.get("skuldsattningsgrad"))
+        rows.append(_row("skuldsattningsgrad", "T", region, period, -debts / assets * 100, fetched_at, sha, status))
+    return rows
 
-    # Year to date per month from #PSALDO/#PBUDGET account totals.
-    monthly = {"PSALDO": defaultdict(float), "PBUDGET": defaultdict(float)}
-    inv_psaldo = defaultdict(float)
-    inv = mapping.upparbetade_investeringar
+
+def _result_rows(sie, mapping, year, last_actual, has_psaldo, region, fetched_at, sha) -> list[dict]:
+    """resultat_ack, budget_resultat_ack and resultat_mot_budget per month, year to date, up to
+    the last month with actuals. Actuals from #PSALDO; a file without period balances (4E
+    with #PBUDGET only, 4I) from its vouchers. The budget is summed to the same month."""
+    actual, budget = defaultdict(float), defaultdict(float)
     for record, y, period, account, objs, amount in sie.periods:
-        if y != 0 or objs:
-            continue
-        month = int(period[4:])
-        if in_ranges(account, mapping.resultat.konton):
-            monthly[record][month] += amount
-        if record == "PSALDO" and in_ranges(account, inv.konton):
-            inv_psaldo[month] += amount
-    last_month = max((p for d in monthly.values() for p in d), default=0)
-    for month in range(1, last_month + 1):
+        if y == 0 and not objs and in_ranges(account, mapping.resultat.konton):
+            (actual if record == "PSALDO" else budget)[int(period[4:])] += amount
+    if not has_psaldo:
+        tx = sie.transactions
+        for v, kind, account, amount in zip(tx.voucher, tx.kind, tx.account, tx.amount):
+            day = sie.vouchers[v].date
+            if kind == "TRANS" and day.year == year and in_ranges(account, mapping.resultat.konton):
+                actual[day.month] += amount
+    rows = []
+    for month in range(1, (last_actual or 0) + 1):
         code = f"{year}M{month:02d}"
-        actual = -sum(v for mo, v in monthly["PSALDO"].items() if mo <= month)
-        budget = -sum(v for mo, v in monthly["PBUDGET"].items() if mo <= month)
-        rows.append(_row("resultat_ack", "T", region, code, actual, fetched_at, sha))
-        if monthly["PBUDGET"]:
-            rows.append(_row("budget_resultat_ack", "T", region, code, budget, fetched_at, sha))
-            rows.append(_row("resultat_mot_budget", "T", region, code, actual - budget, fetched_at, sha))
+        actual_ack = -sum(v for mo, v in actual.items() if mo <= month)
+        budget_ack = -sum(v for mo, v in budget.items() if mo <= month)
+        rows.append(_row("resultat_ack", "T", region, code, actual_ack, fetched_at, sha))
+        if budget:
+            rows.append(_row("budget_resultat_ack", "T", region, code, budget_ack, fetched_at, sha))
+            rows.append(_row("resultat_mot_budget", "T", region, code, actual_ack - budget_ack, fetched_at, sha))
+    return rows
 
-    # Investments: vouchers when the file has them, else the period movements.
-    per_month = defaultdict(float)
+
+def _investment_rows(sie, mapping, year, last_actual, region, fetched_at, sha) -> list[dict]:
+    """upparbetade_investeringar_kr and _andel per month, year to date, up to the last month
+    with actuals: from the vouchers when the file has them, else from #PSALDO."""
+    inv = mapping.upparbetade_investeringar
+    per_month: dict[int, float] = defaultdict(float)
     if len(sie.transactions):
+        # Per voucher, the net movement on the investment accounts, floored at zero: an
+        # activation or reclassification within them (pågående 1180 → 1110) nets out, and
+        # credits (depreciation, write-downs, sales) are no negative work. #RTRANS is always
+        # followed by the same row as #TRANS and #BTRANS is a removed row (SIE 4B): only
+        # #TRANS counts.
+        net: dict[int, float] = defaultdict(float)
         tx = sie.transactions
         for v, kind, account, objs, amount in zip(tx.voucher, tx.kind, tx.account, tx.objects, tx.amount):
-            # #RTRANS is always followed by the same row as #TRANS and #BTRANS is a removed
-            # row (SIE 4B): only #TRANS counts. Credits on the investment accounts are
-            # depreciation, write-downs or sales, not work done: only debits count.
-            if kind != "TRANS" or amount <= 0 or not in_ranges(account, inv.konton):
+            if kind != "TRANS" or not in_ranges(account, inv.konton):
                 continue
             if inv.projekt_dimension and not any(d == inv.projekt_dimension for d, _ in objs):
                 continue
+            net[v] += amount
+        for v, amount in net.items():
             day = sie.vouchers[v].date
-            if day.year == year:
+            if day.year == year and amount > 0:
                 per_month[day.month] += amount
     elif not inv.projekt_dimension:
-        per_month = inv_psaldo
-    if per_month or len(sie.transactions):
-        # The series runs to the last month the file covers (vouchers or period balances).
-        voucher_months = [v.date.month for v in sie.vouchers if v.date.year == year]
-        last = max(list(per_month) + voucher_months + [last_month, 1])
-        budget_kr = inv.budget_kr.get(year)
-        for month in range(1, last + 1):
-            code = f"{year}M{month:02d}"
-            cum = sum(v for mo, v in per_month.items() if mo <= month)
-            rows.append(_row("upparbetade_investeringar_kr", "T", region, code, cum, fetched_at, sha))
-            if budget_kr:
-                rows.append(_row("upparbetade_investeringar_andel", "T", region, code, cum / budget_kr * 100, fetched_at, sha))
-    frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
-    return frame.astype({"value": "float64", "is_deleted": "bool", "response_id": "Int64"})
+        # Period balances are each account's movement: transfers between the accounts net out
+        # here too, but depreciation is included (prefer 4E files with vouchers).
+        for record, y, period, account, objs, amount in sie.periods:
+            if record == "PSALDO" and y == 0 and not objs and in_ranges(account, inv.konton):
+                per_month[int(period[4:])] += amount
+    else:
+        return []
+    rows = []
+    budget_kr = inv.budget_kr.get(year)
+    for month in range(1, (last_actual or 0) + 1):
+        code = f"{year}M{month:02d}"
+        cum = sum(v for mo, v in per_month.items() if mo <= month)
+        rows.append(_row("upparbetade_investeringar_kr", "T", region, code, cum, fetched_at, sha))
+        if budget_kr:
+            rows.append(_row("upparbetade_investeringar_andel", "T", region, code, cum / budget_kr * 100, fetched_at, sha))
+    return rows
 
 
 def _year_of_vouchers(sie: SieFile) -> tuple[date, date]:

@@ -66,13 +66,15 @@ def already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> str | None:
     return row[0] if row else None
 
 
-def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: str, now: datetime) -> Outcome:
+def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: str, now: datetime,
+              frequencies: dict[str, str] | None = None) -> Outcome:
     """Load one inbox file. Raises nothing for bad files: the outcome says what happened.
 
     The file's name is masked (sources/personnummer.py) before it is used anywhere: in
     raw.file_loads, in messages and in the parsers' errors. Every file is scanned for
     personnummer before it is read, whatever its kind. An unexpected error is recorded as a
     rejection (its type only, never its text, which could quote the file) and re-raised.
+    `frequencies` (series -> the catalog's frequency) gives a SIE file's balances their period.
     """
     name = mask(path.name)
     raw = path.read_bytes()
@@ -98,7 +100,8 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
                                        fetched_at=now, file_sha256=sha)
             load = wh_hr.load
         elif kind == "sie":
-            frame = wh_ekonomi.sie_series(parse_bytes(raw, name), load_mapping(), region=kommun, fetched_at=now, sha=sha)
+            frame = wh_ekonomi.sie_series(parse_bytes(raw, name), load_mapping(), region=kommun, fetched_at=now,
+                                          sha=sha, frequencies=frequencies)
             load = wh_ekonomi.load
         elif kind == "prognos":
             frame = wh_ekonomi.prognos_series(parse_prognos(text, name, not_after=_month(now)), region=kommun,

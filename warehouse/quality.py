@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 REGION = r"^\d{4}$"  # kommun 1882, region 0018, riket 0000 (Kolada's and SCB's codes)
-PERIOD = r"^\d{4}(?:M(?:0[1-9]|1[0-2])|K[1-4])?$"  # 2024, 2026M04, 2024K2
+PERIOD = r"^\d{4}(?:M(?:0[1-9]|1[0-2])|K[1-4]|T[1-3]|H[12])?$"  # 2024, 2026M04, 2024K2, 2026T1, 2026H1
 OBS_COLUMNS = ["source", "series", "breakdown", "region", "period", "period_end", "value", "status",
                "is_deleted", "vintage", "first_seen", "fetched_at"]
 STATUSES = ["uppnått", "nära", "ej uppnått", "ingen data"]
@@ -55,13 +55,17 @@ class Outcome:
 # data (national benchmark, 1998–2022: Nettokostnadsavvikelse, Befolkningsförändring,
 # Födelsenetto, Inrikes/Utrikes flyttnetto, Avvikelse från förväntat värde): not shares.
 NOT_A_SHARE = "AND NOT regexp_matches(lower(title), 'avvikelse|förändring|netto')"
+# Shares of a budget: an overrun takes them past 100 %, and that is what KF must see, so the
+# 0–100 rule leaves them out (it stays for shares of a whole, which cannot pass 100).
+BUDGET_SHARES = ("upparbetade_investeringar_andel",)
+_NOT_BUDGET = "series NOT IN (" + ", ".join(f"'{s}'" for s in BUDGET_SHARES) + ")"
 
 
 def observations_suite(table: str) -> Suite:
     """The rules every source's observations table must keep."""
     key = ["series", "breakdown", "region", "period", "vintage"]
     shares = (f"SELECT series, breakdown, region, period, vintage, value FROM {table} "
-              "WHERE value IS NOT NULL AND (series LIKE '%\\_andel' ESCAPE '\\' OR series IN "
+              f"WHERE value IS NOT NULL AND {_NOT_BUDGET} AND (series LIKE '%\\_andel' ESCAPE '\\' OR series IN "
               f"(SELECT kpi FROM raw.kolada_kpi WHERE title LIKE '%andel (\\%)%' ESCAPE '\\' {NOT_A_SHARE}))")
     rules = [Rule("kolumner", f"{table} har observationernas kolumner", "ExpectTableColumnsToMatchSet",
                   {"column_set": OBS_COLUMNS, "exact_match": False})]
@@ -70,11 +74,13 @@ def observations_suite(table: str) -> Suite:
     rules += [
         Rule("kommunkod_format", "region är en kod med fyra siffror (kommun, region eller riket)",
              "ExpectColumnValuesToMatchRegex", {"column": "region", "regex": REGION}),
-        Rule("period_format", "period är ÅÅÅÅ, ÅÅÅÅMmm eller ÅÅÅÅKk", "ExpectColumnValuesToMatchRegex",
+        Rule("period_format", "period är ÅÅÅÅ, ÅÅÅÅMmm, ÅÅÅÅKk, ÅÅÅÅTt (tertial) eller ÅÅÅÅHh (halvår)",
+             "ExpectColumnValuesToMatchRegex",
              {"column": "period", "regex": PERIOD}),
         Rule("unik_nyckel", "en rad per serie, uppdelning, region, period och årgång",
              "ExpectCompoundColumnsToBeUnique", {"column_list": key}),
-        Rule("andel_0_100", "andelar (serier *_andel och Kolada-KPI:er 'andel (%)') ligger mellan 0 och 100",
+        Rule("andel_0_100", "andelar (serier *_andel och Kolada-KPI:er 'andel (%)') ligger mellan 0 och 100; "
+             "andelar av en budget får överskrida 100",
              "ExpectColumnValuesToBeBetween", {"column": "value", "min_value": 0, "max_value": 100}, "shares"),
     ]
     return Suite(table, {"main": f"SELECT * FROM {table}", "shares": shares}, rules,
@@ -93,7 +99,8 @@ def indicator_suite() -> Suite:
         Rule("namnd_saknas_inte", "varje indikator har en nämnd", "ExpectColumnValuesToNotBeNull", {"column": "namnd"}),
         Rule("kommunkod_format", "kommunkoden har fyra siffror", "ExpectColumnValuesToMatchRegex",
              {"column": "region", "regex": REGION}),
-        Rule("andel_0_100", "aktuellt värde i procent ligger mellan 0 och 100", "ExpectColumnValuesToBeBetween",
+        Rule("andel_0_100", "aktuellt värde i procent ligger mellan 0 och 100 (en andel av en budget får "
+             "överskrida 100)", "ExpectColumnValuesToBeBetween",
              {"column": "aktuellt_varde", "min_value": 0, "max_value": 100}, "shares"),
         Rule("alla_indikatorer_med", "varje indikator i katalogen har en rad i indikatortabellen",
              "ExpectColumnValuesToBeInSet", {"column": "har_rad", "value_set": [True]}, "coverage"),
@@ -105,7 +112,7 @@ def indicator_suite() -> Suite:
         "main": "SELECT indicator_id, namnd, region, status, aktuellt_varde, unit FROM ind.indicator_status",
         "table": "SELECT * FROM ind.namnd_indikatorer",
         "shares": "SELECT indicator_id, aktuellt_varde FROM ind.indicator_status "
-                  "WHERE unit = '%' AND aktuellt_varde IS NOT NULL",
+                  f"WHERE unit = '%' AND aktuellt_varde IS NOT NULL AND {_NOT_BUDGET}",
         "current": "SELECT source, series, breakdown, region, period FROM stg.current_observations",
         # An empty or truncated indicator table would otherwise pass every rule above.
         "coverage": "SELECT c.indicator_id, s.indicator_id IS NOT NULL AS har_rad FROM cfg.indicators c "

@@ -75,10 +75,13 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
         context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
         return "saknas"
     archive, quarantine = _folders(path.parent)
-    kommun = catalog.load().settings.kommun
+    cat = catalog.load()
+    # A SIE file's balances take the period the catalog follows them by (tertial, year, …).
+    frequencies = {i.query.series: i.frequency for i in cat.indicators if i.source == "ekonomi"}
     try:
         with warehouse(duckdb) as conn:
-            outcome = load_file(conn, path, config.sha256, kommun=kommun, now=clock.now())
+            outcome = load_file(conn, path, config.sha256, kommun=cat.settings.kommun, now=clock.now(),
+                                frequencies=frequencies)
     except FileNotFoundError:
         # Another run (a second `indikator refresh`, the sensor's run) took it meanwhile.
         context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
