@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     # All due indicators, with the meeting each is due at: on the paper-deadline day the
     # next meeting's list is closed and new values wait for the one after.
     print("\n" + render_due(conn, as_of, show_all=True))
-    print("\nStatus: uppnått / nära (inom toleransen) / ej uppnått / ingen data. Önskat värde: exempelvärden.")
+    print("\nStatus (bedömd på det visade, avrundade värdet): uppnått / nära (inom toleransen) / ej uppnått / "
+          "kan inte bedömas (värdet täcker bara en del av sin period) / ingen data. Önskat värde: exempelvärden.")
     _kf_year(as_of)
     if mode == "replay":
         print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")

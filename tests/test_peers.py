@@ -69,3 +69,13 @@ def test_the_governance_view_and_the_cli_table_show_the_comparison_beside_the_st
     out = render_status(status_frame(wh, "social"))
     line = next(x for x in out.splitlines() if "Gästnätter" in x)
     assert "uppnått" in line and "sämre än snittet (10,50, 2 av 3); plats 3 av 3" in line
+
+
+def test_as_the_mean_is_judged_at_the_shown_precision(wh):
+    # 0,15 against a mean of 0,10 and 0,20, which in floating point is 0,15000000000000002: both
+    # show as 0,15, so the kommun is "som snittet", not "sämre" (issue 17).
+    for region, v in {"1882": 0.15, "0617": 0.1, "0840": 0.2}.items():
+        observe(wh, "N45850", 2022, v, "2026-11-01", region=region)
+    mean, n, size, position, rank, ranked_of = peer(wh, "gastnatter")
+    assert mean != 0.15 and round(mean, 2) == 0.15
+    assert position == "som snittet"

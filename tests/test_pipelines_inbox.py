@@ -197,8 +197,8 @@ def test_turnover_over_twelve_months_from_monthly_files(inbox, tmp_path):
     got = dict((p, (v, st)) for p, v, st in conn.execute(
         "SELECT period, value, status FROM stg.current_observations WHERE series = 'personalomsattning_12m' "
         "AND breakdown = 'Socialförvaltningen'").fetchall())
-    # Two months stored: scaled up to a year, and says so.
-    assert got["2024M02"] == (pytest.approx((0 + 1) / 200.5 * 100 * 6, abs=1e-3), "2 mån uppräknat")
+    # Two months stored: the two months as they are (never scaled up to a year), and says so.
+    assert got["2024M02"] == (pytest.approx((0 + 1) / 200.5 * 100, abs=1e-3), "2 av 12 mån")
     # January 2025: February 2024 – January 2025, twelve months, the oldest month left out.
     leavers = sum(i % 3 for i in range(1, 13))
     headcount = sum(200 + i for i in range(1, 13)) / 12
@@ -213,7 +213,7 @@ def test_turnover_does_not_depend_on_the_order_files_arrive(inbox, tmp_path):
             assert run_all(tick(instance), instance) == ["loaded"]
     conn = db.connect(tmp_path / "warehouse.duckdb", read_only=True)
     assert one(conn, "SELECT value, status FROM stg.current_observations WHERE series = 'personalomsattning_12m' "
-                     "AND breakdown = 'Socialförvaltningen' AND period = '2025M02'") == (pytest.approx(2 / 200 * 100 * 6), "2 mån uppräknat")
+                     "AND breakdown = 'Socialförvaltningen' AND period = '2025M02'") == (pytest.approx(2 / 200 * 100), "2 av 12 mån")
 
 
 def test_a_file_is_requested_once_and_again_when_sent_again_identically(inbox, tmp_path):
@@ -364,3 +364,15 @@ def test_a_file_taken_by_another_run_is_skipped_not_an_error(inbox, tmp_path, mo
         assert run_all(requests, instance) == ["loaded"]
         requests[0].run_config["ops"]["load_inbox_file"]["config"]["path"] = str(first)  # gone now
         assert run_all(requests, instance) == ["saknas"]
+
+
+def test_a_sie_file_for_a_year_not_yet_begun_is_refused(inbox, tmp_path):
+    # A typo'd fiscal year (2062): its months would become the aktuellt värde (issue 17.10).
+    text = ('#FLAGGA 0\n#SIETYP 4\n#RAR 0 20620101 20621231\n'
+            '#VER A 1 20621015 "Faktura"\n{\n#TRANS 1221 {} 1000.00\n#TRANS 2440 {} -1000.00\n}\n')
+    drop(inbox, "ekonomi_2062.se", text)
+    with dg.instance_for_test() as instance:
+        assert run_all(tick(instance), instance) == ["rejected"]
+    note = next((inbox.parent / "karantan").glob("*.fel.txt")).read_text(encoding="utf-8")
+    assert "perioden 2062M01 ligger efter innevarande månad 2026-11" in note, note
+    assert observations(tmp_path / "warehouse.duckdb") == []

@@ -121,3 +121,29 @@ def test_a_revision_after_reporting_is_listed_in_the_next_meetings_report(conn, 
     assert "Gästnätter" in section and "8,49" in section and "8,61" in section and "2026-11-23" in section
     rv = openpyxl.load_workbook(paths[1])["Reviderade"]
     assert [c.value for c in rv[2]][2:4] == ["2022", 8.49] and rv.cell(2, 6).value == 8.61
+
+
+def test_the_report_shows_the_target_year_and_what_the_source_says_of_a_value(conn, tmp_path):
+    # Gästnätter with a target year, and a twelve-month turnover of one month ("1 av 12 mån"),
+    # both made KF indicators here: the report shows the year beside önskat värde and the
+    # months beside the value, and the turnover is "kan inte bedömas" (issue 17).
+    from warehouse.files import load_file, sha256_of
+    from tests.test_sources_hr import HEADER
+
+    conn.execute("UPDATE cfg.indicators SET target_year = 2030 WHERE indicator_id = 'gastnatter'")
+    conn.execute("UPDATE cfg.indicators SET indikator_kf = true WHERE indicator_id = 'personalomsattning'")
+    observe(conn, "N45850", 2022, 8.49, "2026-11-01")
+    path = tmp_path / "hr_2026-10.csv"
+    path.write_text(HEADER + "2026-10;Socialförvaltningen;60000;500;100;200;400;4;2;0;3\n", encoding="utf-8")
+    assert load_file(conn, path, sha256_of(path), kommun="1882",
+                     now=datetime(2026, 11, 1, 12, tzinfo=timezone.utc)).status == "loaded"
+    paths = {p.suffix: p for p in write_meeting_reports(conn, MEETING, tmp_path / "r", generated=GENERATED)}
+    html = paths[".html"].read_text(encoding="utf-8")
+    assert "≥ 8,00 år 2030" in html and "1,5 (1 av 12 mån)" in html and "kan inte bedömas" in html
+    ws = openpyxl.load_workbook(paths[".xlsx"])["Indikatorer"]
+    formats = {ws.cell(r, 3).value: (ws.cell(r, 4).number_format, ws.cell(r, 5).number_format, ws.cell(r, 10).value)
+               for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value in ("Socialnämnden",)}
+    gast = next(v for k, v in formats.items() if k.startswith("Gästnätter"))
+    turnover = next(v for k, v in formats.items() if k.startswith("Avgångna"))
+    assert gast[0] == '"≥ "#,##0.00" år 2030"'
+    assert turnover[1] == '#,##0.0" (1 av 12 mån)"' and turnover[2] == "kan inte bedömas"

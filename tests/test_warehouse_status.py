@@ -286,3 +286,89 @@ def test_kolada_cross_check_compares_the_same_year_for_the_whole_kommun(wh):
     assert rows["langtidssjukskrivningar"][1:3] == (2024, 2)
     assert rows["langtidssjukskrivningar"][3] == pytest.approx(22.0)
     assert rows["langtidssjukskrivningar"][4:] == ("N00091", 38.5)
+
+
+def file_obs(conn, source, series, period, value, *, breakdown="T", status="", seen="2026-11-01"):
+    """Merge one observation of the kommun's own files (ekonomi, hr) as a load on `seen` would."""
+    start, end = period_bounds(period)
+    frame = pd.DataFrame([{"series": series, "breakdown": breakdown, "region": "1882", "period": period,
+                           "period_start": start, "period_end": end, "value": value, "status": status,
+                           "is_deleted": False, "fetched_at": at(seen), "response_id": None, "file_sha256": "x"}])
+    from warehouse.observations import merge_observations
+    return merge_observations(conn, "stg.file_observations", source, frame.astype({"value": "float64"}),
+                              extra=["period_start", "file_sha256"])
+
+
+def shown(conn, indicator_id):
+    return one(conn, "SELECT status, aktuellt_varde, change, trend, prev_period FROM ind.indicator_status "
+                     "WHERE indicator_id = ?", [indicator_id])
+
+
+@pytest.mark.parametrize("indicator_id, series, period, value, expected", [
+    # decimals 0: 89,6 shows as "90" against "≥ 90"; 45,4 as "45" against "≤ 45" (issue 17)
+    ("upparbetade_investeringar", "upparbetade_investeringar_andel", "2026M03", 89.6, "uppnått"),
+    ("skuldsattningsgrad", "skuldsattningsgrad", "2026", 45.4, "uppnått"),
+    ("upparbetade_investeringar", "upparbetade_investeringar_andel", "2026M03", 89.4, "nära"),
+    ("skuldsattningsgrad", "skuldsattningsgrad", "2026", 45.5, "nära"),  # shows as 46 (half away from zero)
+])
+def test_status_is_judged_on_the_value_as_shown(wh, indicator_id, series, period, value, expected):
+    from warehouse.present import fmt_number
+
+    file_obs(wh, "ekonomi", series, period, value)
+    assert shown(wh, indicator_id)[0] == expected
+    decimals, target = one(wh, "SELECT decimals, onskat_varde FROM cfg.indicators WHERE indicator_id = ?", [indicator_id])
+    on_target = fmt_number(value, decimals) == fmt_number(target, decimals)
+    assert on_target == (expected == "uppnått")  # what the reader sees agrees with the status
+
+
+@pytest.mark.parametrize("value", [0.5, 1.5, 2.5, 88.5, 89.5, 2.675, 1.005, -0.5, -2.5, 45.45, 0.125])
+def test_shown_values_round_as_the_status_rule_does(conn, value):
+    from warehouse.present import fmt_number
+
+    for decimals in (0, 1, 2):
+        duck = one(conn, "SELECT round(CAST(? AS DOUBLE), ?)", [value, decimals])[0]
+        assert fmt_number(value, decimals) == fmt_number(duck, decimals), (value, decimals)
+
+
+def test_a_year_to_date_figure_is_compared_with_the_same_month_a_year_earlier(wh):
+    # Upparbetade investeringar hittills i år: December's 95 % against January's 5 % is not "sämre".
+    file_obs(wh, "ekonomi", "upparbetade_investeringar_andel", "2025M12", 95.0)
+    file_obs(wh, "ekonomi", "upparbetade_investeringar_andel", "2026M01", 5.0)
+    status, value, change, trend, prev_period = shown(wh, "upparbetade_investeringar")
+    assert (value, change, trend, prev_period) == (5.0, None, None, None)
+    file_obs(wh, "ekonomi", "upparbetade_investeringar_andel", "2025M01", 4.0)
+    status, value, change, trend, prev_period = shown(wh, "upparbetade_investeringar")
+    assert (change, trend, prev_period) == (1.0, "bättre", "2025M01")
+
+
+def test_turnover_of_fewer_than_twelve_months_is_not_judged_and_says_so(wh, tmp_path):
+    # Six leavers in June out of 400: 1,5 % for the month, not 18,0 % "ej uppnått" (issue 17).
+    from datetime import datetime, timezone
+
+    from tests.test_sources_hr import HEADER
+    from warehouse.files import load_file, sha256_of
+    from warehouse.present import render_status, status_frame
+
+    path = tmp_path / "hr_2026-06.csv"
+    path.write_text(HEADER + "2026-06;Socialförvaltningen;60000;500;100;200;400;4;2;0;3\n", encoding="utf-8")
+    assert load_file(wh, path, sha256_of(path), kommun="1882", now=datetime(2026, 7, 2, tzinfo=timezone.utc)).status == "loaded"
+    status, value, *_ = shown(wh, "personalomsattning")
+    assert (status, value) == ("kan inte bedömas", 1.5)
+    table = render_status(status_frame(wh, namnd="Social"))
+    assert "1,5 (1 av 12 mån)" in table and "kan inte bedömas" in table
+
+
+def test_the_target_year_is_shown_beside_the_target(wh):
+    from warehouse.present import render_status, status_frame
+
+    year = one(wh, "SELECT target_year FROM cfg.indicators WHERE indicator_id = 'befolkningsutveckling'")[0]
+    assert year == 2030
+    assert "≥ 11 600 år 2030" in render_status(status_frame(wh, namnd="Barn"))
+
+
+def test_the_year_to_date_series_are_those_the_ekonomi_module_computes(conn):
+    from warehouse import ekonomi
+
+    for series in ekonomi.YEAR_TO_DATE + ("skuldsattningsgrad", "arets_resultat", "resultat_x"):
+        in_sql = one(conn, "SELECT ind.year_to_date('ekonomi', ?)", [series])[0]
+        assert in_sql == (series in ekonomi.YEAR_TO_DATE), series

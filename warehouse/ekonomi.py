@@ -33,6 +33,10 @@ from sources.sie import SieFile
 from warehouse.observations import COLUMNS, Scope, merge_observations
 
 SOURCE = "ekonomi"
+# Series whose months run year to date (or forecast the year): status compares a month with
+# the same month a year earlier (SQL ind.year_to_date, kept equal by a test).
+YEAR_TO_DATE = ("resultat_ack", "budget_resultat_ack", "resultat_mot_budget", "upparbetade_investeringar_kr",
+                "upparbetade_investeringar_andel", "prognos_arets_resultat", "prognos_avvikelse_mot_budget")
 EXTRA = ["period_start", "file_sha256"]
 
 

@@ -112,6 +112,13 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
                                   "sjuk_timmar_dag1_14) eller en prognosfil (kolumnen prognos_arets_resultat_mnkr)")
         if frame.empty:
             raise UnsupportedFile(f"{name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
+        # No file may bring a period that has not begun (by the warehouse clock, Stockholm):
+        # a typo'd year would become the aktuellt värde.
+        today = now.astimezone(STOCKHOLM).date()
+        future = frame[frame["period_start"] > today]
+        if not future.empty:
+            raise UnsupportedFile(f"{name}: perioden {min(future['period'])} ligger efter innevarande månad "
+                                  f"{_month(now)}; inget läses in (fel år i filen?)")
         periods = sorted(frame["period"].unique())
         result = load(conn, frame, now)  # one transaction: all of the file or nothing
         _record(conn, sha, name, kind, now, "loaded", None, periods, len(frame))

@@ -12,7 +12,8 @@ Definitions (reference/ekonomi_hr.md §4), all in percent:
   headcount, for the month;
 - personalomsattning_12m: leavers of the last 12 months / their mean headcount, from the
   stored monthly counts (avgangar_antal, tillsvidareanstallda_medel). With fewer than 12
-  months stored it is scaled up to a year and marked in status ('6 mån uppräknat').
+  months stored it covers the months there are, unscaled, and says so in status ('6 av 12
+  mån'): a scaled month presented as a year is not a year, and status says "kan inte bedömas".
 A group of ten or fewer permanent employees is not published (value NULL, status '≤10'):
 the law forbids figures that could identify a person. Known gap: the kommun total 'T' still
 includes such groups (no secondary suppression yet).
@@ -128,11 +129,13 @@ def turnover_frame(conn, regions, periods, fetched_at, sha) -> pd.DataFrame:
             if g.empty or g["headcount"].mean() <= 0:
                 continue
             months = len(g)
-            value = g["leavers"].sum() / g["headcount"].mean() * 100 * 12 / months
+            # Never scaled up: fewer months are shown as they are, with how many they are, and
+            # the status rule does not judge them (ind.incomplete: 'kan inte bedömas').
+            value = g["leavers"].sum() / g["headcount"].mean() * 100
             rows.append({
                 "series": TURNOVER, "breakdown": breakdown, "region": region, "period": code,
                 "period_start": start, "period_end": end, "value": round(float(value), 4),
-                "status": "" if months == 12 else f"{months} mån uppräknat", "is_deleted": False,
+                "status": "" if months == 12 else f"{months} av 12 mån", "is_deleted": False,
                 "fetched_at": fetched_at, "response_id": None, "file_sha256": sha,
             })
     frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)

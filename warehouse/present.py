@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from datetime import date
 
 import duckdb
@@ -11,10 +12,38 @@ import pandas as pd
 from warehouse.reporting import due_list, next_meeting
 
 
+def round_shown(value: float, decimals: int) -> float:
+    """`value` rounded as the status rule rounds it (DuckDB's round(): the exact value of the
+    double, half away from zero; 2,675 is stored as 2,67499… and rounds to 2,67), so what a
+    table shows is what was judged. Python's own formatting rounds half to even (88,5 would
+    show as "88" where the rule judged 89)."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(exact)
+
+
 def fmt_number(value, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    text = f"{value:,.{int(decimals)}f}".replace(",", " ").replace(".", ",")
+    decimals = int(decimals)
+    # + 0.0 turns a negative zero ("-0") into 0.
+    return f"{round_shown(float(value), decimals) + 0.0:,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+def fmt_target(direction: str, value, decimals: int, target_year=None) -> str:
+    """Önskat värde as the governance document writes it: '≥ 11 600', with its year when the
+    catalog gives one ('≥ 11 600 år 2030'). A target with a year is judged against today's
+    value like any other (README, Status- och KF-regler)."""
+    text = ("≤ " if direction == "lower" else "≥ ") + fmt_number(value, decimals)
+    if target_year is not None and not pd.isna(target_year):
+        text += f" år {int(target_year)}"
+    return text
+
+
+def fmt_value(value, decimals: int, value_status=None) -> str:
+    """Aktuellt värde with what the source says of it beside it ('1,5 (1 av 12 mån)')."""
+    text = fmt_number(value, decimals)
+    if isinstance(value_status, str) and value_status and text != "–":
+        text += f" ({value_status})"
     return text
 
 
@@ -56,10 +85,11 @@ def render_status(frame: pd.DataFrame) -> str:
                 "KF målområde": rows["malomrade"],
                 "Indikator": rows["name"],
                 "Önskat värde": [
-                    ("≤ " if d == "lower" else "≥ ") + fmt_number(v, n)
-                    for v, n, d in zip(rows["onskat_varde"], rows["decimals"], rows["direction"])
+                    fmt_target(d, v, n, y)
+                    for v, n, d, y in zip(rows["onskat_varde"], rows["decimals"], rows["direction"], rows["target_year"])
                 ],
-                "Aktuellt värde": [fmt_number(v, n) for v, n in zip(rows["aktuellt_varde"], rows["decimals"])],
+                "Aktuellt värde": [fmt_value(v, n, st) for v, n, st
+                                   in zip(rows["aktuellt_varde"], rows["decimals"], rows["value_status"])],
                 "Enhet": rows["unit"],
                 "Datum": [fmt_date(d) for d in rows["period_end"]],
                 "Förändr.": [

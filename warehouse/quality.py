@@ -22,7 +22,7 @@ REGION = r"^\d{4}$"  # kommun 1882, region 0018, riket 0000 (Kolada's and SCB's 
 PERIOD = r"^\d{4}(?:M(?:0[1-9]|1[0-2])|K[1-4]|T[1-3]|H[12])?$"  # 2024, 2026M04, 2024K2, 2026T1, 2026H1
 OBS_COLUMNS = ["source", "series", "breakdown", "region", "period", "period_end", "value", "status",
                "is_deleted", "vintage", "first_seen", "fetched_at"]
-STATUSES = ["uppnått", "nära", "ej uppnått", "ingen data"]
+STATUSES = ["uppnått", "nära", "ej uppnått", "kan inte bedömas", "ingen data"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def indicator_suite() -> Suite:
         Rule("styrdokumentets_kolumner", "ind.namnd_indikatorer har styrdokumentets kolumner",
              "ExpectTableColumnsToMatchSet", {"column_set": governance, "exact_match": False}, "table"),
         Rule("en_rad_per_indikator", "en rad per indikator", "ExpectColumnValuesToBeUnique", {"column": "indicator_id"}),
-        Rule("kand_status", "status är uppnått, nära, ej uppnått eller ingen data", "ExpectColumnValuesToBeInSet",
+        Rule("kand_status", "status är uppnått, nära, ej uppnått, kan inte bedömas eller ingen data", "ExpectColumnValuesToBeInSet",
              {"column": "status", "value_set": STATUSES}),
         Rule("namnd_saknas_inte", "varje indikator har en nämnd", "ExpectColumnValuesToNotBeNull", {"column": "namnd"}),
         Rule("kommunkod_format", "kommunkoden har fyra siffror", "ExpectColumnValuesToMatchRegex",

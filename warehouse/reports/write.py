@@ -17,15 +17,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sources import clock
-from warehouse.present import fmt_date, fmt_number
+from warehouse.present import fmt_date, fmt_number, fmt_target, fmt_value
 from warehouse.reports import charts
 from warehouse.reports.data import MeetingReport, meeting_report
 
 TEMPLATES = Path(__file__).parent / "templates"
 COLUMNS = ["Nämnd", "KF målområde", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Datum", "Uppdrag",
            "Budgetpåverkan", "Indikator KF", "Status mot önskat värde", "Jämfört med liknande kommuner", "Skäl"]
-STATUS_FILL = {"uppnått": "C6EFCE", "nära": "FFEB9C", "ej uppnått": "FFC7CE", "ingen data": "FFFFFF"}
-STATUS_CLASS = {"uppnått": "uppnatt", "nära": "nara", "ej uppnått": "ej-uppnatt", "ingen data": "ingen-data"}
+STATUS_FILL = {"uppnått": "C6EFCE", "nära": "FFEB9C", "ej uppnått": "FFC7CE", "kan inte bedömas": "EDEDED",
+               "ingen data": "FFFFFF"}
+STATUS_CLASS = {"uppnått": "uppnatt", "nära": "nara", "ej uppnått": "ej-uppnatt", "kan inte bedömas": "kan-inte-bedomas",
+                "ingen data": "ingen-data"}
 HEADER_FILL = "1F4E79"
 
 
@@ -55,13 +57,18 @@ def display_rows(report: MeetingReport) -> list[dict]:
         r = ind.row
         out.append({
             "namnd": r["namnd"], "malomrade": r["malomrade"], "indikator_kalla": r["indikator_kalla"],
-            "onskat": fmt_number(r["onskat_varde"], r["decimals"] or 0), "onskat_value": r["onskat_varde"],
-            "aktuellt": fmt_number(r["aktuellt_varde"], r["decimals"] or 0), "aktuellt_value": r["aktuellt_varde"],
+            "onskat": fmt_target(r["direction"], r["onskat_varde"], r["decimals"] or 0, r.get("target_year")),
+            "onskat_value": r["onskat_varde"],
+            "aktuellt": fmt_value(r["aktuellt_varde"], r["decimals"] or 0, r.get("value_status")),
+            "aktuellt_value": r["aktuellt_varde"],
             "decimals": int(r["decimals"] or 0), "datum": fmt_date(r["period_end"]),
             "datum_value": pd.Timestamp(r["period_end"]).date(), "period": r["period"],
             "uppdrag": _yes(r["uppdrag"]), "budget": _yes(r["budgetpaverkan"]), "kf": _yes(r["indikator_kf"]),
             "status": r["status"], "status_class": STATUS_CLASS.get(r["status"], ""),
             "peer": _peer(r), "reason": _reason(r), "name": r["name"], "unit": r["unit"],
+            "target_year": None if pd.isna(r.get("target_year")) else int(r["target_year"]),
+            "value_status": (r.get("value_status") or "").replace('"', "'")
+                            if isinstance(r.get("value_status"), str) else "",
             "source_name": ind.source_name,
         })
     return out
@@ -117,8 +124,12 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         for col, value in enumerate(values, start=1):
             cell = ws.cell(i, col, None if isinstance(value, float) and pd.isna(value) else value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for col in (4, 5):
-            ws.cell(i, col).number_format = _number_format(row["decimals"])
+        # Numbers stay numbers; the direction and year of the target and what the source says
+        # of the value are text in the number format, as the HTML shows them.
+        ws.cell(i, 4).number_format = (f'"{row["onskat"][:2]}"' + _number_format(row["decimals"])
+                                       + (f'" år {int(row["target_year"])}"' if row["target_year"] else ""))
+        ws.cell(i, 5).number_format = (_number_format(row["decimals"])
+                                       + (f'" ({row["value_status"]})"' if row["value_status"] else ""))
         ws.cell(i, 6).number_format = "yyyy-mm-dd"
         ws.cell(i, 10).fill = PatternFill("solid", fgColor=STATUS_FILL.get(row["status"], "FFFFFF"))
         ws.cell(i, 10).font = Font(bold=True)
@@ -141,7 +152,8 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
     if rows:
         ws.auto_filter.ref = f"A{header}:{get_column_letter(len(COLUMNS))}{header + len(rows)}"
     ws.cell(header + len(rows) + 2, 1, "Status mot önskat värde: uppnått / nära (inom toleransen) / ej uppnått / "
-                                       "ingen data. Jämförelsen med andra kommuner påverkar inte statusen.")
+                                       "kan inte bedömas (värdet täcker bara en del av sin period) / ingen data. Jämförelsen "
+                                       "med andra kommuner påverkar inte statusen.")
 
     if report.indicators:
         _charts(wb, report, rows)

@@ -31,7 +31,8 @@ SELECT
     CASE WHEN p.group_mean IS NULL THEN NULL
          ELSE p.group_position || ' (' || p.group_n || ' av ' || p.group_size || ' i gruppen)' END
                                AS "Jämförelse",
-    CASE WHEN p.rank IS NULL THEN NULL ELSE p.rank || ' av ' || p.ranked_of END AS "Plats bland kommuner"
+    CASE WHEN p.rank IS NULL THEN NULL ELSE p.rank || ' av ' || p.ranked_of END AS "Plats bland kommuner",
+    target_year                AS "Målår"
 FROM ind.indicator_status
 LEFT JOIN (SELECT indicator_id, varde AS m_varde, period AS m_period, beskrivning AS m_beskrivning
            FROM ind.manadsvarden) USING (indicator_id)

@@ -3,10 +3,19 @@
 --                    "what did the warehouse say on date X" is a query, not a guess;
 --   aktuellt värde = the newest period that has a (non-deleted, non-null) value;
 --   datum          = that period's end date;
---   status         = uppnått | nära | ej uppnått | ingen data, using direction and tolerance:
+--   status         = uppnått | nära | ej uppnått | kan inte bedömas | ingen data, using
+--                    direction and tolerance on the value **as shown**, i.e. rounded to the
+--                    catalog's decimals (89,6 with 0 decimals shows "90" and meets "≥ 90"):
 --     higher is better: value >= target -> uppnått; value >= target - tolerance -> nära
 --     lower is better:  value <= target -> uppnått; value <= target + tolerance -> nära
---   A tiny epsilon keeps "exactly on target" uppnått despite float noise.
+--     kan inte bedömas: the value covers only part of its window (its status 'N av M mån',
+--                    e.g. a 12-month turnover from 1 month: warehouse/hr.py)
+--   A tiny epsilon keeps "exactly on target" uppnått despite float noise. round() rounds
+--   half away from zero; warehouse/present.py fmt_number shows values the same way.
+--   change, trend  = against the previous period (the first older end date), or for a
+--                    year-to-date series (ind.year_to_date) the same month a year earlier:
+--                    January's year to date against December's is no change. The change is
+--                    the difference of the shown values.
 
 -- The latest vintage of every key that had arrived before `known_before` (its fetched_at: a
 -- value that returns unchanged after a tombstone keeps its old first_seen, but its vintage
@@ -43,6 +52,19 @@ JOIN (SELECT DISTINCT source, series, breakdown, region FROM stg.observations
   ON u.source = i.source AND u.series IS NOT DISTINCT FROM i.series AND u.breakdown IS NOT DISTINCT FROM i.breakdown
 WHERE all_units;
 
+-- Series whose months run year to date (or forecast the year): a month is compared with the
+-- same month a year earlier, never with December across New Year. Kept in step with
+-- warehouse/ekonomi.py YEAR_TO_DATE (tests/test_warehouse_status.py).
+CREATE OR REPLACE MACRO ind.year_to_date(source, series) AS
+    list_contains(['ekonomi/resultat_ack', 'ekonomi/budget_resultat_ack', 'ekonomi/resultat_mot_budget',
+                   'ekonomi/upparbetade_investeringar_kr', 'ekonomi/upparbetade_investeringar_andel',
+                   'ekonomi/prognos_arets_resultat', 'ekonomi/prognos_avvikelse_mot_budget'],
+                  source || '/' || series);
+
+-- A value's status that says it covers only part of its window ('1 av 12 mån').
+CREATE OR REPLACE MACRO ind.incomplete(value_status) AS
+    coalesce(regexp_matches(value_status, '^[0-9]+ av [0-9]+ mån$'), false);
+
 CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units) AS TABLE
 -- Per key, newest end date first and, within an end date, the longer period first (the year
 -- over its December month). The first row is the current value; the previous period is
@@ -58,16 +80,27 @@ WITH ordered AS (
     WINDOW k AS (PARTITION BY source, series, breakdown, region ORDER BY period_end DESC, period_start ASC)
 ),
 cur AS (SELECT * FROM ordered WHERE rn = 1),
-prev AS (SELECT * FROM ordered WHERE newer_end = newest_end AND period_end <> newest_end),
+prev AS (SELECT * FROM ordered WHERE newer_end = newest_end AND period_end <> newest_end
+         AND NOT ind.year_to_date(source, series)),
+-- A year-to-date month's comparison: the same month, a year earlier (few rows: the catalog's
+-- ekonomi series).
+prev_ytd AS (
+    SELECT o.* FROM ordered o JOIN cur c USING (source, series, breakdown, region)
+    WHERE ind.year_to_date(o.source, o.series) AND length(o.period) = length(c.period)
+      AND o.period_end = last_day(c.period_end - INTERVAL 1 YEAR)
+),
 joined AS (
     SELECT i.*, cur.period, cur.period_start, cur.period_end, cur.value, cur.status AS value_status,
            cur.vintage, cur.first_seen, cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
-           prev.period AS prev_period, prev.value AS prev_value
+           coalesce(prev.period, prev_ytd.period) AS prev_period, coalesce(prev.value, prev_ytd.value) AS prev_value,
+           round(cur.value, i.decimals) AS shown, round(i.onskat_varde, i.decimals) AS target_shown
     FROM ind.indicator_units(all_units) i
     LEFT JOIN cur ON cur.source = i.source AND cur.series = i.series
         AND cur.breakdown = i.breakdown AND cur.region = i.region
     LEFT JOIN prev ON prev.source = i.source AND prev.series = i.series
         AND prev.breakdown = i.breakdown AND prev.region = i.region
+    LEFT JOIN prev_ytd ON prev_ytd.source = i.source AND prev_ytd.series = i.series
+        AND prev_ytd.breakdown = i.breakdown AND prev_ytd.region = i.region
 )
 SELECT
     indicator_id, namnd, malomrade, name, indikator_kalla, source, series, breakdown, region,
@@ -75,19 +108,20 @@ SELECT
     uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
     period, period_start, period_end, value AS aktuellt_varde, value_status, vintage, first_seen,
     fetched_at, published_at, source_table, response_id,
-    prev_period, prev_value, value - prev_value AS change,
+    prev_period, prev_value, shown - round(prev_value, decimals) AS change,
     CASE
         WHEN value IS NULL THEN 'ingen data'
-        WHEN direction = 'higher' AND value >= onskat_varde - 1e-9 THEN 'uppnått'
-        WHEN direction = 'higher' AND value >= onskat_varde - tolerance - 1e-9 THEN 'nära'
-        WHEN direction = 'lower' AND value <= onskat_varde + 1e-9 THEN 'uppnått'
-        WHEN direction = 'lower' AND value <= onskat_varde + tolerance + 1e-9 THEN 'nära'
+        WHEN ind.incomplete(value_status) THEN 'kan inte bedömas'
+        WHEN direction = 'higher' AND shown >= target_shown - 1e-9 THEN 'uppnått'
+        WHEN direction = 'higher' AND shown >= target_shown - tolerance - 1e-9 THEN 'nära'
+        WHEN direction = 'lower' AND shown <= target_shown + 1e-9 THEN 'uppnått'
+        WHEN direction = 'lower' AND shown <= target_shown + tolerance + 1e-9 THEN 'nära'
         ELSE 'ej uppnått'
     END AS status,
     CASE
         WHEN value IS NULL OR prev_value IS NULL THEN NULL
-        WHEN abs(value - prev_value) < 1e-9 THEN 'oförändrat'
-        WHEN (value > prev_value) = (direction = 'higher') THEN 'bättre'
+        WHEN abs(shown - round(prev_value, decimals)) < 1e-9 THEN 'oförändrat'
+        WHEN (shown > round(prev_value, decimals)) = (direction = 'higher') THEN 'bättre'
         ELSE 'sämre'
     END AS trend
 FROM joined;

@@ -12,7 +12,7 @@
 -- Kommuner are four-digit codes not starting with 00 (0000 is Riket, 00xx the regions).
 CREATE OR REPLACE MACRO ind.peer_comparison_asof(known_before) AS TABLE
 WITH cur AS (
-    SELECT indicator_id, source, series, breakdown, region, period, aktuellt_varde, direction
+    SELECT indicator_id, source, series, breakdown, region, period, aktuellt_varde, direction, decimals
     FROM ind.indicator_status_asof(known_before) WHERE aktuellt_varde IS NOT NULL
 ),
 members AS (
@@ -34,8 +34,10 @@ kommuner AS (
 SELECT cur.indicator_id,
        g.group_mean, coalesce(g.group_n, 0) AS group_n,
        (SELECT count(*) FROM members WHERE member_id <> cur.region) AS group_size,
+       -- At the shown precision (the catalog's decimals): 0,15 against a mean of
+       -- 0,15000000000000002 is "som snittet", as the reader sees it.
        CASE WHEN g.group_mean IS NULL THEN NULL
-            WHEN cur.aktuellt_varde = g.group_mean THEN 'som snittet'
+            WHEN round(cur.aktuellt_varde, cur.decimals) = round(g.group_mean, cur.decimals) THEN 'som snittet'
             WHEN (cur.aktuellt_varde > g.group_mean) = (cur.direction = 'higher') THEN 'bättre än snittet'
             ELSE 'sämre än snittet' END AS group_position,
        -- A place among one (the kommun's own files, a series nobody else has) says nothing.
