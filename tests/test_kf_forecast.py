@@ -3,6 +3,8 @@
 
 from datetime import date
 
+import pytest
+
 from tests.conftest import observe
 from tests.conftest import PLAIN, VALFARD
 from warehouse.kf_forecast import forecast
@@ -53,7 +55,7 @@ def test_a_release_date_already_past_means_any_day_now(rolling):
 def test_the_period_after_one_already_loaded_is_estimated_a_year_later(rolling):
     observe(rolling, PLAIN[1], 2022, 8.0, "2025-03-01")
     rolling.execute("INSERT INTO rep.report_log SELECT DATE '2025-03-30', 'gastnatter', 'kolada', ?, '1882', '2022', "
-               "DATE '2022-12-31', 8.0, 1, now(), now(), 't', 'T'", [PLAIN[1]])
+               "DATE '2022-12-31', 8.0, 1, now(), TIMESTAMPTZ '2025-03-30 18:00:00+02', 't', 'T'", [PLAIN[1]])
     kpi(rolling, PLAIN[1], "2022", "2025-03-25")
     frame = forecast(rolling, date(2026, 1, 1), meetings=3)
     assert rows(frame, PLAIN[0]) == [("2026-04-27", "väntas", "2023")]  # 25 March 2026: after the 13 March deadline
@@ -67,3 +69,39 @@ def test_own_files_get_no_forecast_and_overdue_values_go_to_the_next_meeting(rol
     assert str(row.meeting_date) == "2026-04-27" and "försenat" in row.why
     own = rolling.execute("SELECT indicator_id FROM cfg.indicators WHERE source IN ('hr', 'ekonomi')").fetchall()
     assert own and not set(frame.indicator_id) & {i for (i,) in own}
+
+
+def test_any_day_now_counts_from_the_next_nightly_fetch_as_the_due_rule_does(rolling):
+    # The day before the 10 April deadline a value Kolada should already have published can at
+    # the earliest be fetched on the deadline day itself: the due rule then says June (issue 17.14).
+    kpi(rolling, PLAIN[1], "2023", "2026-04-01")
+    assert rows(forecast(rolling, date(2026, 4, 9), meetings=3), PLAIN[0]) == [("2026-06-15", "väntas", "2023")]
+    observe(rolling, PLAIN[1], 2023, 8.0, "2026-04-10")
+    assert str(due_list(rolling, date(2026, 4, 10)).set_index("indicator_id").loc[PLAIN[0], "due_meeting"].date()) == "2026-06-15"
+
+
+@pytest.mark.parametrize("order", [("2025M12", "2025"), ("2025", "2025M12")])
+def test_a_year_and_its_december_month_the_forecast_takes_the_year_as_status_does(rolling, order):
+    # SCB folkmängd: the year 2025 and its December month end on the same day; the next period
+    # expected is the next year, whichever row DuckDB happens to return first.
+    import pandas as pd
+
+    from sources.jsonstat import period_bounds
+    from tests.conftest import at
+    from warehouse.observations import merge_observations
+
+    rolling.execute("INSERT INTO raw.scb_table_checks VALUES (?, 'TAB638', ?, NULL, NULL, NULL, '2025', 'folkmangd', "
+                    "true, 1, NULL)", [at("2026-01-01"), at("2026-01-01")])
+    for period in order:
+        start, end = period_bounds(period)
+        frame = pd.DataFrame([{"series": "folkmangd", "breakdown": "T", "region": "1882", "period": period,
+                               "period_start": start, "period_end": end, "value": 11500.0, "status": "",
+                               "is_deleted": False, "fetched_at": at("2026-02-25"), "response_id": 1,
+                               "published_at": at("2026-02-24"), "source_table": "TAB638", "contents": "c"}])
+        merge_observations(rolling, "stg.scb_observations", "scb", frame,
+                           extra=["period_start", "published_at", "source_table", "contents"])
+    rolling.execute("UPDATE cfg.indicators SET indikator_kf = true WHERE indicator_id = 'befolkningsutveckling'")
+    from warehouse.kf_forecast import expected_publications
+
+    expected = [e for e in expected_publications(rolling, date(2026, 3, 1)) if e.indicator_id == "befolkningsutveckling"]
+    assert [(e.period, str(e.expected)) for e in expected] == [("2026", "2027-02-24")]

@@ -372,3 +372,51 @@ def test_the_year_to_date_series_are_those_the_ekonomi_module_computes(conn):
     for series in ekonomi.YEAR_TO_DATE + ("skuldsattningsgrad", "arets_resultat", "resultat_x"):
         in_sql = one(conn, "SELECT ind.year_to_date('ekonomi', ?)", [series])[0]
         assert in_sql == (series in ekonomi.YEAR_TO_DATE), series
+
+
+def test_an_scb_value_published_before_the_deadline_and_fetched_on_it_is_in_the_papers(wh):
+    # SCB publishes on 12 March while the warehouse watches the table; the nightly run loads it
+    # on the 13 March paper deadline. The list says "due at KF 30 March", so the papers must
+    # hold it and marking must record it; otherwise it is "försenad" for a meeting it could
+    # never reach (issue 17.12).
+    watch_table(wh, "2026-02-01")
+    observe_scb(wh, "2025", 11500, "2026-03-13", "2026-03-12")
+    assert str(due(wh, "2026-03-13")["befolkningsutveckling"].due_meeting.date()) == "2026-03-30"
+    papers = wh.execute("SELECT indicator_id, period, value FROM ind.kf_papers(DATE '2026-03-30')").fetchall()
+    assert ("befolkningsutveckling", "2025", 11500.0) in papers
+    assert mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30")) >= 1
+    assert "befolkningsutveckling" not in due(wh, "2026-03-31")
+    # A Kolada value first seen on the deadline day still waits for the next meeting, in the
+    # list and in the papers alike.
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-04-10")
+    assert str(due(wh, "2026-04-10")["gastnatter"].due_meeting.date()) == "2026-06-15"
+    assert "gastnatter" not in {r[0] for r in wh.execute("SELECT indicator_id FROM ind.kf_papers(DATE '2026-04-27')").fetchall()}
+
+
+def test_a_reverted_revision_is_not_due_again(wh):
+    # With report_revisions: 8,4 reported, revised to 8,6, then back to 8,4, what KF saw.
+    series, _, _ = target(wh, "gastnatter")
+    wh.execute("UPDATE cfg.indicators SET report_revisions = true WHERE indicator_id = 'gastnatter'")
+    observe(wh, series, 2022, 8.4, "2026-03-01")
+    mark_reported(wh, date(2026, 3, 30), now=at("2026-03-30"))
+    observe(wh, series, 2022, 8.6, "2026-04-02")
+    assert due(wh, "2026-04-03")["gastnatter"].reason == "reviderat värde"
+    observe(wh, series, 2022, 8.4, "2026-04-05")
+    assert "gastnatter" not in due(wh, "2026-04-06")
+    assert wh.execute("SELECT * FROM ind.kf_revisions_asof(DATE '2026-04-06')").fetchall() == []
+
+
+def test_a_meeting_marked_late_does_not_rewrite_past_due_lists(wh):
+    # KF 30 March is marked a week late, on 6 April: the list of 2 April said it was due (and
+    # overdue), and says so still; from 6 April it is reported. Marking early (after the
+    # deadline, before the meeting) does not empty the list before the meeting either.
+    series, goal, _ = target(wh, "gastnatter")
+    observe(wh, series, 2022, goal, "2026-03-01")
+    mark_reported(wh, date(2026, 3, 30), now=at("2026-04-06"))
+    assert due(wh, "2026-04-02")["gastnatter"].overdue
+    assert "gastnatter" not in due(wh, "2026-04-06")
+    observe(wh, series, 2023, goal, "2026-04-01")
+    mark_reported(wh, date(2026, 4, 27), now=at("2026-04-20"))  # after the 10 April deadline
+    assert due(wh, "2026-04-21")["gastnatter"].period == "2023"
+    assert "gastnatter" not in due(wh, "2026-04-27")

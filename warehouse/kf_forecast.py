@@ -10,7 +10,8 @@ Two kinds of rows per meeting:
 Where the expected day comes from, per source:
 - Kolada: the KPI's metadata (`publ_period` with `prel_publication_date`, else
   `publication_date`), which points at the next release (reference/kolada.md §5). A date
-  already past while the period is still missing means "any day now" (the metadata lags).
+  already past while the period is still missing means "any day now" (the metadata lags):
+  the next nightly fetch, tomorrow, as for every expected day (the due rule counts from it).
   Once `publ_period` is in the warehouse, the next period is estimated a year after that date.
 - SCB: PxWebApi gives no release calendar, only `updated`; the next period is estimated one
   year (monthly tables: one month) after the last publication seen.
@@ -60,9 +61,12 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
     rows = conn.execute(
         """
         SELECT i.indicator_id, i.source, i.series, i.frequency,
-               (SELECT arg_max(o.period, o.period_end) FROM stg.current_observations o
+               -- The newest period as the status rule picks it: the latest end date and, when a
+               -- year and its December month end on the same day, the year (the longer period).
+               (SELECT o.period FROM stg.current_observations o
                 WHERE o.source = i.source AND o.series = i.series AND o.breakdown = i.breakdown
-                  AND o.region = i.region AND o.value IS NOT NULL) AS have,
+                  AND o.region = i.region AND o.value IS NOT NULL
+                ORDER BY o.period_end DESC, o.period_start ASC LIMIT 1) AS have,
                (SELECT max(o.published_at) FROM stg.observations o
                 WHERE o.source = i.source AND o.series = i.series AND o.region = i.region) AS published_at,
                k.publ_period, coalesce(k.prel_publication_date, k.publication_date) AS kpi_date
@@ -75,6 +79,9 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
         ORDER BY i.indicator_id
         """
     ).fetchall()
+    # A value not yet in the warehouse arrives at the earliest with the next nightly fetch
+    # (02:30), i.e. it is first seen tomorrow: what the due rule will count from.
+    earliest = as_of + timedelta(days=1)
     out = []
     for indicator_id, source, _series, _frequency, have, published_at, publ_period, kpi_date in rows:
         if source in OWN_FILES:
@@ -84,15 +91,15 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
             # seen: the nightly fetch (02:30) after the publication day.
             seen = kpi_date + timedelta(days=1)
             if have is None or int(publ_period) > int(have[:4]):
-                if seen < as_of:
-                    out.append(Expected(indicator_id, publ_period, as_of,
+                if seen < earliest:
+                    out.append(Expected(indicator_id, publ_period, earliest,
                                         f"Kolada: {publ_period} skulle publiceras {kpi_date} men finns inte i lagret "
                                         "ännu (hämtas varje natt)"))
                 else:
                     out.append(Expected(indicator_id, publ_period, seen,
                                         f"Kolada: publiceras {kpi_date}, hämtas natten efter"))
             else:
-                out.append(Expected(indicator_id, str(int(publ_period) + 1), max(_year_later(seen), as_of),
+                out.append(Expected(indicator_id, str(int(publ_period) + 1), max(_year_later(seen), earliest),
                                     f"uppskattat: ett år efter Koladas förra publicering ({kpi_date})"))
         elif source == "scb" and published_at is not None and have:
             # Step by the newest period's own form: a monthly indicator whose newest figure is
@@ -100,14 +107,14 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
             monthly = "M" in have
             last = published_at.astimezone(STOCKHOLM).date()
             nxt = last + timedelta(days=31) if monthly else _year_later(last)
-            out.append(Expected(indicator_id, _next_period(have), max(nxt, as_of),
+            out.append(Expected(indicator_id, _next_period(have), max(nxt, earliest),
                                 f"uppskattat: {'en månad' if monthly else 'ett år'} efter SCB:s "
                                 f"förra publicering ({last})"))
         elif source == "arbetsformedlingen" and have and "M" in have:
             nxt = _next_period(have)
             y, m = int(nxt[:4]), int(nxt[5:])
             day = date(y + m // 12, m % 12 + 1, 15)
-            out.append(Expected(indicator_id, nxt, max(day, as_of), "Arbetsförmedlingen: mitten av månaden efter"))
+            out.append(Expected(indicator_id, nxt, max(day, earliest), "Arbetsförmedlingen: mitten av månaden efter"))
     return out
 
 

@@ -38,8 +38,10 @@ def mark_reported(
     """Record, for every indicator due at `meeting_date`, the value presented there.
 
     "Due at the meeting" is the rule of ind.kf_due_asof with as_of = the meeting date. The
-    value recorded is the one the meeting papers could show: the newest value first seen
-    before the meeting's paper deadline (ind.kf_papers), not one that arrived afterwards.
+    value recorded is the one the meeting papers could show: the newest value that became
+    available before the meeting's paper deadline, by the due rule's availability
+    (ind.kf_papers), not one that became available afterwards. The rows count in the as-of
+    views from the meeting day, and not before they are logged (ind.report_counts).
     Running it twice for the same meeting records nothing new. Returns the number of
     indicators recorded; 0 means nothing was due (callers warn, it is not an error).
     """

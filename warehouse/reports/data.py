@@ -1,8 +1,8 @@
 """What a KF meeting's report shows, read from the warehouse as of the meeting's paper deadline.
 
 The rows are the indicators due at the meeting (ind.kf_due_asof), with the value the papers
-could show: the newest value first seen before the paper deadline (ind.kf_papers), its status
-against önskat värde at that time, and, separately, the comparison group's mean for the same
+could show: the newest value that became available before the paper deadline, by the due
+rule's availability (ind.kf_papers, ind.papers_status), its status against önskat värde, and, separately, the comparison group's mean for the same
 period (Kolada's "liknande kommuner" group in settings.yaml). The two are never mixed: status
 is about the kommun's own target; the comparison says where the kommun stands among its peers.
 """
@@ -75,32 +75,34 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
                c.group_position AS peer_position, c.rank, c.ranked_of
         FROM ind.kf_papers(?) p
         JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
-        JOIN ind.indicator_status_asof(ind.stockholm_day_start(?)) s USING (indicator_id)
-        -- The comparison with the group, as in the status view (warehouse/sql/peers.sql).
-        LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?)) c USING (indicator_id)
+        JOIN ind.papers_status(?) s USING (indicator_id)
+        -- The comparison with the group, as in the status view (warehouse/sql/peers.sql), for
+        -- the values the papers show.
+        LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?),
+                                           available_before := ind.stockholm_day_start(?)) c USING (indicator_id)
         WHERE ? IS NULL OR s.namnd = ?
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, meeting, deadline, deadline, namnd, namnd],
+        [meeting, meeting, meeting, meeting, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(
             """
             WITH peers AS (
                 SELECT p.period, avg(p.value) AS peer_mean, count(*) AS peer_n
-                FROM stg.observations_asof(ind.stockholm_day_start(?)) p
+                FROM stg.observations_asof(ind.stockholm_day_start(?), available_before := ind.stockholm_day_start(?)) p
                 WHERE p.source = ? AND p.series = ? AND p.breakdown = ? AND p.region <> ?
                   AND p.region IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL
                 GROUP BY p.period)
             SELECT o.period, o.period_end, o.value, peers.peer_mean, coalesce(peers.peer_n, 0) AS peer_n
-            FROM stg.observations_asof(ind.stockholm_day_start(?)) o
+            FROM stg.observations_asof(ind.stockholm_day_start(?), available_before := ind.stockholm_day_start(?)) o
             LEFT JOIN peers USING (period)
             WHERE o.source = ? AND o.series = ? AND o.breakdown = ? AND o.region = ? AND o.value IS NOT NULL
               AND length(o.period) = length(?)
             ORDER BY o.period_end, o.period
             """,
-            [deadline, row["source"], row["series"], row["breakdown"], row["region"], members,
-             deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
+            [meeting, deadline, row["source"], row["series"], row["breakdown"], row["region"], members,
+             meeting, deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
         ).df()
         report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
     report.revisions = conn.execute(

@@ -26,12 +26,16 @@
 -- partition columns before the window, so it drops whole keys and changes nothing in the keys
 -- kept; in a national warehouse the kommun's status read all 800,000 rows through the window
 -- for its 2,500 (0.9 s; with the scope 0.02 s).
-CREATE OR REPLACE MACRO stg.observations_asof(known_before, scope := 'all') AS TABLE
+-- available_before: also only versions that had become available before it, by the KF due
+-- rule's availability (ind.available_before): what a meeting's papers can show.
+CREATE OR REPLACE MACRO stg.observations_asof(known_before, scope := 'all', available_before := NULL) AS TABLE
 SELECT * EXCLUDE (rn) FROM (
     SELECT *, row_number() OVER (
         PARTITION BY source, series, breakdown, region, period ORDER BY vintage DESC) AS rn
-    FROM stg.observations
+    FROM stg.observations o
     WHERE fetched_at < known_before
+      AND (available_before IS NULL OR ind.available_before(o.source, o.source_table, o.published_at, o.first_seen,
+                                                            available_before))
       AND (scope = 'all'
            OR (scope = 'catalog' AND (source, series, breakdown) IN (SELECT source, series, breakdown FROM cfg.indicators))
            OR (scope = 'kommun'
@@ -65,7 +69,7 @@ CREATE OR REPLACE MACRO ind.year_to_date(source, series) AS
 CREATE OR REPLACE MACRO ind.incomplete(value_status) AS
     coalesce(regexp_matches(value_status, '^[0-9]+ av [0-9]+ mån$'), false);
 
-CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units) AS TABLE
+CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units, available_before := NULL) AS TABLE
 -- Per key, newest end date first and, within an end date, the longer period first (the year
 -- over its December month). The first row is the current value; the previous period is
 -- the first row of the next end date: the row whose predecessor ends on the newest end date
@@ -75,7 +79,8 @@ CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units)
 WITH ordered AS (
     SELECT o.*, row_number() OVER k AS rn, lag(period_end) OVER k AS newer_end,
            first_value(period_end) OVER k AS newest_end
-    FROM stg.observations_asof(known_before, scope := CASE WHEN all_units THEN 'catalog' ELSE 'kommun' END) o
+    FROM stg.observations_asof(known_before, scope := CASE WHEN all_units THEN 'catalog' ELSE 'kommun' END,
+                               available_before := available_before) o
     WHERE value IS NOT NULL
     WINDOW k AS (PARTITION BY source, series, breakdown, region ORDER BY period_end DESC, period_start ASC)
 ),
@@ -126,8 +131,8 @@ SELECT
     END AS trend
 FROM joined;
 
-CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before) AS TABLE
-SELECT * FROM ind.indicator_status_units_asof(known_before, false);
+CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before, available_before := NULL) AS TABLE
+SELECT * FROM ind.indicator_status_units_asof(known_before, false, available_before := available_before);
 
 -- The whole country (national mode): every indicator for every unit with a figure.
 CREATE OR REPLACE VIEW ind.indicator_status_riket AS

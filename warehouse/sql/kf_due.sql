@@ -4,13 +4,16 @@
 --   source's publication time, e.g. SCB's table `updated`) or, where the source gives none
 --   or the warehouse saw it earlier, first seen. It stays due until
 --   a meeting is marked reported. "Unreported" = a version of a period newer than the last
---   reported period, or (with report_revisions) a newer vintage of the reported period.
+--   reported period, or (with report_revisions) a newer vintage of the reported period whose
+--   value differs from what was reported, while the period's current value still does (a
+--   revision reverted to the reported value is no longer due).
 --   Taking the oldest unreported version means a value that missed a meeting stays overdue
 --   when a newer period or a revision arrives; it does not slip to a later meeting.
 --   reason: 'nytt värde' (never reported), 'ny period' (a newer period than last reported),
 --   'reviderat värde' (same period, new vintage; due only if report_revisions is set).
---   as_of is point-in-time: only values first seen by the end of that day and reports at
---   meetings on or before it count. The next meeting is the first on or after as_of; rows
+--   as_of is point-in-time: only values that had arrived by the end of that day count, and
+--   reports at meetings on or before it that had been logged by then (ind.report_counts).
+--   The papers of a meeting (ind.kf_papers) use the same availability (ind.available_at). The next meeting is the first on or after as_of; rows
 --   whose due meeting is earlier are overdue ('försenad').
 
 --   Rolling schedule: when the calendar gives välfärd turns (cfg.kf_valfard_turns), a välfärd
@@ -24,12 +27,28 @@ CREATE OR REPLACE MACRO ind.kf_rolling() AS
 CREATE OR REPLACE MACRO ind.stockholm_day_start(day) AS
     timezone('Europe/Stockholm', CAST(CAST(day AS DATE) AS TIMESTAMP));
 
+-- Whether a report-log row counts in a view as of `as_of`: from its meeting day, and not before
+-- it was logged, so marking a meeting late does not rewrite the lists the warehouse gave in
+-- between, and marking it early (after the deadline) does not empty the list before it.
+CREATE OR REPLACE MACRO ind.report_counts(meeting_date, reported_at, as_of) AS
+    meeting_date <= CAST(as_of AS DATE) AND reported_at < ind.stockholm_day_start(CAST(as_of AS DATE) + 1);
+
+-- The status a meeting's papers show: values that had arrived by the meeting day and became
+-- available (ind.available_at, the due rule's availability) before its paper deadline. An SCB
+-- figure published before the deadline and fetched on it is due at the meeting and in its
+-- papers alike; a Kolada value first seen on the deadline day is in neither.
+CREATE OR REPLACE MACRO ind.papers_status(meeting) AS TABLE
+SELECT * FROM ind.indicator_status_asof(
+    ind.stockholm_day_start(CAST(meeting AS DATE)),
+    available_before := ind.stockholm_day_start(
+        (SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = CAST(meeting AS DATE))));
+
 CREATE OR REPLACE MACRO ind.kf_due_asof(as_of) AS TABLE
 WITH status AS (
     SELECT * FROM ind.indicator_status_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
 ),
 known AS (
-    SELECT source, series, breakdown, region, period
+    SELECT source, series, breakdown, region, period, value
     FROM stg.observations_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1), scope := 'kommun')
     WHERE value IS NOT NULL
 ),
@@ -45,7 +64,7 @@ last_report AS (
                arg_max(period_end, meeting_date) AS period_end, arg_max(vintage, meeting_date) AS vintage,
                arg_max(value, meeting_date) AS value, max(meeting_date) AS last_meeting
         FROM rep.report_log
-        WHERE meeting_date <= CAST(as_of AS DATE)
+        WHERE ind.report_counts(meeting_date, reported_at, as_of)
         GROUP BY indicator_id) l
 ),
 unreported AS (
@@ -53,22 +72,21 @@ unreported AS (
     SELECT i.indicator_id,
            -- Available since: published, if that was while the warehouse watched the table
            -- (an older publication date only says the figure existed before we looked).
-           min(CASE WHEN o.published_at < o.first_seen AND o.published_at >= w.since THEN o.published_at
-                    ELSE o.first_seen END) AS pending_since
+           min(ind.available_at(o.source, o.source_table, o.published_at, o.first_seen)) AS pending_since
     FROM cfg.indicators i
     JOIN stg.observations o ON o.source = i.source AND o.series = i.series
         AND o.breakdown = i.breakdown AND o.region = i.region
     JOIN known k ON k.source = o.source AND k.series = o.series AND k.breakdown = o.breakdown
         AND k.region = o.region AND k.period = o.period
-    LEFT JOIN stg.source_watch w ON w.source = o.source AND w.source_table = o.source_table
     LEFT JOIN last_report r ON r.indicator_id = i.indicator_id
     WHERE i.indikator_kf AND NOT o.is_deleted AND o.value IS NOT NULL
       AND o.fetched_at < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
       AND (r.indicator_id IS NULL
            OR o.period_end > r.period_end
            OR (o.period_end = r.period_end AND o.period <> r.period AND o.period_start < r.period_start)
+           -- a revision, unless the period's value now is again what KF saw (8,4 → 8,6 → 8,4)
            OR (i.report_revisions AND o.period = r.period AND o.vintage > r.vintage
-               AND o.value IS DISTINCT FROM r.value))
+               AND o.value IS DISTINCT FROM r.value AND k.value IS DISTINCT FROM r.value))
     GROUP BY i.indicator_id
 ),
 due AS (
@@ -120,9 +138,7 @@ CREATE OR REPLACE MACRO ind.kf_papers(meeting) AS TABLE
 SELECT d.indicator_id, p.source, p.series, p.breakdown, p.region, p.period, p.period_end,
        p.aktuellt_varde AS value, p.vintage, p.first_seen
 FROM ind.kf_due_asof(CAST(meeting AS DATE) - 1) d
-JOIN ind.indicator_status_asof(ind.stockholm_day_start(
-        (SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = CAST(meeting AS DATE)))) p
-    USING (indicator_id)
+JOIN ind.papers_status(meeting) p USING (indicator_id)
 WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL
   -- the papers' value must be one not reported before (a newer one may have come too late)
   AND NOT EXISTS (SELECT 1 FROM rep.report_log r
@@ -137,7 +153,7 @@ WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL
 -- catalog sets report_revisions (then it is also in ind.kf_due_asof as 'reviderat värde').
 CREATE OR REPLACE MACRO ind.kf_revisions_asof(as_of) AS TABLE
 WITH last_report AS (
-    SELECT * FROM rep.report_log WHERE meeting_date <= CAST(as_of AS DATE)
+    SELECT * FROM rep.report_log WHERE ind.report_counts(meeting_date, reported_at, as_of)
     QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY meeting_date DESC) = 1
 ),
 newest AS (

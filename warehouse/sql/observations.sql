@@ -37,3 +37,14 @@ CREATE OR REPLACE VIEW stg.source_watch AS
 SELECT 'scb' AS source, table_id AS source_table, min(checked_at) AS since
 FROM raw.scb_table_checks
 GROUP BY table_id;
+
+-- When a value version became available, for the KF due rule and the meeting papers alike
+-- (kf_due.sql): its publication time where the source gives one and the warehouse was already
+-- watching the table then, otherwise first seen. Whether that was before `before`:
+CREATE OR REPLACE MACRO ind.available_at(src, tbl, pub, seen) AS
+    CASE WHEN pub < seen
+              AND pub >= (SELECT w.since FROM stg.source_watch w WHERE w.source = src AND w.source_table = tbl)
+         THEN pub ELSE seen END;
+
+CREATE OR REPLACE MACRO ind.available_before(src, tbl, pub, seen, before) AS
+    ind.available_at(src, tbl, pub, seen) < before;

@@ -10,10 +10,12 @@
 --     place, as in Kolada's ranking), and how many were ranked. With only the kommun and its
 --     group loaded this is a rank within that set; national mode loads all 290 kommuner.
 -- Kommuner are four-digit codes not starting with 00 (0000 is Riket, 00xx the regions).
-CREATE OR REPLACE MACRO ind.peer_comparison_asof(known_before) AS TABLE
+-- available_before: as in stg.observations_asof (a meeting's papers, ind.papers_status).
+CREATE OR REPLACE MACRO ind.peer_comparison_asof(known_before, available_before := NULL) AS TABLE
 WITH cur AS (
     SELECT indicator_id, source, series, breakdown, region, period, aktuellt_varde, direction, decimals
-    FROM ind.indicator_status_asof(known_before) WHERE aktuellt_varde IS NOT NULL
+    FROM ind.indicator_status_asof(known_before, available_before := available_before)
+    WHERE aktuellt_varde IS NOT NULL
 ),
 members AS (
     SELECT DISTINCT m.member_id FROM raw.kolada_municipality_group_members m
@@ -26,7 +28,7 @@ kommuner AS (
            count(*) OVER (PARTITION BY cur.indicator_id) AS ranked_of
     FROM cur
     -- Only the catalog's series are joined, so the scope drops nothing this join keeps.
-    JOIN stg.observations_asof(known_before, scope := 'catalog') o
+    JOIN stg.observations_asof(known_before, scope := 'catalog', available_before := available_before) o
         ON o.source = cur.source AND o.series = cur.series AND o.breakdown = cur.breakdown
        AND o.period = cur.period
     WHERE o.value IS NOT NULL AND regexp_full_match(o.region, '[0-9]{4}') AND NOT starts_with(o.region, '00')
