@@ -37,6 +37,21 @@ def test_status_prints_every_nämnd_table(built, capsys):
     assert "ingen data" in out
 
 
+def test_in_a_terminal_tables_fit_its_width_and_piped_rows_stay_whole(built, capsys, monkeypatch):
+    import os
+    import sys
+
+    assert main(["--db", built, "status"]) == 0
+    piped = capsys.readouterr().out
+    assert max(len(line) for line in piped.splitlines()) > 100  # one line per row when piped
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr("shutil.get_terminal_size", lambda *a, **k: os.terminal_size((100, 40)))
+    assert main(["--db", built, "status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert any("Gästnätter" in line for line in lines) and any("Jämförelse" in line for line in lines)
+
+
 def test_status_filters_by_namnd(built, capsys):
     assert main(["--db", built, "status", "--namnd", "social"]) == 0
     out = capsys.readouterr().out

@@ -85,6 +85,21 @@ def test_the_html_report_renders_in_chromium(reports, tmp_path):
     assert png.stat().st_size > 20_000  # a rendered page with a chart, not a blank one
 
 
+def test_the_html_report_prints_on_a4_landscape(reports, tmp_path):
+    # Printed from a browser it fits every column on A4 landscape (portrait cut the last two).
+    import subprocess
+
+    from tests.browser import FLAGS
+
+    pdf = tmp_path / "rapport.pdf"
+    subprocess.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", reports[".html"].as_uri()], capture_output=True, timeout=120)
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
+    assert boxes and all(round(float(w)) == 842 and round(float(h)) == 595 for w, h in boxes), boxes
+    html = reports[".html"].read_text(encoding="utf-8")
+    assert "print-color-adjust: exact" in html and '<div class="table-wrap">' in html
+
+
 def test_a_meeting_not_in_the_calendar_is_a_clear_error(conn, tmp_path):
     with pytest.raises(ValueError, match="2026-11-24 är inget KF-sammanträde"):
         write_meeting_reports(conn, date(2026, 11, 24), tmp_path)

@@ -26,7 +26,7 @@ import duckdb
 from sources import clock
 from warehouse import db
 from warehouse.publish import connect_published
-from warehouse.present import render_due, render_forecast, render_status, status_frame
+from warehouse.present import render_due, render_forecast, render_status, status_frame, table_text
 from warehouse.reports.write import write_meeting_reports
 from warehouse.reporting import ReportingError, mark_reported, reported_at
 
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"Skrev {path}")
     elif args.command == "reported":
         frame = reported_at(conn, args.meeting)
-        print(frame.to_string(index=False) if not frame.empty else f"Inget redovisat vid KF {args.meeting}.")
+        print(table_text(frame) if not frame.empty else f"Inget redovisat vid KF {args.meeting}.")
     return 0
 
 

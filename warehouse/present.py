@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import shutil
+import sys
 from decimal import ROUND_HALF_UP, Decimal
 from datetime import date
 
@@ -45,6 +47,14 @@ def fmt_value(value, decimals: int, value_status=None) -> str:
     if isinstance(value_status, str) and value_status and text != "–":
         text += f" ({value_status})"
     return text
+
+
+def table_text(frame: pd.DataFrame) -> str:
+    """A table as text. In a terminal, as wide as the terminal: pandas moves the columns that
+    do not fit into blocks below (a table of 200 characters in a 100-column window otherwise
+    breaks every row in two). Piped to a file or another program, every row stays one line."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    return frame.to_string(index=False, line_width=width)
 
 
 def fmt_date(value) -> str:
@@ -104,7 +114,7 @@ def render_status(frame: pd.DataFrame) -> str:
                 "Jämförelse": [_comparison(r) for r in rows.itertuples()],
             }
         )
-        out.append(f"{namnd}\n{table.to_string(index=False)}")
+        out.append(f"{namnd}\n{table_text(table)}")
     return "\n\n".join(out)
 
 
@@ -178,7 +188,7 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
             "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
         }
     )
-    return f"{head}\n{table.to_string(index=False)}{revisions}"
+    return f"{head}\n{table_text(table)}{revisions}"
 
 
 def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | None = None,
@@ -194,7 +204,7 @@ def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | 
         "Reviderat till": [fmt_number(v, 2) for v in frame["revised_value"]],
         "Redovisas igen": frame["due_again"].map({True: "ja", False: "nej (katalogen)"}),
     })
-    return "\n\nReviderad efter redovisning:\n" + table.to_string(index=False)
+    return "\n\nReviderad efter redovisning:\n" + table_text(table)
 
 
 def render_forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10,
