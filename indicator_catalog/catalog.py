@@ -61,8 +61,7 @@ class Catalog:
 
     def kolada_kpis(self) -> list[str]:
         """The KPIs of Kolada indicators and of the Kolada cross-checks of other indicators."""
-        kpis = {i.query.kpi for i in self.indicators if i.source == "kolada"}
-        return sorted(kpis | {i.kolada_kontroll.kpi for i in self.indicators if i.kolada_kontroll})
+        return sorted(self.kolada_kpi_fields())
 
     def kolada_kpi_fields(self) -> dict[str, list[str]]:
         """Where the catalog names each Kolada KPI, as error messages name it:
@@ -75,6 +74,11 @@ class Catalog:
                 out.setdefault(i.kolada_kontroll.kpi, []).append(
                     f"{i.file.name}: indikator '{i.id}': fält 'kolada_kontroll.kpi'")
         return out
+
+    def ekonomi_frequencies(self) -> dict[str, str]:
+        """Series of the ekonomi source -> the frequency the catalog follows it by: the period a
+        SIE file's balances are given (warehouse/ekonomi.py _closing_period)."""
+        return {i.query.series: i.frequency for i in self.indicators if i.source == "ekonomi"}
 
     def kolada_units(self, group_members: set[str] = frozenset()) -> set[str]:
         """The Kolada units to fetch: in national mode every kommun, region and Riket

@@ -22,7 +22,7 @@ import dagster as dg
 
 from pipelines.definitions import defs as load_defs
 from pipelines.defs.files.inbox import inbox_dir, inbox_requests
-from pipelines.defs.partitions import range_tags, scb_yearly_partition
+from pipelines.defs.partitions import range_label, range_tags, scb_yearly_partition
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
@@ -40,8 +40,10 @@ def years_range(text: str) -> list[str]:
     return [str(y) for y in years]
 
 
-def _label(years: list[str]) -> str:
-    return f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0]
+def _confirmed(step: str) -> dict:
+    """Run config confirming the removals the retirement guard of `step` would refuse
+    (pipelines/defs/config.py FetchConfig)."""
+    return {**QUIET, "ops": {step: {"config": {"bekrafta_borttagning": True}}}}
 
 
 class Refresh:
@@ -70,14 +72,12 @@ class Refresh:
         for job, name, keys in (("kolada_job", "Kolada", years),
                                 ("scb_job", "SCB", [y for y in years if y in scb_keys])):
             if not keys:  # only SCB's: `years` itself is never empty
-                self.out(f"  SCB har inga partitioner för {_label(years)} (de börjar {min(scb_keys)}); hoppar över")
+                self.out(f"  SCB har inga partitioner för {range_label(years)} (de börjar {min(scb_keys)}); hoppar över")
                 continue
-            label = _label(keys)
+            label = range_label(keys)
             t = time.monotonic()
-            config = QUIET
-            if confirm_retirements:  # the retirement guard's confirmation (warehouse/observations.py)
-                step = "raw__kolada_values" if job == "kolada_job" else "raw__scb_values"
-                config = {**QUIET, "ops": {step: {"config": {"bekrafta_borttagning": True}}}}
+            step = "raw__kolada_values" if job == "kolada_job" else "raw__scb_values"
+            config = _confirmed(step) if confirm_retirements else QUIET
             if self._run(job, f"{job} {label}", tags=range_tags(keys[0], keys[-1]), run_config=config) is None:
                 return False
             self.out(f"  {name} {label} hämtat och laddat ({time.monotonic() - t:.1f} s)")
@@ -93,9 +93,7 @@ class Refresh:
         if month is None:
             self.out("  Arbetsförmedlingen: alla filer visar inte samma månad ännu; hoppar över")
             return True
-        config = QUIET
-        if confirm_retirements:
-            config = {**QUIET, "ops": {"stg__af_observations": {"config": {"bekrafta_borttagning": True}}}}
+        config = _confirmed("stg__af_observations") if confirm_retirements else QUIET
         if self._run("af_job", f"af_job {month}", partition_key=month, run_config=config) is None:
             return False
         self.out(f"  Arbetsförmedlingen {month}: fem månadsfiler hämtade och lästa")

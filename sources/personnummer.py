@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 
-PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])[-+]?\d{4}(?!\d)")
-SEPARATED = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])[-+]\d{4}(?!\d)")
+_BIRTH_DATE = r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-8]\d|9[01])"
+PERSONNUMMER = re.compile(_BIRTH_DATE + r"[-+]?\d{4}(?!\d)")
+SEPARATED = re.compile(_BIRTH_DATE + r"[-+]\d{4}(?!\d)")  # …-NNNN, …+NNNN
 # A SIE record's tokens: a quoted string, an object list, or a bare field (sources/sie.py).
 _SIE_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\{[^}]*\}|\S+')
 MASK = "ÅÅMMDD-XXXX"

@@ -97,7 +97,7 @@ class ReplayAdapter(BaseAdapter):
         index = load_index(str(self.directory))
         path = index.get(request_key(request.method, request.url, body))
         if path is not None:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = _load(path)
         else:
             doc, missing = compose(request.method, request.url, body, index)
             if doc is None:
@@ -149,6 +149,11 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _with_body(doc: dict, body) -> dict:
+    """A recording like `doc` (its notes and headers) answering with `body`."""
+    return {**doc, "response": {**doc["response"], "body": body}}
+
+
 def _compose_kolada(url: str, index: dict[str, Path]) -> tuple[dict | None, str]:
     parts = urlsplit(url)
     m = _KOLADA_YEARS.match(parts.path)
@@ -174,9 +179,7 @@ def _compose_kolada(url: str, index: dict[str, Path]) -> tuple[dict | None, str]
     more = page * per_page < len(values)
     next_url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**query, "page": page + 1}), "")) \
         if more else None
-    doc = copy.deepcopy(docs[0])
-    doc["response"]["body"] = {"values": values[(page - 1) * per_page: page * per_page], "next_url": next_url}
-    return doc, ""
+    return _with_body(docs[0], {"values": values[(page - 1) * per_page: page * per_page], "next_url": next_url}), ""
 
 
 def _compose_scb(url: str, body: bytes, index: dict[str, Path]) -> tuple[dict | None, str]:
@@ -203,16 +206,15 @@ def _compose_scb(url: str, body: bytes, index: dict[str, Path]) -> tuple[dict | 
         if missing and len(missing) < len(codes):
             return None, f"{variable.get('variableCode')} {', '.join(missing)}"
         if not missing:
-            doc = copy.deepcopy(docs[0])
-            doc["response"]["body"] = _join_cubes([d["response"]["body"] for d in docs], variable["variableCode"], codes)
-            return doc, ""
+            return _with_body(docs[0], _join_cubes([d["response"]["body"] for d in docs], variable["variableCode"],
+                                                   codes)), ""
     return None, ""
 
 
 def _join_cubes(cubes: list[dict], dim: str, codes: list[str]) -> dict:
     """json-stat2 datasets that differ only in one category of `dim`, joined along `dim`."""
     out = copy.deepcopy(cubes[0])
-    ids, pos = out["id"], out["id"].index(dim)
+    pos = out["id"].index(dim)
     sizes = list(out["size"])
     sizes[pos] = len(cubes)
     category = out["dimension"][dim]["category"]

@@ -426,7 +426,12 @@ def _year(token, lineno: int, path) -> int:
 def parse_bytes(raw: bytes, path: str | Path = "<bytes>", encoding: str | None = None) -> SieFile:
     if encoding:
         return parse_text(raw.decode(encoding), path, encoding)
-    text, used = decode(raw, path)
+    return parse_decoded(*decode(raw, path), path)
+
+
+def parse_decoded(text: str, used: str, path: str | Path = "<text>") -> SieFile:
+    """Parse text that `decode` gave with the encoding it used (the inbox decodes a file once
+    to scan it and parses the same text)."""
     if used != "utf-16":
         return parse_text(text, path, used)
     # Not the standard's encoding: say so, in the warnings and in any error.

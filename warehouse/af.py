@@ -184,8 +184,7 @@ def load_month(conn: duckdb.DuckDBPyConnection, file_month: str, *, log=lambda m
                                    _scope(conn, file_month, f.kind, series, newer, f.fetched_at),
                                    extra=EXTRA, compare=["alder", "namnare"], transaction=False, guard=guard)
             if r.kept:
-                log(f"{f.file_name}: {r.kept} aktuella värden saknas i filen för kommuner som inte finns med alls "
-                    f"(t.ex. {', '.join(r.kept_sample)}); värdena behålls")
+                log(f"{f.file_name}: {r.kept_note('filen', 'kommuner som inte finns med alls')}")
             merged += r
     return {"result": merged, "periods": sorted(periods), "files": len(files), "checks": checks}
 

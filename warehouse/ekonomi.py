@@ -70,7 +70,7 @@ def sie_series(sie: SieFile, mapping: EkonomiMapping, *, region: str, fetched_at
     # The last month with actuals (vouchers or period balances); budget months do not count.
     last_actual = max(voucher_months | psaldo_months, default=None)
     closing = _closing_date(sie, year, end, last_actual)
-    rows = _balance_rows(sie, mapping, year, closing, end, frequencies or {}, region, fetched_at, sha)
+    rows = _balance_rows(sie, mapping, closing, end, frequencies or {}, region, fetched_at, sha)
     rows += _result_rows(sie, mapping, year, last_actual, bool(psaldo_months), region, fetched_at, sha)
     rows += _investment_rows(sie, mapping, year, last_actual, region, fetched_at, sha)
     frame = pd.DataFrame(rows, columns=COLUMNS + EXTRA)
@@ -109,7 +109,7 @@ def _closing_period(closing: date, year_end: date, frequency: str | None) -> tup
     return (f"{closing.year}{code}" if code else f"{closing.year}M{closing.month:02d}"), ""
 
 
-def _balance_rows(sie, mapping, year, closing, year_end, frequencies, region, fetched_at, sha) -> list[dict]:
+def _balance_rows(sie, mapping, closing, year_end, frequencies, region, fetched_at, sha) -> list[dict]:
     """arets_resultat (−Σ #RES) and skuldsattningsgrad (#UB) at the closing date."""
     rows = []
     ub = defaultdict(float)
@@ -150,8 +150,7 @@ def _result_rows(sie, mapping, year, last_actual, has_psaldo, region, fetched_at
     rows = []
     for month in range(1, (last_actual or 0) + 1):
         code = f"{year}M{month:02d}"
-        actual_ack = -sum(v for mo, v in actual.items() if mo <= month)
-        budget_ack = -sum(v for mo, v in budget.items() if mo <= month)
+        actual_ack, budget_ack = -_to_date(actual, month), -_to_date(budget, month)
         rows.append(_row("resultat_ack", "T", region, code, actual_ack, fetched_at, sha))
         if budget:
             rows.append(_row("budget_resultat_ack", "T", region, code, budget_ack, fetched_at, sha))
@@ -194,11 +193,16 @@ def _investment_rows(sie, mapping, year, last_actual, region, fetched_at, sha) -
     budget_kr = inv.budget_kr.get(year)
     for month in range(1, (last_actual or 0) + 1):
         code = f"{year}M{month:02d}"
-        cum = sum(v for mo, v in per_month.items() if mo <= month)
+        cum = _to_date(per_month, month)
         rows.append(_row("upparbetade_investeringar_kr", "T", region, code, cum, fetched_at, sha))
         if budget_kr:
             rows.append(_row("upparbetade_investeringar_andel", "T", region, code, cum / budget_kr * 100, fetched_at, sha))
     return rows
+
+
+def _to_date(per_month: dict[int, float], month: int) -> float:
+    """The year to date at `month` of monthly amounts."""
+    return sum(v for mo, v in per_month.items() if mo <= month)
 
 
 def _year_of_vouchers(sie: SieFile) -> tuple[date, date]:

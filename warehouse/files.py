@@ -21,7 +21,7 @@ from sources.hr import parse_hr
 from sources.personnummer import PersonalData, mask, personnummer_line
 from sources.prognos import parse_prognos
 from sources.sie import decode as decode_sie
-from sources.sie import parse_bytes
+from sources.sie import parse_decoded
 from warehouse import ekonomi as wh_ekonomi
 from warehouse import hr as wh_hr
 from warehouse.db import one
@@ -82,13 +82,20 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
         # Overwritten since the sensor saw it: leave it for the next tick, which sees the new bytes.
         return Outcome("okänd", "changed", "filen ändrades efter att den upptäcktes; läses vid nästa kontroll", [])
     kind = classify(raw)
+    # The current day and month by the warehouse clock, in Stockholm: no file may bring a
+    # period after them.
+    today = now.astimezone(STOCKHOLM).date()
+    month = f"{today:%Y-%m}"
     earlier = already_loaded(conn, sha)
     if earlier:
         return Outcome(kind, "duplicate", f"samma innehåll som {mask(earlier)} (sha256 {sha[:12]}…) är redan inläst", [])
     try:
+        encoding = None
         if kind != "sie":
-            kind = classify(decode_text(raw)[:4096].encode("utf-8"))  # e.g. a UTF-16 export
-        text = decode_sie(raw, name)[0] if kind == "sie" else decode_text(raw)
+            text = decode_text(raw)
+            kind = classify(text[:4096].encode("utf-8"))  # e.g. a UTF-16 export
+        if kind == "sie":
+            text, encoding = decode_sie(raw, name)
         # Before anything else, whatever the file claims to be: a file with person data must
         # not be kept, not even in quarantine (a CSV whose first line starts with '#' is
         # taken for SIE, and SIE is scanned as SIE, amounts being long numbers).
@@ -96,15 +103,15 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
         if line:
             raise PersonalData(name, line)
         if kind == "hr":
-            frame = wh_hr.series_frame(parse_hr(text, name, not_after=_month(now)).frame, region=kommun,
+            frame = wh_hr.series_frame(parse_hr(text, name, not_after=month).frame, region=kommun,
                                        fetched_at=now, file_sha256=sha)
             load = wh_hr.load
         elif kind == "sie":
-            frame = wh_ekonomi.sie_series(parse_bytes(raw, name), load_mapping(), region=kommun, fetched_at=now,
-                                          sha=sha, frequencies=frequencies)
+            frame = wh_ekonomi.sie_series(parse_decoded(text, encoding, name), load_mapping(), region=kommun,
+                                          fetched_at=now, sha=sha, frequencies=frequencies)
             load = wh_ekonomi.load
         elif kind == "prognos":
-            frame = wh_ekonomi.prognos_series(parse_prognos(text, name, not_after=_month(now)), region=kommun,
+            frame = wh_ekonomi.prognos_series(parse_prognos(text, name, not_after=month), region=kommun,
                                               fetched_at=now, sha=sha)
             load = wh_ekonomi.load
         else:
@@ -114,11 +121,10 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
             raise UnsupportedFile(f"{name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
         # No file may bring a period that has not begun (by the warehouse clock, Stockholm):
         # a typo'd year would become the aktuellt värde.
-        today = now.astimezone(STOCKHOLM).date()
         future = frame[frame["period_start"] > today]
         if not future.empty:
             raise UnsupportedFile(f"{name}: perioden {min(future['period'])} ligger efter innevarande månad "
-                                  f"{_month(now)}; inget läses in (fel år i filen?)")
+                                  f"{month}; inget läses in (fel år i filen?)")
         periods = sorted(frame["period"].unique())
         result = load(conn, frame, now)  # one transaction: all of the file or nothing
         _record(conn, sha, name, kind, now, "loaded", None, periods, len(frame))
@@ -131,12 +137,6 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
     except Exception as exc:
         _record(conn, sha, name, kind, now, "rejected", f"oväntat fel vid inläsning ({type(exc).__name__})", [], 0)
         raise
-
-
-def _month(now: datetime) -> str:
-    """The current month (YYYY-MM) by the warehouse clock, in Stockholm: the last a
-    forecast or an HR export can be for."""
-    return now.astimezone(STOCKHOLM).strftime("%Y-%m")
 
 
 def _record(conn, sha, name, kind, now, status, error, periods, rows) -> None:

@@ -61,16 +61,13 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
     rows = conn.execute(
         """
         SELECT i.indicator_id, i.source, i.series, i.frequency,
-               -- The newest period as the status rule picks it: the latest end date and, when a
-               -- year and its December month end on the same day, the year (the longer period).
-               (SELECT o.period FROM stg.current_observations o
-                WHERE o.source = i.source AND o.series = i.series AND o.breakdown = i.breakdown
-                  AND o.region = i.region AND o.value IS NOT NULL
-                ORDER BY o.period_end DESC, o.period_start ASC LIMIT 1) AS have,
+               -- The newest period, as status picks it (a year over its December month).
+               s.period AS have,
                (SELECT max(o.published_at) FROM stg.observations o
                 WHERE o.source = i.source AND o.series = i.series AND o.region = i.region) AS published_at,
                k.publ_period, coalesce(k.prel_publication_date, k.publication_date) AS kpi_date
         FROM cfg.indicators i
+        LEFT JOIN ind.indicator_status s USING (indicator_id)
         LEFT JOIN (SELECT kpi, any_value(publ_period) AS publ_period,
                           any_value(prel_publication_date) AS prel_publication_date,
                           any_value(publication_date) AS publication_date

@@ -83,6 +83,12 @@ class MergeResult:
     def changed(self) -> int:
         return self.inserted + self.revised + self.deleted
 
+    def kept_note(self, where: str, who: str) -> str:
+        """The warning for values kept because their unit did not answer at all, e.g.
+        kept_note("svaret", "enheter som inte svarade alls")."""
+        return (f"{self.kept} aktuella värden saknas i {where} för {who} (t.ex. {', '.join(self.kept_sample)}); "
+                "ett ofullständigt svar, inte en borttagning: värdena behålls")
+
     def __add__(self, other: "MergeResult") -> "MergeResult":
         return MergeResult(self.inserted + other.inserted, self.revised + other.revised, self.deleted + other.deleted,
                            self.kept + other.kept, (self.kept_sample + other.kept_sample)[:5])
@@ -158,7 +164,8 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction, guard,
     # one-year load from numbering the vintages of the whole table.
     conn.execute("CREATE OR REPLACE TEMP TABLE merge_periods AS SELECT period FROM incoming_obs "
                  "UNION SELECT unnest(?::VARCHAR[])", [list(scope.periods) if scope is not None else []])
-    if transaction and not dry_run:
+    own_transaction = transaction and not dry_run  # a dry run writes nothing to commit
+    if own_transaction:
         conn.execute("BEGIN")
     try:
         # The current vintages once, before anything is inserted: the changes and the absent
@@ -200,19 +207,21 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction, guard,
         # What the scope covered and the answer left out: retired only where the unit answered
         # for the series (module docstring).
         conn.execute("CREATE OR REPLACE TEMP TABLE merge_answered AS SELECT DISTINCT series, region FROM incoming_obs")
+        # The scope as a condition on merge_current (`cur`) with its parameters.
         scoped = ("list_contains($series, cur.series) AND list_contains($regions, cur.region) "
-                  "AND list_contains($periods, cur.period)")
+                  "AND list_contains($periods, cur.period)") if scope is not None else "false"
+        params = _scope_params(scope)
         conn.execute(
             f"""CREATE OR REPLACE TEMP TABLE merge_absent AS
                 SELECT cur.* FROM merge_current cur SEMI JOIN merge_answered a USING (series, region)
-                WHERE NOT cur.is_deleted AND {scoped if scope is not None else 'false'}
+                WHERE NOT cur.is_deleted AND {scoped}
                   AND NOT EXISTS (SELECT 1 FROM incoming_obs i WHERE i.series = cur.series
                       AND i.breakdown = cur.breakdown AND i.region = cur.region AND i.period = cur.period)""",
-            _scope_params(scope))
+            params)
         absent = one(conn, "SELECT count(*) FROM merge_absent")[0]
         if guard is not None and counts[2] + absent:
-            _check_guard(conn, table, guard, counts[2] + absent, scope, scoped)
-        kept, kept_sample = _kept(conn, scope, scoped)
+            _check_guard(conn, table, guard, counts[2] + absent, scope is not None, scoped, params)
+        kept, kept_sample = _kept(conn, scope is not None, scoped, params)
         result = MergeResult(inserted=counts[0], revised=counts[1], deleted=counts[2] + absent, kept=kept,
                              kept_sample=kept_sample)
         if dry_run:
@@ -239,23 +248,23 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction, guard,
             """,
             [source],
         )
-        if transaction:
+        if own_transaction:
             conn.execute("COMMIT")
     except Exception:
-        if transaction and not dry_run:
+        if own_transaction:
             conn.execute("ROLLBACK")
         raise
     return result
 
 
-def _kept(conn, scope: Scope | None, scoped: str) -> tuple[int, tuple[str, ...]]:
+def _kept(conn, has_scope: bool, scoped: str, params: dict) -> tuple[int, tuple[str, ...]]:
     """Current values in the scope whose unit gave no value of their series (kept)."""
-    if scope is None:
+    if not has_scope:
         return 0, ()
     rows = conn.execute(
         f"""SELECT series, region, count(*) FROM merge_current cur ANTI JOIN merge_answered a USING (series, region)
             WHERE NOT cur.is_deleted AND {scoped} GROUP BY ALL ORDER BY series, region""",
-        _scope_params(scope)).fetchall()
+        params).fetchall()
     return sum(n for *_, n in rows), tuple(f"{s} {r}" for s, r, _ in rows[:5])
 
 
@@ -265,19 +274,19 @@ def _scope_params(scope: Scope | None) -> dict:
     return {"series": list(scope.series), "regions": list(scope.regions), "periods": list(scope.periods)}
 
 
-def _check_guard(conn, table: str, guard: RetireGuard, retired: int, scope: Scope | None, scoped: str) -> None:
+def _check_guard(conn, table: str, guard: RetireGuard, retired: int, has_scope: bool, scoped: str,
+                 params: dict) -> None:
     """Raise RetirementRefused when `retired` current values are more than the guard allows
     against the current values of the scope (without a scope: of the answered units)."""
-    if scope is not None:
-        current = one(conn, f"SELECT count(*) FROM merge_current cur WHERE NOT cur.is_deleted AND {scoped}",
-                      _scope_params(scope))[0]
+    if has_scope:
+        current = one(conn, f"SELECT count(*) FROM merge_current cur WHERE NOT cur.is_deleted AND {scoped}", params)[0]
     else:
         current = one(conn, "SELECT count(*) FROM merge_current cur SEMI JOIN merge_answered USING (series, region) "
                             "WHERE NOT cur.is_deleted")[0]
     if guard.allows(retired, current):
         return
     sample = conn.execute(
-        f"""SELECT series, breakdown, region, period FROM (
+        """SELECT series, breakdown, region, period FROM (
                 SELECT series, breakdown, region, period FROM merge_absent
                 UNION ALL SELECT series, breakdown, region, period FROM merge_changes WHERE kind = 'deleted')
             ORDER BY ALL LIMIT 3""").fetchall()

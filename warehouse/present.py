@@ -31,11 +31,16 @@ def fmt_number(value, decimals: int = 1) -> str:
     return f"{round_shown(float(value), decimals) + 0.0:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
+def target_sign(direction: str) -> str:
+    """'≥ ' or '≤ ', how the governance document writes a target's direction."""
+    return "≤ " if direction == "lower" else "≥ "
+
+
 def fmt_target(direction: str, value, decimals: int, target_year=None) -> str:
     """Önskat värde as the governance document writes it: '≥ 11 600', with its year when the
     catalog gives one ('≥ 11 600 år 2030'). A target with a year is judged against today's
     value like any other (README, Status- och KF-regler)."""
-    text = ("≤ " if direction == "lower" else "≥ ") + fmt_number(value, decimals)
+    text = target_sign(direction) + fmt_number(value, decimals)
     if target_year is not None and not pd.isna(target_year):
         text += f" år {int(target_year)}"
     return text

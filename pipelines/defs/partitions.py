@@ -39,3 +39,8 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     """The tags of a run over the partitions first..last, as the UI's single-run backfill
     sets them (Dagster keeps these names in a private module, so they are written here once)."""
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+def range_label(keys: list[str]) -> str:
+    """'2021–2022' for a range of partition keys, '2022' for one: in messages and metadata."""
+    return f"{keys[0]}–{keys[-1]}" if len(keys) > 1 else keys[0]

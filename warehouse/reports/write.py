@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sources import clock
-from warehouse.present import fmt_date, fmt_number, fmt_target, fmt_value
+from warehouse.present import fmt_date, fmt_number, fmt_target, fmt_value, target_sign
 from warehouse.reports import charts
 from warehouse.reports.data import MeetingReport, meeting_report
 
@@ -67,8 +67,8 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "status": r["status"], "status_class": STATUS_CLASS.get(r["status"], ""),
             "peer": _peer(r), "reason": _reason(r), "name": r["name"], "unit": r["unit"],
             "target_year": None if pd.isna(r.get("target_year")) else int(r["target_year"]),
-            "value_status": (r.get("value_status") or "").replace('"', "'")
-                            if isinstance(r.get("value_status"), str) else "",
+            "direction": r["direction"],
+            "value_status": r["value_status"].replace('"', "'") if isinstance(r.get("value_status"), str) else "",
             "source_name": ind.source_name,
         })
     return out
@@ -126,7 +126,7 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         # Numbers stay numbers; the direction and year of the target and what the source says
         # of the value are text in the number format, as the HTML shows them.
-        ws.cell(i, 4).number_format = (f'"{row["onskat"][:2]}"' + _number_format(row["decimals"])
+        ws.cell(i, 4).number_format = (f'"{target_sign(row["direction"])}"' + _number_format(row["decimals"])
                                        + (f'" år {int(row["target_year"])}"' if row["target_year"] else ""))
         ws.cell(i, 5).number_format = (_number_format(row["decimals"])
                                        + (f'" ({row["value_status"]})"' if row["value_status"] else ""))

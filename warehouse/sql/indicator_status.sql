@@ -27,15 +27,15 @@
 -- kept; in a national warehouse the kommun's status read all 800,000 rows through the window
 -- for its 2,500 (0.9 s; with the scope 0.02 s).
 -- available_before: also only versions that had become available before it, by the KF due
--- rule's availability (ind.available_before): what a meeting's papers can show.
+-- rule's availability (ind.available_at): what a meeting's papers can show.
 CREATE OR REPLACE MACRO stg.observations_asof(known_before, scope := 'all', available_before := NULL) AS TABLE
 SELECT * EXCLUDE (rn) FROM (
     SELECT *, row_number() OVER (
         PARTITION BY source, series, breakdown, region, period ORDER BY vintage DESC) AS rn
     FROM stg.observations o
     WHERE fetched_at < known_before
-      AND (available_before IS NULL OR ind.available_before(o.source, o.source_table, o.published_at, o.first_seen,
-                                                            available_before))
+      AND (available_before IS NULL
+           OR ind.available_at(o.source, o.source_table, o.published_at, o.first_seen) < available_before)
       AND (scope = 'all'
            OR (scope = 'catalog' AND (source, series, breakdown) IN (SELECT source, series, breakdown FROM cfg.indicators))
            OR (scope = 'kommun'
@@ -98,7 +98,8 @@ joined AS (
     SELECT i.*, cur.period, cur.period_start, cur.period_end, cur.value, cur.status AS value_status,
            cur.vintage, cur.first_seen, cur.fetched_at, cur.published_at, cur.source_table, cur.response_id,
            coalesce(prev.period, prev_ytd.period) AS prev_period, coalesce(prev.value, prev_ytd.value) AS prev_value,
-           round(cur.value, i.decimals) AS shown, round(i.onskat_varde, i.decimals) AS target_shown
+           round(cur.value, i.decimals) AS shown, round(i.onskat_varde, i.decimals) AS target_shown,
+           round(coalesce(prev.value, prev_ytd.value), i.decimals) AS prev_shown
     FROM ind.indicator_units(all_units) i
     LEFT JOIN cur ON cur.source = i.source AND cur.series = i.series
         AND cur.breakdown = i.breakdown AND cur.region = i.region
@@ -113,7 +114,7 @@ SELECT
     uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
     period, period_start, period_end, value AS aktuellt_varde, value_status, vintage, first_seen,
     fetched_at, published_at, source_table, response_id,
-    prev_period, prev_value, shown - round(prev_value, decimals) AS change,
+    prev_period, prev_value, shown - prev_shown AS change,
     CASE
         WHEN value IS NULL THEN 'ingen data'
         WHEN ind.incomplete(value_status) THEN 'kan inte bedömas'
@@ -125,8 +126,8 @@ SELECT
     END AS status,
     CASE
         WHEN value IS NULL OR prev_value IS NULL THEN NULL
-        WHEN abs(shown - round(prev_value, decimals)) < 1e-9 THEN 'oförändrat'
-        WHEN (shown > round(prev_value, decimals)) = (direction = 'higher') THEN 'bättre'
+        WHEN abs(shown - prev_shown) < 1e-9 THEN 'oförändrat'
+        WHEN (shown > prev_shown) = (direction = 'higher') THEN 'bättre'
         ELSE 'sämre'
     END AS trend
 FROM joined;

@@ -40,11 +40,8 @@ GROUP BY table_id;
 
 -- When a value version became available, for the KF due rule and the meeting papers alike
 -- (kf_due.sql): its publication time where the source gives one and the warehouse was already
--- watching the table then, otherwise first seen. Whether that was before `before`:
+-- watching the table then, otherwise first seen.
 CREATE OR REPLACE MACRO ind.available_at(src, tbl, pub, seen) AS
     CASE WHEN pub < seen
               AND pub >= (SELECT w.since FROM stg.source_watch w WHERE w.source = src AND w.source_table = tbl)
          THEN pub ELSE seen END;
-
-CREATE OR REPLACE MACRO ind.available_before(src, tbl, pub, seen, before) AS
-    ind.available_at(src, tbl, pub, seen) < before;

@@ -13,7 +13,7 @@ from sources.af import age_band, basis_from_name
 from sources.af_web import NotPublished, fetch_month
 from warehouse import af as wh_af
 from warehouse.db import one
-from warehouse.observations import RetireGuard, RetirementRefused
+from warehouse.observations import RetirementRefused
 
 COMMON = dict(group_name="arbetsformedlingen", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=af_monthly_partition)
 
@@ -84,8 +84,7 @@ def af_observations(context: dg.AssetExecutionContext, config: FetchConfig, duck
     failure = None
     with warehouse(duckdb) as conn:
         try:
-            out = wh_af.load_month(conn, month, log=context.log.info,
-                                   guard=None if config.bekrafta_borttagning else RetireGuard())
+            out = wh_af.load_month(conn, month, log=context.log.info, guard=config.guard())
             checks = out["checks"]
         except RetirementRefused as exc:
             raise dg.Failure(description=f"AF {month}: {exc}", allow_retries=False) from exc

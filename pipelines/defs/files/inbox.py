@@ -65,6 +65,11 @@ def _locate(path: Path, sha: str) -> Path | None:
     return candidates[0] if candidates else None  # overwritten since the tick: load_file says so
 
 
+def _gone(context: dg.OpExecutionContext, name: str) -> str:
+    context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
+    return "saknas"
+
+
 @dg.op(pool=DUCKDB_POOL)
 def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duckdb: DuckDBResource,
                     catalog: CatalogResource) -> str:
@@ -72,20 +77,16 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
     name = _safe(Path(config.path).name)
     path = _locate(Path(config.path), config.sha256)
     if path is None:
-        context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
-        return "saknas"
+        return _gone(context, name)
     archive, quarantine = _folders(path.parent)
     cat = catalog.load()
-    # A SIE file's balances take the period the catalog follows them by (tertial, year, …).
-    frequencies = {i.query.series: i.frequency for i in cat.indicators if i.source == "ekonomi"}
     try:
         with warehouse(duckdb) as conn:
             outcome = load_file(conn, path, config.sha256, kommun=cat.settings.kommun, now=clock.now(),
-                                frequencies=frequencies)
+                                frequencies=cat.ekonomi_frequencies())
     except FileNotFoundError:
         # Another run (a second `indikator refresh`, the sensor's run) took it meanwhile.
-        context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
-        return "saknas"
+        return _gone(context, name)
     except Exception as exc:  # an unexpected failure: the file must not stay stuck in the inbox
         outcome = Outcome("okänd", "rejected", f"oväntat fel vid inläsning ({type(exc).__name__}); kontakta förvaltaren", [])
         context.log.error(f"{name}: {_safe(repr(exc))}")

@@ -7,14 +7,14 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.config import FetchConfig
 from pipelines.defs.metadata import merge_metadata, preview
-from pipelines.defs.partitions import yearly_partition
+from pipelines.defs.partitions import range_label, yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
 from sources import clock
 from sources.kolada import data_urls
 from warehouse import kolada as wh_kolada
 from warehouse import kolada_landing, kolada_nightly
-from warehouse.observations import MergeResult, RetireGuard, RetirementRefused
+from warehouse.observations import MergeResult, RetirementRefused
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -95,7 +95,7 @@ def kolada_values(
                                                severity=dg.AssetCheckSeverity.WARN,
                                                metadata={"skipped": True})])
     years = [int(k) for k in keys]
-    label = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    label = range_label(keys)
     n_urls = len(data_urls(kpis, asked, years))
     context.log.info(f"Kolada {label}: {len(kpis)} KPI:er × {len(municipalities)} enheter, {n_urls} adress(er)")
     with kolada_landing.Spool() as spool:
@@ -119,7 +119,7 @@ def kolada_values(
             if group is not None:
                 wh_kolada.store_group(conn, group, group_page)
             started = time.monotonic()
-            guard = None if config.bekrafta_borttagning else RetireGuard()
+            guard = config.guard()
             loaded: list[MergeResult] = []
 
             def refuse_incomplete(c) -> None:
@@ -135,9 +135,7 @@ def kolada_values(
                 raise dg.Failure(description=f"Kolada {label} ({urls[0]}): {exc}", allow_retries=False) from exc
             if loaded and loaded[0].kept:
                 context.log.warning(
-                    f"Kolada {label}: {loaded[0].kept} aktuella värden saknas i svaret för KPI:er och enheter som "
-                    f"inte svarade alls (t.ex. {', '.join(loaded[0].kept_sample)}); ett ofullständigt svar, inte "
-                    "en borttagning: värdena behålls")
+                    f"Kolada {label}: {loaded[0].kept_note('svaret', 'KPI:er och enheter som inte svarade alls')}")
             context.log.info(f"Kolada {label}: {spool.pages} sidor landade i lagret ({time.monotonic() - started:.1f} s)")
             kolada_nightly.store_snapshot(conn, fetch_ids, releases)
         n_values, n_pages = spool.rows, spool.pages

@@ -5,13 +5,13 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.config import FetchConfig
 from pipelines.defs.metadata import merge_metadata, preview
-from pipelines.defs.partitions import scb_yearly_partition
+from pipelines.defs.partitions import range_label, scb_yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, ScbResource, warehouse
 from warehouse import scb as wh_scb
 from warehouse.scb_fetch import fetch_tables
 from warehouse.db import one
-from warehouse.observations import MergeResult, RetireGuard, RetirementRefused
+from warehouse.observations import MergeResult, RetirementRefused
 from sources.errors import SourceError
 
 # SCB steps run in the duckdb pool (limit 1, dagster.yaml): they write the warehouse, and
@@ -21,10 +21,6 @@ from sources.errors import SourceError
 # (warehouse/scb_fetch.py): one run per year would make one call per table and year.
 COMMON = dict(group_name="scb", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=scb_yearly_partition,
               backfill_policy=dg.BackfillPolicy.single_run())
-
-
-def _label(keys: list[str]) -> str:
-    return keys[0] if len(keys) == 1 else f"{keys[0]}–{keys[-1]}"
 
 
 @dg.asset(key=["raw", "scb_values"], kinds={"duckdb", "api"}, **COMMON)
@@ -54,7 +50,7 @@ def scb_values(
     # All HTTP before the warehouse is opened to write; the landing is one transaction.
     fetches = fetch_tables(scb.client(), cat, keys, known, log=context.log.info)
     fetched = [f for f in fetches if not f.skipped]
-    guard = None if config.bekrafta_borttagning else RetireGuard()
+    guard = config.guard()
     loaded: list[MergeResult] = []
 
     def load_before_commit(c) -> None:
@@ -68,21 +64,19 @@ def scb_values(
             fetch_ids = wh_scb.land(conn, fetches, run_id=context.run.run_id,
                                     check=load_before_commit if fetched else None)
         except RetirementRefused as exc:
-            raise dg.Failure(description=f"SCB {_label(keys)}: {exc}", allow_retries=False) from exc
+            raise dg.Failure(description=f"SCB {range_label(keys)}: {exc}", allow_retries=False) from exc
         except (SourceError, ValueError) as exc:
             # A SourceError names its URL; a stitching error names the tables instead.
-            raise dg.Failure(description=(f"SCB {_label(keys)}: svaret kunde inte läsas in ({exc}); inget sparades, "
+            raise dg.Failure(description=(f"SCB {range_label(keys)}: svaret kunde inte läsas in ({exc}); inget sparades, "
                                           "så nästa körning frågar SCB igen"), allow_retries=False) from exc
     if loaded and loaded[0].kept:
-        context.log.warning(
-            f"SCB: {loaded[0].kept} aktuella värden saknas i svaret för enheter som inte svarade alls "
-            f"(t.ex. {', '.join(loaded[0].kept_sample)}); ett ofullständigt svar, inte en borttagning: värdena behålls")
+        context.log.warning(f"SCB: {loaded[0].kept_note('svaret', 'enheter som inte svarade alls')}")
     unchanged = [f for f in fetches if f.skipped and f.periods]
     pages = list({id(p): p for f in fetched for p in f.pages}.values())  # the years of a call share its pages
     frame = wh_scb.pages_frame(pages)
     return dg.MaterializeResult(
         metadata={
-            "years": _label(keys),
+            "years": range_label(keys),
             "tables_checked": len({(f.series, f.info.id) for f in fetches}),
             "tables_fetched": len({(f.series, f.info.id) for f in fetched}),
             "tables_unchanged": ", ".join(sorted({f"{f.info.id} ({f.info.updated})" for f in unchanged})) or "inga",
