@@ -62,7 +62,7 @@ run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "htt
 """
 
 INGEST = DAGSTER + """
-from warehouse import db
+from warehouse.core import db
 job = defs.resolve_job_def("kolada_job")
 import threading
 samples = []  # (time, RSS MiB) every 20 ms: the peak of each step, not only of the process
@@ -92,7 +92,7 @@ done(seconds=seconds, steps=steps, step_rss_mib=step_rss, values=values)
 # SCB's backfill from its first partition, one run (BackfillPolicy.single_run).
 SCB_INGEST = DAGSTER + """
 from pipelines.defs.partitions import range_tags
-from warehouse import db
+from warehouse.core import db
 t = time.perf_counter()
 r = defs.resolve_job_def("scb_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
                                                        tags=range_tags("{first}", "{last}"))
@@ -111,7 +111,7 @@ done(seconds=time.perf_counter() - t, steps=steps)
 """
 
 QUERIES = PRELUDE + """
-from warehouse import db
+from warehouse.core import db
 c = db.connect(read_only=True)
 out = {{}}
 for name, sql in {{

@@ -77,7 +77,7 @@ class Catalog:
 
     def ekonomi_frequencies(self) -> dict[str, str]:
         """Series of the ekonomi source -> the frequency the catalog follows it by: the period a
-        SIE file's balances are given (warehouse/ekonomi.py _closing_period)."""
+        SIE file's balances are given (warehouse/files/ekonomi.py _closing_period)."""
         return {i.query.series: i.frequency for i in self.indicators if i.source == "ekonomi"}
 
     def kolada_units(self, group_members: set[str] = frozenset()) -> set[str]:

@@ -100,7 +100,7 @@ class Manadsvarde(_Strict):
 
 
 class HrQuery(_Strict):
-    """A series computed from the HR export (warehouse/hr.py), for one förvaltning or 'T'."""
+    """A series computed from the HR export (warehouse/files/hr.py), for one förvaltning or 'T'."""
 
     series: Literal["sjukfranvaro_total_andel", "sjukfranvaro_korttid_andel", "sjukfranvaro_langtid_andel",
                     "sjukfranvaro_langtid_av_arbetstid", "personalomsattning_manad", "personalomsattning_12m"]
@@ -108,7 +108,7 @@ class HrQuery(_Strict):
 
 
 class EkonomiQuery(_Strict):
-    """A series computed from the SIE or forecast export (warehouse/ekonomi.py)."""
+    """A series computed from the SIE or forecast export (warehouse/files/ekonomi.py)."""
 
     series: Literal["skuldsattningsgrad", "arets_resultat", "resultat_ack", "budget_resultat_ack",
                     "resultat_mot_budget", "upparbetade_investeringar_kr", "upparbetade_investeringar_andel",

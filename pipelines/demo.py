@@ -19,13 +19,13 @@ from pipelines.refresh import Refresh, years_range
 from sources import clock
 from sources.http import http_mode, recordings_dir
 from sources.replay import recording_notes
-from warehouse import db
-from warehouse.present import (fmt_number, render_af_month, render_due, render_forecast, render_mandatory_notes,
+from warehouse.core import db
+from warehouse.presentation.text import (fmt_number, render_af_month, render_due, render_forecast, render_mandatory_notes,
                                render_manadsvarden, render_sources, render_status, status_frame)
-from warehouse.reporting import mark_reported
-from warehouse.reports.write import write_meeting_reports
-from warehouse.db import one
-from warehouse.publish import connect_published, published_path
+from warehouse.meetings.log import mark_reported
+from warehouse.presentation.reports.write import write_meeting_reports
+from warehouse.core.db import one
+from warehouse.publishing.snapshot import connect_published, published_path
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

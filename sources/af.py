@@ -19,7 +19,7 @@ after the file's own field (TOTSOK, INSAL, SAMTLIGA, …), so nothing is renamed
   `cache_fields` lists what a file has, and nothing here assumes more than the documented
   fields. Whether a caller's breakdown fields (KOEN, ALDGR, …) also hold total rows is
   unverified too; the sums follow what KA's parser does (all raw rows), and the cross-file
-  checks (warehouse/af.py) would show a doubled total at once.
+  checks (warehouse/af/load.py) would show a doubled total at once.
 """
 
 from __future__ import annotations

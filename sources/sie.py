@@ -400,7 +400,7 @@ def _record(sie: SieFile, label: str, f: list, lineno: int, path) -> None:
         _need(f, 1, label, lineno, path, "årsnr, start och slut")
         if all(x == "" for x in f[1:3]):
             # Import files (4I) may leave the dates empty ("" "") or out: no year is recorded,
-            # and the financial series take it from the vouchers (warehouse/ekonomi.py).
+            # and the financial series take it from the vouchers (warehouse/files/ekonomi.py).
             _year(f[0], lineno, path)
             sie.warnings.append(f"rad {lineno}: #RAR {f[0]} utan datum")
             return

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from indicator_catalog.catalog import DEFAULT_DIR, load_catalog
-from warehouse import db
-from warehouse.catalog_tables import load_catalog_tables
-from warehouse.observations import merge_observations
+from warehouse.core import db
+from warehouse.indicators.catalog_tables import load_catalog_tables
+from warehouse.core.observations import merge_observations
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -9,9 +9,9 @@ from indicator_catalog.catalog import load_catalog
 from pipelines.definitions import defs as load_defs
 from sources.http import DEFAULT_RECORDINGS_DIR
 from tests.conftest import dump_value
-from warehouse import db
-from warehouse.catalog_tables import load_catalog_tables
-from warehouse.db import one
+from warehouse.core import db
+from warehouse.indicators.catalog_tables import load_catalog_tables
+from warehouse.core.db import one
 
 TABLES = ["raw.kolada_responses", "raw.kolada_kpi", "raw.kolada_municipality_group_members",
           "stg.kolada_observations", "cfg.indicators", "cfg.kf_meetings", "cfg.settings"]

@@ -11,9 +11,9 @@ import pytest
 from indicator_catalog.catalog import load_catalog
 from pipelines.definitions import defs as load_defs
 from tests.conftest import FIXED_NOW, REPO
-from warehouse import db
-from warehouse.cli import main
-from warehouse.db import one
+from warehouse.core import db
+from pipelines.cli import main
+from warehouse.core.db import one
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_errors_have_exit_codes(built, capsys, tmp_path):
 
 
 def test_console_script_help():
-    out = subprocess.run([sys.executable, "-m", "warehouse.cli", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "pipelines.cli", "--help"], capture_output=True, text=True, check=True)
     for command in ("status", "due", "forecast", "report", "mark-reported", "reported", "refresh"):
         assert command in out.stdout
     assert out.stdout.startswith("användning: indikator") and "visa den här hjälpen" in out.stdout
@@ -220,7 +220,7 @@ def test_refresh_gives_scb_only_the_years_it_has_partitions_for(monkeypatch):
 
 def test_refresh_passes_the_confirmation_of_retirements_to_the_landing_steps(monkeypatch):
     from pipelines.refresh import Refresh
-    from warehouse import cli
+    from pipelines import cli
 
     runs = []
     monkeypatch.setattr(Refresh, "_run", lambda self, job, what, **kw: runs.append((job, kw.get("run_config"))) or True)

@@ -19,8 +19,8 @@ from pipelines.definitions import defs as load_defs
 from pipelines.defs.resources import KoladaResource
 from sources.http import DEFAULT_RECORDINGS_DIR
 from sources.replay import load_index, request_key
-from warehouse import db
-from warehouse.publish import published_path
+from warehouse.core import db
+from warehouse.publishing.snapshot import published_path
 
 KOLADA = "https://api.kolada.se/v3"
 

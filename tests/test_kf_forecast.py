@@ -1,5 +1,5 @@
 """The forecast of which indicators will be due at each of the next KF meetings
-(warehouse/kf_forecast.py), with the rolling schedule of tests/test_kf_rolling.py."""
+(warehouse/meetings/forecast.py), with the rolling schedule of tests/test_kf_rolling.py."""
 
 from datetime import date
 
@@ -7,8 +7,8 @@ import pytest
 
 from tests.conftest import observe
 from tests.conftest import PLAIN, VALFARD
-from warehouse.kf_forecast import forecast
-from warehouse.reporting import due_list
+from warehouse.meetings.forecast import forecast
+from warehouse.meetings.log import due_list
 
 
 def kpi(conn, kpi_id, publ_period, publication_date, prel=None):
@@ -88,7 +88,7 @@ def test_a_year_and_its_december_month_the_forecast_takes_the_year_as_status_doe
 
     from sources.jsonstat import period_bounds
     from tests.conftest import at
-    from warehouse.observations import merge_observations
+    from warehouse.core.observations import merge_observations
 
     rolling.execute("INSERT INTO raw.scb_table_checks VALUES (?, 'TAB638', ?, NULL, NULL, NULL, '2025', 'folkmangd', "
                     "true, 1, NULL)", [at("2026-01-01"), at("2026-01-01")])
@@ -101,7 +101,7 @@ def test_a_year_and_its_december_month_the_forecast_takes_the_year_as_status_doe
         merge_observations(rolling, "stg.scb_observations", "scb", frame,
                            extra=["period_start", "published_at", "source_table", "contents"])
     rolling.execute("UPDATE cfg.indicators SET indikator_kf = true WHERE indicator_id = 'befolkningsutveckling'")
-    from warehouse.kf_forecast import expected_publications
+    from warehouse.meetings.forecast import expected_publications
 
     expected = [e for e in expected_publications(rolling, date(2026, 3, 1)) if e.indicator_id == "befolkningsutveckling"]
     assert [(e.period, str(e.expected)) for e in expected] == [("2026", "2027-02-24")]

@@ -1,5 +1,5 @@
 """The rolling schedule for välfärd indicators and revisions after reporting
-(warehouse/sql/kf_due.sql), on a real DuckDB with a small calendar of three meetings."""
+(warehouse/meetings/due.sql), on a real DuckDB with a small calendar of three meetings."""
 
 from datetime import date
 
@@ -8,8 +8,8 @@ import yaml
 
 from indicator_catalog.catalog import CatalogError, load_catalog
 from tests.conftest import at, observe
-from warehouse.catalog_tables import load_catalog_tables
-from warehouse.reporting import ReportingError, due_list, mark_reported, reported_at
+from warehouse.indicators.catalog_tables import load_catalog_tables
+from warehouse.meetings.log import ReportingError, due_list, mark_reported, reported_at
 
 from tests.conftest import BUN, PLAIN, SOCIAL, VALFARD
 
@@ -129,7 +129,7 @@ def test_a_meeting_cannot_be_marked_before_its_paper_deadline(rolling):
 
 
 def test_the_report_document_and_the_log_agree_when_a_value_is_deleted_on_the_meeting_day(rolling):
-    from warehouse.reports.data import meeting_report
+    from warehouse.presentation.reports.data import meeting_report
 
     observe(rolling, PLAIN[1], 2022, 8.0, "2026-03-01")
     observe(rolling, PLAIN[1], 2022, None, "2026-03-30", deleted=True)
@@ -139,7 +139,7 @@ def test_the_report_document_and_the_log_agree_when_a_value_is_deleted_on_the_me
 
 
 def test_a_value_after_its_namnds_last_turn_is_not_silently_dropped(rolling):
-    from warehouse.present import render_due
+    from warehouse.presentation.text import render_due
 
     observe(rolling, VALFARD[1], 2022, 4.0, "2026-06-01")  # after BUN's last turn's deadline (29 May)
     out = render_due(rolling, date(2026, 6, 2))

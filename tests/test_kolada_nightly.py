@@ -1,4 +1,4 @@
-"""A nightly Kolada run with nothing new makes no data request (warehouse/kolada_nightly.py),
+"""A nightly Kolada run with nothing new makes no data request (warehouse/kolada/nightly.py),
 against a local Kolada that counts what it is asked."""
 
 import json
@@ -10,7 +10,8 @@ import pytest
 from indicator_catalog.catalog import load_catalog
 from pipelines.defs.kolada.assets import NIGHTLY_TAG, kolada_observations, kolada_values
 from sources.http import DEFAULT_RECORDINGS_DIR
-from warehouse import db, kolada_nightly
+from warehouse.core import db
+from warehouse.kolada import nightly as kolada_nightly
 
 NIGHT = {NIGHTLY_TAG: "1"}
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.definitions import defs as load_defs
 from tests.conftest import dump_value
-from warehouse import db
+from warehouse.core import db
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "sources" / "recordings" / "kolada"
 

@@ -1,4 +1,4 @@
-"""Position among comparable municipalities (warehouse/sql/peers.sql): the group's mean,
+"""Position among comparable municipalities (warehouse/indicators/peers.sql): the group's mean,
 missing members, ties and lower-is-better, on a real DuckDB."""
 
 import pytest
@@ -59,7 +59,7 @@ def test_only_the_same_period_is_compared(wh):
 
 
 def test_the_governance_view_and_the_cli_table_show_the_comparison_beside_the_status(wh):
-    from warehouse.present import render_status, status_frame
+    from warehouse.presentation.text import render_status, status_frame
 
     for region, v in {"1882": 8.49, "0617": 9.0, "0840": 12.0}.items():
         observe(wh, "N45850", 2022, v, "2026-11-01", region=region)

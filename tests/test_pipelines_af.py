@@ -11,7 +11,7 @@ from pipelines.defs.af.checks import af_kolada_yearly
 from pipelines.defs.af.sensors import af_request
 from pipelines.defs.resources import AfResource, CatalogResource
 from tools.af_workbook import write_month
-from warehouse import db
+from warehouse.core import db
 
 UNITS = [dict(lan="Region Örebro", kommun="Askersund", inskrivna=301, arbetskraft=5500.25),
          dict(lan="Region Örebro", kommun="Laxå", inskrivna=180, arbetskraft=2600.5)]

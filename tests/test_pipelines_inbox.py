@@ -12,8 +12,8 @@ import pytest
 from pipelines.definitions import defs as load_defs
 from pipelines.defs.files.inbox import inbox_sensor
 from tests.test_sources_hr import HEADER
-from warehouse import db
-from warehouse.db import one
+from warehouse.core import db
+from warehouse.core.db import one
 
 GOOD = HEADER + ("2025-01;Barn- och utbildningsförvaltningen;41250;1020;410;980;262;2;1;0;3\n"
                  "2025-01;Kultur- och teknikförvaltningen;12400;310;95;120;78;0;0;1;0\n"
@@ -141,7 +141,7 @@ def test_sensor_waits_for_files_still_being_written_and_ignores_hidden(inbox):
 
 def test_loaded_hr_figures_reach_the_nämnd_indicators(inbox, tmp_path):
     from indicator_catalog.catalog import load_catalog
-    from warehouse.catalog_tables import load_catalog_tables
+    from warehouse.indicators.catalog_tables import load_catalog_tables
 
     drop(inbox, "hr_2025-01.csv", GOOD)
     with dg.instance_for_test() as instance:

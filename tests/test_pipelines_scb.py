@@ -12,8 +12,8 @@ from pipelines.defs.resources import CatalogResource, ScbResource
 from pipelines.defs.scb.assets import scb_observations, scb_values
 from tests.conftest import dump_value
 from tests.test_sources_scb import fixture, real_regions
-from warehouse import db
-from warehouse.db import one
+from warehouse.core import db
+from warehouse.core.db import one
 
 
 def materialize(resources, partition=None, tags=None):
@@ -223,7 +223,7 @@ def test_folkmangd_is_one_series_across_the_2025_table_change(httpserver, tmp_pa
     assert len(series) == 1 + 1 + 12 + 4
     # Status reads the freshest value; at the same end date the yearly figure beats December's.
     from indicator_catalog.catalog import load_catalog
-    from warehouse.catalog_tables import load_catalog_tables
+    from warehouse.indicators.catalog_tables import load_catalog_tables
     load_catalog_tables(conn, load_catalog())
     row = one(conn, "SELECT period, aktuellt_varde, source_table, prev_period FROM ind.indicator_status WHERE indicator_id = 'befolkningsutveckling'")
     assert row == ("2026M04", 11534.0, "TAB6471", "2026M03")

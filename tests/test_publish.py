@@ -8,8 +8,9 @@ import duckdb
 import pytest
 
 from pipelines.definitions import defs as load_defs
-from warehouse import db, quality
-from warehouse.publish import PublishRefused, connect_published, publish, published_path
+from warehouse.core import db
+from warehouse.publishing import checks as quality
+from warehouse.publishing.snapshot import PublishRefused, connect_published, publish, published_path
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +164,7 @@ def test_a_database_file_name_with_quotes_publishes(tmp_path):
     db.migrate(c)
     db.ensure_views(c)
     from indicator_catalog.catalog import load_catalog
-    from warehouse.catalog_tables import load_catalog_tables
+    from warehouse.indicators.catalog_tables import load_catalog_tables
     load_catalog_tables(c, load_catalog())
     out = publish(c, tmp_path / "pub.duckdb", published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
     assert out["tables"] > 10

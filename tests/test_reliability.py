@@ -22,7 +22,7 @@ RUN_JOB = textwrap.dedent("""
 
 KILLED_WRITER = textwrap.dedent("""
     import sys, time
-    from warehouse import db
+    from warehouse.core import db
     conn = db.connect(sys.argv[1])
     conn.execute("BEGIN")
     conn.execute("DELETE FROM stg.kolada_observations")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser import chromium, rendered_text, screenshot
 from tests.conftest import observe
-from warehouse.reports.write import COLUMNS, write_meeting_reports
+from warehouse.presentation.reports.write import COLUMNS, write_meeting_reports
 
 MEETING = date(2026, 11, 23)  # bundled calendar: papers by 6 November; the budget meeting, no välfärd turn
 PEERS = {"0617": [9.0, 9.5, 10.0], "0840": [11.0, 12.0, 13.0]}  # gästnätter 2020-2022
@@ -115,7 +115,7 @@ def test_a_meeting_with_nothing_due_says_so(conn, tmp_path):
 
 def test_the_report_is_the_same_after_the_meeting_is_marked_reported(conn, reports, tmp_path):
     """What the papers showed stays what the document shows: rep.report_log holds the same rows."""
-    from warehouse.reporting import mark_reported, reported_at
+    from warehouse.meetings.log import mark_reported, reported_at
 
     assert mark_reported(conn, MEETING, reported_by="test") == 1
     again = {p.suffix: p for p in write_meeting_reports(conn, MEETING, tmp_path / "igen", generated=GENERATED)}
@@ -126,7 +126,7 @@ def test_the_report_is_the_same_after_the_meeting_is_marked_reported(conn, repor
 
 def test_a_revision_after_reporting_is_listed_in_the_next_meetings_report(conn, reports, tmp_path):
     from tests.conftest import at
-    from warehouse.reporting import mark_reported
+    from warehouse.meetings.log import mark_reported
 
     assert mark_reported(conn, MEETING, reported_by="test", now=at("2026-11-23")) == 1
     observe(conn, "N45850", 2022, 8.61, "2026-11-24")  # Kolada revises 2022 after the meeting
@@ -142,7 +142,7 @@ def test_the_report_shows_the_target_year_and_what_the_source_says_of_a_value(co
     # Gästnätter with a target year, and a twelve-month turnover of one month ("1 av 12 mån"),
     # both made KF indicators here: the report shows the year beside önskat värde and the
     # months beside the value, and the turnover is "kan inte bedömas" (issue 17).
-    from warehouse.files import load_file, sha256_of
+    from warehouse.files.inbox import load_file, sha256_of
     from tests.test_sources_hr import HEADER
 
     conn.execute("UPDATE cfg.indicators SET target_year = 2030 WHERE indicator_id = 'gastnatter'")

@@ -6,8 +6,9 @@ import pytest
 
 from sources.af_web import Download
 from tools.af_workbook import write_month
-from warehouse import af, db
-from warehouse.observations import RetirementRefused
+from warehouse.af import load as af
+from warehouse.core import db
+from warehouse.core.observations import RetirementRefused
 
 UNITS = [dict(lan="Örebro län", kommun="Askersund", inskrivna=301, arbetskraft=5500.25),
          dict(lan="Stockholms län", kommun="Vaxholm", inskrivna=4, arbetskraft=90.0),
@@ -182,7 +183,7 @@ def test_the_kolada_year_check_warns_only_on_a_full_year_off_by_more_than_a_poin
 
 
 def test_the_demo_lines_show_the_month_and_the_companion_figure(conn, tmp_path):
-    from warehouse.present import render_af_month, render_manadsvarden
+    from warehouse.presentation.text import render_af_month, render_manadsvarden
 
     record(conn, write_month(tmp_path / "a", "2026-10", UNITS))
     af.load_month(conn, "2026-10")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from warehouse import db
+from warehouse.core import db
 
 
 def test_the_memory_limit_is_bounded_by_default_and_can_be_raised(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from indicator_catalog.ekonomi import DEFAULT, in_ranges, load_mapping
 from sources.prognos import PrognosFileError, parse_prognos
 from sources.sie import parse_file, parse_text
-from warehouse.ekonomi import SieContentError, prognos_series, sie_series
+from warehouse.files.ekonomi import SieContentError, prognos_series, sie_series
 
 SIE = Path(__file__).parent / "fixtures" / "sie"
 NOW = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)

@@ -7,9 +7,9 @@ import pytest
 from sources.http import Page
 from tests.conftest import at
 from sources.kolada import decode_data_page
-from warehouse.kolada_landing import land, spool_pages
-from warehouse.db import one
-from warehouse.kolada import load_partitions
+from warehouse.kolada.landing import land, spool_pages
+from warehouse.core.db import one
+from warehouse.kolada.load import load_partitions
 
 URL = "https://api.kolada.se/v3/data/kpi/N45850/municipality/1882/year/2022?per_page=5000"
 ALL_UNITS_URL = "https://api.kolada.se/v3/data/kpi/N45850/year/2022?per_page=5000"  # national mode
@@ -82,7 +82,7 @@ def kpi_page(url, ids, day="2026-03-01"):
 
 
 def test_kpi_metadata_from_every_page_points_at_its_page(conn):
-    from warehouse.kolada import store_kpi_metadata
+    from warehouse.kolada.load import store_kpi_metadata
 
     pages = [kpi_page("https://api.kolada.se/v3/kpi/A?page=1", ["N1", "N2"]),
              kpi_page("https://api.kolada.se/v3/kpi/A?page=2", ["N3"])]
@@ -92,7 +92,7 @@ def test_kpi_metadata_from_every_page_points_at_its_page(conn):
 
 
 def test_unknown_kpi_stores_nothing(conn):
-    from warehouse.kolada import UnknownKpi, store_kpi_metadata
+    from warehouse.kolada.load import UnknownKpi, store_kpi_metadata
 
     with pytest.raises(UnknownKpi, match="N9"):
         store_kpi_metadata(conn, ["N1", "N9"], [kpi_page("https://api.kolada.se/v3/kpi/N1,N9", ["N1"])])
@@ -100,7 +100,7 @@ def test_unknown_kpi_stores_nothing(conn):
 
 
 def test_pages_spooled_over_several_flushes_land_completely(conn, monkeypatch):
-    from warehouse.kolada_landing import Spool
+    from warehouse.kolada.landing import Spool
 
     monkeypatch.setattr(Spool, "FLUSH_ROWS", 1)  # every page its own batch
     pages = [page(float(v), "2026-03-01") for v in (1, 2, 3)]
@@ -122,7 +122,7 @@ def test_a_missing_value_lands_as_null_never_as_zero_or_nan(conn):
 
 def test_prefetching_hands_on_the_producers_error_and_stops_when_the_consumer_does():
     import threading
-    from warehouse.kolada_landing import prefetched
+    from warehouse.kolada.landing import prefetched
 
     def failing():
         yield 1

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import at, observe
-from warehouse import db
-from warehouse.db import one
-from warehouse.observations import DuplicateObservations, RetireGuard, RetirementRefused, Scope, merge_observations
+from warehouse.core import db
+from warehouse.core.db import one
+from warehouse.core.observations import DuplicateObservations, RetireGuard, RetirementRefused, Scope, merge_observations
 
 
 def rows(conn):

@@ -7,8 +7,8 @@ import pytest
 
 from sources.jsonstat import period_bounds
 from tests.conftest import at, observe
-from warehouse.db import one
-from warehouse.reporting import ReportingError, due_list, mark_reported, reported_at
+from warehouse.core.db import one
+from warehouse.meetings.log import ReportingError, due_list, mark_reported, reported_at
 
 # A small test calendar, so the rules are tested independently of the bundled example.
 MEETINGS = [("2026-03-30", "2026-03-13"), ("2026-04-27", "2026-04-10"), ("2026-06-15", "2026-05-29")]
@@ -218,7 +218,7 @@ def test_marking_a_meeting_with_nothing_due_records_nothing(wh):
 def observe_scb(conn, period: str, value, seen: str, published: str):
     """Merge one SCB observation (folkmängd) fetched on `seen` from a table updated on `published`."""
     from sources.jsonstat import period_bounds
-    from warehouse.observations import merge_observations
+    from warehouse.core.observations import merge_observations
 
     start, end = period_bounds(period)
     frame = pd.DataFrame([{
@@ -266,7 +266,7 @@ def test_the_year_after_its_reported_december_month_is_a_new_period(wh):
 
 
 def test_kolada_cross_check_compares_the_same_year_for_the_whole_kommun(wh):
-    from warehouse.observations import merge_observations
+    from warehouse.core.observations import merge_observations
 
     def hr(series, period, value):
         start, end = period_bounds(period)
@@ -294,7 +294,7 @@ def file_obs(conn, source, series, period, value, *, breakdown="T", status="", s
     frame = pd.DataFrame([{"series": series, "breakdown": breakdown, "region": "1882", "period": period,
                            "period_start": start, "period_end": end, "value": value, "status": status,
                            "is_deleted": False, "fetched_at": at(seen), "response_id": None, "file_sha256": "x"}])
-    from warehouse.observations import merge_observations
+    from warehouse.core.observations import merge_observations
     return merge_observations(conn, "stg.file_observations", source, frame.astype({"value": "float64"}),
                               extra=["period_start", "file_sha256"])
 
@@ -312,7 +312,7 @@ def shown(conn, indicator_id):
     ("skuldsattningsgrad", "skuldsattningsgrad", "2026", 45.5, "nära"),  # shows as 46 (half away from zero)
 ])
 def test_status_is_judged_on_the_value_as_shown(wh, indicator_id, series, period, value, expected):
-    from warehouse.present import fmt_number
+    from warehouse.presentation.text import fmt_number
 
     file_obs(wh, "ekonomi", series, period, value)
     assert shown(wh, indicator_id)[0] == expected
@@ -323,7 +323,7 @@ def test_status_is_judged_on_the_value_as_shown(wh, indicator_id, series, period
 
 @pytest.mark.parametrize("value", [0.5, 1.5, 2.5, 88.5, 89.5, 2.675, 1.005, -0.5, -2.5, 45.45, 0.125])
 def test_shown_values_round_as_the_status_rule_does(conn, value):
-    from warehouse.present import fmt_number
+    from warehouse.presentation.text import fmt_number
 
     for decimals in (0, 1, 2):
         duck = one(conn, "SELECT round(CAST(? AS DOUBLE), ?)", [value, decimals])[0]
@@ -346,8 +346,8 @@ def test_turnover_of_fewer_than_twelve_months_is_not_judged_and_says_so(wh, tmp_
     from datetime import datetime, timezone
 
     from tests.test_sources_hr import HEADER
-    from warehouse.files import load_file, sha256_of
-    from warehouse.present import render_status, status_frame
+    from warehouse.files.inbox import load_file, sha256_of
+    from warehouse.presentation.text import render_status, status_frame
 
     path = tmp_path / "hr_2026-06.csv"
     path.write_text(HEADER + "2026-06;Socialförvaltningen;60000;500;100;200;400;4;2;0;3\n", encoding="utf-8")
@@ -359,7 +359,7 @@ def test_turnover_of_fewer_than_twelve_months_is_not_judged_and_says_so(wh, tmp_
 
 
 def test_the_target_year_is_shown_beside_the_target(wh):
-    from warehouse.present import render_status, status_frame
+    from warehouse.presentation.text import render_status, status_frame
 
     year = one(wh, "SELECT target_year FROM cfg.indicators WHERE indicator_id = 'befolkningsutveckling'")[0]
     assert year == 2030
@@ -367,7 +367,7 @@ def test_the_target_year_is_shown_beside_the_target(wh):
 
 
 def test_the_year_to_date_series_are_those_the_ekonomi_module_computes(conn):
-    from warehouse import ekonomi
+    from warehouse.files import ekonomi
 
     for series in ekonomi.YEAR_TO_DATE + ("skuldsattningsgrad", "arets_resultat", "resultat_x"):
         in_sql = one(conn, "SELECT ind.year_to_date('ekonomi', ?)", [series])[0]

@@ -3,12 +3,12 @@
 import dagster as dg
 from pydantic import Field
 
-from warehouse.observations import RetireGuard
+from warehouse.core.observations import RetireGuard
 
 
 class FetchConfig(dg.Config):
     """raw/kolada_values, raw/scb_values and stg/af_observations: `bekrafta_borttagning` lands
-    an answer that the retirement guard would refuse (warehouse/observations.py RetireGuard)."""
+    an answer that the retirement guard would refuse (warehouse/core/observations.py RetireGuard)."""
 
     bekrafta_borttagning: bool = Field(
         default=False,

@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from warehouse.observations import MergeResult
+from warehouse.core.observations import MergeResult
 
 
 def preview(frame: pd.DataFrame, empty: str = "inga värden") -> dg.MetadataValue:

@@ -24,7 +24,7 @@ from sources.scb import TIME_WINDOW as SCB_TIME_WINDOW
 from sources.scb import ScbClient
 from sources.af_web import STATISTICS_PAGE
 from sources.kolada import BASE_URL, KoladaClient
-from warehouse.db import DUCKDB_ENV, configure, database_path, ensure_views, migrate
+from warehouse.core.db import DUCKDB_ENV, configure, database_path, ensure_views, migrate
 
 
 # Base URLs: the resource's base_url (Dagster run config), else these environment variables
@@ -50,7 +50,7 @@ class KoladaResource(dg.ConfigurableResource):
     backoff_factor: float = HttpPolicy.backoff_factor
     # Nightly runs skip the data request when the KPI metadata shows nothing new, except on
     # this weekday (0 = Monday … 6 = Sunday), when they fetch anyway to catch silent
-    # revisions (warehouse/kolada_nightly.py).
+    # revisions (warehouse/kolada/nightly.py).
     full_refresh_weekday: int = 6
 
     def client(self) -> KoladaClient:

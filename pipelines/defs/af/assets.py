@@ -11,9 +11,9 @@ from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import AfResource, warehouse
 from sources.af import age_band, basis_from_name
 from sources.af_web import NotPublished, fetch_month
-from warehouse import af as wh_af
-from warehouse.db import one
-from warehouse.observations import RetirementRefused
+from warehouse.af import load as wh_af
+from warehouse.core.db import one
+from warehouse.core.observations import RetirementRefused
 
 COMMON = dict(group_name="arbetsformedlingen", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=af_monthly_partition)
 

@@ -5,7 +5,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, warehouse
-from warehouse.catalog_tables import load_catalog_tables
+from warehouse.indicators.catalog_tables import load_catalog_tables
 
 
 @dg.asset(key=["cfg", "indicator_catalog"], group_name="catalog", kinds={"duckdb", "yaml"}, owners=OWNERS, pool=DUCKDB_POOL)

@@ -19,9 +19,9 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
-from warehouse.db import database_path
+from warehouse.core.db import database_path
 from sources.personnummer import mask as _safe
-from warehouse.files import Outcome, load_file, sha256_of
+from warehouse.files.inbox import Outcome, load_file, sha256_of
 
 INBOX_ENV = "MALSTYRNING_INBOX"
 # A file still being copied must not be read half-way: wait until it has been quiet this long.

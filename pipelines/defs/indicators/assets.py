@@ -13,7 +13,7 @@ from pipelines.defs.scb.assets import scb_observations
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from sources import clock
-from warehouse.reporting import due_list, next_meeting
+from warehouse.meetings.log import due_list, next_meeting
 
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 

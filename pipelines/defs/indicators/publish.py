@@ -11,7 +11,7 @@ from pipelines.defs.metadata import preview
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from sources import clock
-from warehouse.publish import PublishRefused, published_path, publish
+from warehouse.publishing.snapshot import PublishRefused, published_path, publish
 
 
 # Every other step of indicators_job is upstream of the publication, so a failed step (an

@@ -7,9 +7,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
-from warehouse.db import database_path
-from warehouse.reporting import mark_reported
-from warehouse.reports.write import write_meeting_reports
+from warehouse.core.db import database_path
+from warehouse.meetings.log import mark_reported
+from warehouse.presentation.reports.write import write_meeting_reports
 
 
 class MarkReportedConfig(dg.Config):

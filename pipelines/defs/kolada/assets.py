@@ -12,9 +12,10 @@ from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
 from sources import clock
 from sources.kolada import data_urls
-from warehouse import kolada as wh_kolada
-from warehouse import kolada_landing, kolada_nightly
-from warehouse.observations import MergeResult, RetirementRefused
+from warehouse.kolada import load as wh_kolada
+from warehouse.kolada import landing as kolada_landing
+from warehouse.kolada import nightly as kolada_nightly
+from warehouse.core.observations import MergeResult, RetirementRefused
 
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
@@ -124,7 +125,7 @@ def kolada_values(
 
             def refuse_incomplete(c) -> None:
                 # The load the stg step will make, tried before the landing commits: an answer
-                # the guard refuses is never landed (warehouse/observations.py).
+                # the guard refuses is never landed (warehouse/core/observations.py).
                 loaded.append(wh_kolada.load_partitions(c, keys, guard=guard, dry_run=True))
 
             try:
@@ -167,7 +168,7 @@ def kolada_values(
 
 def _nightly_keys(context, conn, kolada, releases, kpis, municipalities, keys):
     """The years a nightly run fetches: those that may hold something new since their last
-    fetch (warehouse/kolada_nightly.py), all of them on the weekly full-refresh day."""
+    fetch (warehouse/kolada/nightly.py), all of them on the weekly full-refresh day."""
     today = clock.today()
     wanted = []
     for key in keys:

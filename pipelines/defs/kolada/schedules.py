@@ -8,7 +8,7 @@ from pipelines.defs.partitions import yearly_partition
 # Kolada revises recent years without notice (reference/kolada.md §6): the last three
 # complete years are looked at every night. Each run reads the KPIs' release information and
 # fetches data only when something may be new, or on the weekly full refresh day
-# (warehouse/kolada_nightly.py); unchanged data changes nothing in the warehouse.
+# (warehouse/kolada/nightly.py); unchanged data changes nothing in the warehouse.
 RECENT_YEARS = 3
 
 

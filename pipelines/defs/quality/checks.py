@@ -1,4 +1,4 @@
-"""Great Expectations suites (warehouse/quality.py) as Dagster asset checks, one check per
+"""Great Expectations suites (warehouse/publishing/checks.py) as Dagster asset checks, one check per
 expectation, each with a sample of its failing rows. All are blocking: a failure stops the
 downstream assets of the run, so pub/snapshot (the controllers' copy) is not replaced."""
 
@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.metadata import preview
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
-from warehouse.quality import Suite, indicator_suite, observations_suite, validate
+from warehouse.publishing.checks import Suite, indicator_suite, observations_suite, validate
 
 
 def gx_checks(asset_key: list[str], suite: Suite) -> dg.AssetChecksDefinition:

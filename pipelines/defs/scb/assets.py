@@ -8,17 +8,17 @@ from pipelines.defs.metadata import merge_metadata, preview
 from pipelines.defs.partitions import range_label, scb_yearly_partition
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, ScbResource, warehouse
-from warehouse import scb as wh_scb
-from warehouse.scb_fetch import fetch_tables
-from warehouse.db import one
-from warehouse.observations import MergeResult, RetirementRefused
+from warehouse.scb import load as wh_scb
+from warehouse.scb.fetch import fetch_tables
+from warehouse.core.db import one
+from warehouse.core.observations import MergeResult, RetirementRefused
 from sources.errors import SourceError
 
 # SCB steps run in the duckdb pool (limit 1, dagster.yaml): they write the warehouse, and
 # it also means one SCB step at a time across all runs; the limiter file in ScbResource
 # keeps each step within SCB's per-IP budget.
 # A backfill of many years is one run asking each table for all its years at once
-# (warehouse/scb_fetch.py): one run per year would make one call per table and year.
+# (warehouse/scb/fetch.py): one run per year would make one call per table and year.
 COMMON = dict(group_name="scb", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=scb_yearly_partition,
               backfill_policy=dg.BackfillPolicy.single_run())
 
@@ -56,7 +56,7 @@ def scb_values(
     def load_before_commit(c) -> None:
         # The load the stg step will make, tried before the landing commits: an answer that
         # cannot be parsed or stitched, or that the guard refuses, is never stored, so the
-        # next run does not take the table for already fetched (warehouse/scb.py land).
+        # next run does not take the table for already fetched (warehouse/scb/load.py land).
         loaded.append(wh_scb.load_partitions(c, keys, cat, guard=guard, dry_run=True))
 
     with warehouse(duckdb) as conn:

@@ -1,0 +1,186 @@
+"""`indikator`: the controllers' command line over the warehouse.
+
+    indikator status   [--namnd TEXT] [--malomrade TEXT]
+    indikator due      [--as-of YYYY-MM-DD] [--all] [--namnd TEXT] [--malomrade TEXT]
+    indikator forecast [--as-of YYYY-MM-DD] [--meetings N] [--namnd TEXT] [--malomrade TEXT]
+    indikator report   YYYY-MM-DD [--namnd TEXT] [--out DIR]
+    indikator mark-reported YYYY-MM-DD [--by NAMN]
+    indikator reported YYYY-MM-DD
+    indikator refresh  [--years 2020-2022] [--no-af] [--bekrafta-borttagning]
+
+Read commands open the published snapshot read-only (or --db). mark-reported and refresh
+write the working database (MALSTYRNING_DUCKDB, default data/malstyrning.duckdb).
+Exit codes: 0 ok, 1 error (message on stderr), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from sources import clock
+from warehouse.core import db
+from warehouse.publishing.snapshot import connect_published
+from warehouse.presentation.text import render_due, render_forecast, render_status, status_frame, table_text
+from warehouse.presentation.reports.write import write_meeting_reports
+from warehouse.meetings.log import ReportingError, mark_reported, reported_at
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ogiltigt datum {text!r}, använd ÅÅÅÅ-MM-DD")
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} är inget positivt heltal")
+    return n
+
+
+def _check_filters(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """A filter that matches no nämnd or målområde is a typo, not "nothing due"."""
+    for column, label, text in (("namnd", "ingen nämnd", getattr(args, "namnd", None)),
+                                ("malomrade", "inget målområde", getattr(args, "malomrade", None))):
+        if text and not conn.execute(f"SELECT 1 FROM cfg.indicators WHERE {column} ILIKE ? LIMIT 1",
+                                     [f"%{text}%"]).fetchall():
+            known = [v for (v,) in conn.execute(f"SELECT DISTINCT {column} FROM cfg.indicators ORDER BY 1").fetchall()]
+            raise ReportingError(f"{label} matchar {text!r} (finns: {', '.join(known)})")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
+    p.add_argument("--malomrade", help="filtrera på KF målområde")
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    # The one command that runs the pipeline: imported here so the read commands never load
+    # Dagster (seconds of imports).
+    from pipelines.refresh import Refresh, years_range
+
+    if args.db:
+        os.environ[db.DUCKDB_ENV] = args.db
+    this_year = clock.now().year
+    years = years_range(args.years or f"{this_year - 3}-{this_year - 1}")
+    print(f"Uppdaterar {db.database_path()}: {len(years)} år ({years[0]}–{years[-1]}), "
+          f"{'utan' if args.no_af else 'med'} AF, inkorgen, status och publicering", flush=True)
+    run = Refresh(out=lambda line: print(line, flush=True))
+    confirm = args.bekrafta_borttagning
+    ok = (run.years(years, confirm_retirements=confirm) and (args.no_af or run.af(confirm_retirements=confirm))
+          and run.inbox() and run.indicators())
+    return 0 if ok else 1
+
+
+class _SwedishHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix or "användning: ")
+
+
+def _swedish(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """argparse's own headings are English; the users read Swedish."""
+    p.formatter_class = _SwedishHelp
+    p._positionals.title = "argument"
+    p._optionals.title = "flaggor"
+    for action in p._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "visa den här hjälpen och avsluta"
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _swedish(sub)
+    return p
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="indikator", description="Indikatorlagret för målstyrning: status, KF-lista, "
+                                "prognos och KF-rapporter.")
+    p.add_argument("--db", help="DuckDB-fil att läsa (standard: den publicerade ögonblicksbilden, "
+                                "$MALSTYRNING_PUBLISHED eller data/malstyrning.publicerad.duckdb); "
+                                "mark-reported skriver i arbetsdatabasen ($MALSTYRNING_DUCKDB)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("status", help="nämndernas indikatortabeller med status mot önskat värde")
+    s.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
+    s.add_argument("--malomrade", help="filtrera på KF målområde")
+    d = sub.add_parser("due", help="indikatorer att redovisa vid nästa KF, och reviderade värden")
+    d.add_argument("--as-of", type=_date, help="räkna som om det vore detta datum (standard: i dag)")
+    d.add_argument("--all", action="store_true", help="visa även indikatorer som ska till senare möten")
+    _filters(d)
+    f = sub.add_parser("forecast", help="vilka indikatorer som väntas till vart och ett av de närmaste KF-mötena")
+    f.add_argument("--as-of", type=_date, help="från detta datum (standard: i dag)")
+    f.add_argument("--meetings", type=_positive, default=10, help="antal möten framåt (standard 10, ungefär ett år)")
+    _filters(f)
+    rp = sub.add_parser("report", help="skriv mötets rapport (HTML och XLSX) med tabell och diagram")
+    rp.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
+    rp.add_argument("--namnd", help="bara denna nämnd (del av namnet)")
+    rp.add_argument("--out", default="rapporter", help="katalog att skriva till (standard: rapporter)")
+    m = sub.add_parser("mark-reported", help="markera ett KF-möte som redovisat")
+    m.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
+    m.add_argument("--by", help="vem som redovisade (standard: inloggad användare)")
+    r = sub.add_parser("reported", help="vad som redovisades vid ett KF-möte")
+    r.add_argument("meeting", type=_date)
+    fr = sub.add_parser("refresh", help="hämta och ladda om (Kolada, SCB, AF, inkorgen), räkna status och publicera")
+    fr.add_argument("--years", help="år att hämta, t.ex. 2020-2022 (standard: de tre senaste hela åren)")
+    fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
+    fr.add_argument("--bekrafta-borttagning", action="store_true",
+                    help="landa svar som tar bort fler aktuella värden än en liten andel (bara när det är riktigt)")
+    return _swedish(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "refresh":
+        return _refresh(args)
+    if args.command == "mark-reported":
+        conn = db.connect(args.db)
+        db.migrate(conn)
+        db.ensure_views(conn)
+        n = mark_reported(conn, args.meeting, reported_by=args.by)
+        if n == 0:
+            print(
+                f"indikator: inget att registrera för KF {args.meeting}: inga indikatorer var aktuella "
+                "(redan markerat, eller inga nya värden före handlingsstoppet).",
+                file=sys.stderr,
+            )
+        else:
+            print(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}; "
+                  "syns i ögonblicksbilden efter nästa publicering.")
+        return 0
+    # Controllers read the published snapshot, never the working file the pipeline writes.
+    conn = db.connect(args.db, read_only=True) if args.db else connect_published()
+    today = clock.today()
+    _check_filters(conn, args)
+    if args.command == "status":
+        frame = status_frame(conn, args.namnd, args.malomrade)
+        print(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")
+    elif args.command == "due":
+        print(render_due(conn, args.as_of or today, show_all=args.all, namnd=args.namnd, malomrade=args.malomrade))
+    elif args.command == "forecast":
+        print(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
+    elif args.command == "report":
+        for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd):
+            print(f"Skrev {path}")
+    elif args.command == "reported":
+        frame = reported_at(conn, args.meeting)
+        print(table_text(frame) if not frame.empty else f"Inget redovisat vid KF {args.meeting}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except (ReportingError, FileNotFoundError, ValueError, duckdb.Error) as exc:
+        print(f"indikator: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

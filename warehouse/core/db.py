@@ -1,0 +1,119 @@
+"""Connections, schema migrations and the SQL files of the warehouse.
+
+Migrations are the numbered files in `schema/` (`001_init.sql`, …), applied in order, each in
+its own transaction, and recorded in `meta.schema_migrations`; a file that was applied is
+never edited, a change is a new file. Views and macros live in `.sql` files beside the code
+that owns them (VIEW_FILES, in dependency order) and are (re)created by `ensure_views`, since
+they hold no data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+SCHEMA_DIR = Path(__file__).parent / "schema"
+MEMORY_ENV = "MALSTYRNING_DUCKDB_MINNE"
+DEFAULT_MEMORY = "512MB"
+DUCKDB_ENV = "MALSTYRNING_DUCKDB"
+DEFAULT_DB = "data/malstyrning.duckdb"
+
+
+def database_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get(DUCKDB_ENV) or DEFAULT_DB)
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    db = database_path(path)
+    if read_only and not db.exists():
+        raise FileNotFoundError(f"Databasen {db} finns inte; kör pipelinen först (make demo)")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(db), read_only=read_only)
+    configure(conn)
+    return conn
+
+
+def configure(conn: duckdb.DuckDBPyConnection) -> None:
+    """Stockholm time, and no progress bar: DuckDB draws one on stdout for queries over 2 s,
+    which would clutter run logs and the output of scripts that read ours."""
+    conn.execute("SET TimeZone = 'Europe/Stockholm'")
+    # DuckDB's buffer pool may otherwise take 80 % of the machine's RAM; beyond this limit it
+    # spills to disk. 512 MB keeps a national Kolada backfill under 1 GiB in all
+    # (docs/benchmarks.md); MALSTYRNING_DUCKDB_MINNE (e.g. 2GB) raises it.
+    memory = os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", memory):
+        raise ValueError(f"{MEMORY_ENV}={memory!r}: ange en storlek som 512MB eller 2GB")
+    conn.execute(f"SET memory_limit = '{memory}'")
+    conn.execute("SET enable_progress_bar = false")
+
+
+def one(conn: duckdb.DuckDBPyConnection, sql: str, params=None):
+    """The first row of a query, or None, with the result read to the end.
+
+    DuckDB 2 streams results: after `fetchone()` the result stays open and the connection
+    refuses `register()` and similar calls until it is finished, so never leave one open.
+    """
+    rows = conn.execute(sql, params).fetchall() if params is not None else conn.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise on an error."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        # The block's own error is the one to report; a ROLLBACK that fails too (the
+        # connection already invalidated) must not replace it.
+        try:
+            conn.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS meta.schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {v for (v,) in conn.execute("SELECT version FROM meta.schema_migrations").fetchall()}
+    applied = []
+    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:3])
+        if version in done:
+            continue
+        conn.execute("BEGIN")
+        try:
+            conn.execute(path.read_text(encoding="utf-8"))
+            conn.execute(
+                "INSERT INTO meta.schema_migrations VALUES (?, ?, now())", [version, path.name]
+            )
+            conn.execute("COMMIT")
+        except Exception as exc:
+            conn.execute("ROLLBACK")
+            raise RuntimeError(f"Migreringen {path.name} misslyckades: {exc}") from exc
+        applied.append(path.name)
+    return applied
+
+
+WAREHOUSE_DIR = Path(__file__).parent.parent
+# Views and macros, each file beside the package that owns its rule, in the order they build
+# on each other (status reads observations; the due rule reads status; governance reads all).
+VIEW_FILES = ("core/observations.sql", "af/af.sql", "indicators/status.sql", "meetings/due.sql",
+              "indicators/peers.sql", "indicators/governance.sql")
+
+
+def ensure_views(conn: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create every view and macro of the warehouse."""
+    for name in VIEW_FILES:
+        conn.execute((WAREHOUSE_DIR / name).read_text(encoding="utf-8"))

@@ -1,0 +1,104 @@
+"""Load the indicator catalog, KF calendar and settings into the cfg schema."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from indicator_catalog.catalog import Catalog
+from warehouse.core.db import transaction
+
+
+def indicator_rows(catalog: Catalog) -> pd.DataFrame:
+    rows = []
+    for ind in catalog.indicators:
+        q = ind.query
+        rows.append(
+            {
+                "indicator_id": ind.id,
+                "namnd": ind.namnd,
+                "name": ind.name,
+                "malomrade": ind.malomrade,
+                "indikator_kalla": ind.indikator_kalla,
+                "source": ind.source,
+                "series": getattr(q, "kpi", None) or getattr(q, "series", None),
+                # SCB series pin their breakdown in the catalog's selection: 'T'.
+                "breakdown": getattr(q, "gender", None) or getattr(q, "forvaltning", None)
+                             or ("T" if hasattr(q, "series") else None),
+                "region": catalog.region_for(ind),
+                "unit": ind.unit,
+                "decimals": ind.decimals,
+                "direction": ind.direction,
+                "onskat_varde": ind.onskat_varde,
+                "target_year": ind.target_year,
+                "tolerance": ind.tolerance,
+                "uppdrag": ind.uppdrag,
+                "budgetpaverkan": ind.budgetpaverkan,
+                "indikator_kf": ind.indikator_kf,
+                "frequency": ind.frequency,
+                "report_revisions": ind.report_revisions,
+                "note": ind.note,
+                "catalog_file": ind.file.name,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
+    """Replace cfg.indicators, cfg.kf_meetings and cfg.settings in one transaction."""
+    indicators = indicator_rows(catalog)
+    meetings = pd.DataFrame(
+        [
+            {"meeting_date": m.datum, "paper_deadline": m.handlingar_senast, "note": m.note}
+            for m in catalog.calendar.meetings
+        ]
+    )
+    turns = pd.DataFrame(
+        [{"meeting_date": m.datum, "namnd": n} for m in catalog.calendar.meetings for n in m.valfard_namnder or []],
+        columns=["meeting_date", "namnd"],
+    )
+    s = catalog.settings
+    checks = pd.DataFrame(
+        [{"indicator_id": i.id, "source": "kolada", "series": i.kolada_kontroll.kpi,
+          "breakdown": i.kolada_kontroll.gender, "region": i.kolada_kontroll.municipality or s.kommun,
+          "jamfor": i.kolada_kontroll.jamfor}
+         for i in catalog.indicators if i.kolada_kontroll],
+        columns=["indicator_id", "source", "series", "breakdown", "region", "jamfor"],
+    )
+    companions = pd.DataFrame(
+        [{"indicator_id": i.id, "source": i.manadsvarde.source, "series": i.manadsvarde.series,
+          "breakdown": i.manadsvarde.breakdown, "region": catalog.region_for(i), "label": i.manadsvarde.label}
+         for i in catalog.indicators if i.manadsvarde],
+        columns=["indicator_id", "source", "series", "breakdown", "region", "label"],
+    )
+    conn.register("incoming_checks", checks)
+    conn.register("incoming_companions", companions)
+    conn.register("incoming_indicators", indicators)
+    conn.register("incoming_meetings", meetings)
+    conn.register("incoming_turns", turns)
+    try:
+        with transaction(conn):
+            conn.execute("DELETE FROM cfg.indicators")
+            conn.execute("INSERT INTO cfg.indicators BY NAME SELECT * FROM incoming_indicators")
+            conn.execute("DELETE FROM cfg.kf_meetings")
+            conn.execute(
+                "INSERT INTO cfg.kf_meetings SELECT CAST(meeting_date AS DATE), "
+                "CAST(paper_deadline AS DATE), note FROM incoming_meetings"
+            )
+            conn.execute("DELETE FROM cfg.kf_valfard_turns")
+            conn.execute("INSERT INTO cfg.kf_valfard_turns SELECT CAST(meeting_date AS DATE), namnd FROM incoming_turns")
+            conn.execute("DELETE FROM cfg.kf_calendar")
+            conn.execute("INSERT INTO cfg.kf_calendar VALUES (?)", [catalog.calendar.rolling])
+            conn.execute("DELETE FROM cfg.kontroller")
+            conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
+            conn.execute("DELETE FROM cfg.manadsvarden")
+            conn.execute("INSERT INTO cfg.manadsvarden BY NAME SELECT * FROM incoming_companions")
+            conn.execute("DELETE FROM cfg.settings")
+            conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
+    finally:
+        conn.unregister("incoming_indicators")
+        conn.unregister("incoming_meetings")
+        conn.unregister("incoming_turns")
+        conn.unregister("incoming_checks")
+        conn.unregister("incoming_companions")
+    return {"indicators": len(indicators), "meetings": len(meetings)}

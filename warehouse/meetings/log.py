@@ -1,0 +1,88 @@
+"""The KF report log: mark a meeting as reported, and ask what was reported when."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+from sources import clock
+from warehouse.core.db import one, transaction
+
+
+class ReportingError(ValueError):
+    pass
+
+
+def due_list(conn: duckdb.DuckDBPyConnection, as_of: date) -> pd.DataFrame:
+    return conn.execute("SELECT * FROM ind.kf_due_asof(?)", [as_of]).df()
+
+
+def next_meeting(conn: duckdb.DuckDBPyConnection, as_of: date) -> tuple[date, date] | None:
+    row = one(conn,
+        "SELECT meeting_date, paper_deadline FROM cfg.kf_meetings WHERE meeting_date >= ? "
+        "ORDER BY meeting_date LIMIT 1",
+        [as_of],
+    )
+    return row
+
+
+def mark_reported(
+    conn: duckdb.DuckDBPyConnection,
+    meeting_date: date,
+    *,
+    reported_by: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record, for every indicator due at `meeting_date`, the value presented there.
+
+    "Due at the meeting" is the rule of ind.kf_due_asof with as_of = the meeting date. The
+    value recorded is the one the meeting papers could show: the newest value that became
+    available before the meeting's paper deadline, by the due rule's availability
+    (ind.kf_papers), not one that became available afterwards. The rows count in the as-of
+    views from the meeting day, and not before they are logged (ind.report_counts).
+    Running it twice for the same meeting records nothing new. Returns the number of
+    indicators recorded; 0 means nothing was due (callers warn, it is not an error).
+    """
+    found = one(conn, "SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date])
+    if not found:
+        raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
+    now = now or clock.now()
+    # The papers are fixed at the deadline; marking earlier would log values that a later
+    # one may still replace in the papers.
+    if now < clock.day_start(found[0]):
+        raise ReportingError(f"KF {meeting_date} kan markeras som redovisat först när handlingsstoppet "
+                             f"{found[0]} har passerat")
+    reported_by = reported_by or getpass.getuser()
+    with transaction(conn):
+        n = conn.execute(
+            """
+            INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end,
+                                        value, vintage, first_seen, reported_at, reported_by, breakdown)
+            SELECT ?, p.indicator_id, p.source, p.series, p.region, p.period, p.period_end,
+                   p.value, p.vintage, p.first_seen, ?, ?, p.breakdown
+            FROM ind.kf_papers(?) p
+            WHERE NOT EXISTS (SELECT 1 FROM rep.report_log r
+                              WHERE r.meeting_date = ? AND r.indicator_id = p.indicator_id)
+            RETURNING 1
+            """,
+            [meeting_date, now, reported_by, meeting_date, meeting_date],
+        ).fetchall()
+    return len(n)
+
+
+def reported_at(conn: duckdb.DuckDBPyConnection, meeting_date: date) -> pd.DataFrame:
+    """Exactly what was presented at KF on `meeting_date`, whatever was revised since."""
+    if not one(conn, "SELECT 1 FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting_date]):
+        raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
+    return conn.execute(
+        """
+        SELECT r.meeting_date, r.indicator_id, i.namnd, i.indikator_kalla, r.period, r.period_end,
+               r.value, r.vintage, r.source, r.series, r.reported_at, r.reported_by
+        FROM rep.report_log r LEFT JOIN cfg.indicators i USING (indicator_id)
+        WHERE r.meeting_date = ?
+        ORDER BY i.namnd, r.indicator_id
+        """,
+        [meeting_date],
+    ).df()

@@ -1,0 +1,110 @@
+"""What a KF meeting's report shows, read from the warehouse as of the meeting's paper deadline.
+
+The rows are the indicators due at the meeting (ind.kf_due_asof), with the value the papers
+could show: the newest value that became available before the paper deadline, by the due
+rule's availability (ind.kf_papers, ind.papers_status), its status against önskat värde, and, separately, the comparison group's mean for the same
+period (Kolada's "liknande kommuner" group in settings.yaml). The two are never mixed: status
+is about the kommun's own target; the comparison says where the kommun stands among its peers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+SOURCE_NAMES = {"kolada": "Kolada", "scb": "SCB", "arbetsformedlingen": "Arbetsförmedlingen",
+                "ekonomi": "kommunens ekonomisystem", "hr": "kommunens HR-system"}
+
+
+@dataclass
+class IndicatorReport:
+    row: dict                 # the governance row and the value's provenance
+    series: pd.DataFrame      # period, period_end, value (the kommun), peer_mean
+    source_name: str
+
+
+@dataclass
+class MeetingReport:
+    meeting: date
+    paper_deadline: date
+    kommun: str
+    kommun_namn: str
+    group_title: str | None
+    namnd: str | None
+    indicators: list[IndicatorReport] = field(default_factory=list)
+    revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _peer_members(conn) -> tuple[str | None, list[str]]:
+    rows = conn.execute(
+        "SELECT any_value(m.group_title), list(m.member_id ORDER BY m.member_id) "
+        "FROM raw.kolada_municipality_group_members m JOIN cfg.settings s ON m.group_id = s.jamforelsegrupp"
+    ).fetchone()
+    return (rows[0], rows[1] or []) if rows else (None, [])
+
+
+def resolve_namnd(conn: duckdb.DuckDBPyConnection, text: str) -> str:
+    """The one nämnd whose name contains `text` (any case); an error naming the candidates."""
+    names = [n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.indicators WHERE namnd ILIKE ? ORDER BY 1",
+                                        [f"%{text}%"]).fetchall()]
+    if len(names) != 1:
+        raise ValueError(f"nämnd {text!r} matchar {len(names)} nämnder"
+                         + (f" ({', '.join(names)})" if names else "") + "; ange en")
+    return names[0]
+
+
+def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | None = None) -> MeetingReport:
+    found = conn.execute("SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting]).fetchone()
+    if not found:
+        raise ValueError(f"{meeting} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
+    deadline = found[0]
+    namnd = resolve_namnd(conn, namnd) if namnd else None
+    kommun, kommun_namn = conn.execute("SELECT kommun, kommun_namn FROM cfg.settings").fetchone()
+    group_title, members = _peer_members(conn)
+    report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd)
+    # Exactly the rows of ind.kf_papers, which is what mark-reported logs: the document and
+    # the report log cannot disagree. Status and the governance columns come from the status
+    # as of the paper deadline, i.e. for the same value.
+    rows = conn.execute(
+        """
+        SELECT s.*, d.reason, d.rolling_turn, d.due_meeting,
+               c.group_mean AS peer_mean, c.group_n AS peer_n, c.group_size AS peer_total,
+               c.group_position AS peer_position, c.rank, c.ranked_of
+        FROM ind.kf_papers(?) p
+        JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
+        JOIN ind.papers_status(?) s USING (indicator_id)
+        -- The comparison with the group, as in the status view (warehouse/indicators/peers.sql), for
+        -- the values the papers show.
+        LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?),
+                                           available_before := ind.stockholm_day_start(?)) c USING (indicator_id)
+        WHERE ? IS NULL OR s.namnd = ?
+        ORDER BY s.namnd, s.malomrade, s.indicator_id
+        """,
+        [meeting, meeting, meeting, meeting, deadline, namnd, namnd],
+    ).df()
+    for row in rows.to_dict("records"):
+        series = conn.execute(
+            """
+            WITH peers AS (
+                SELECT p.period, avg(p.value) AS peer_mean, count(*) AS peer_n
+                FROM stg.observations_asof(ind.stockholm_day_start(?), available_before := ind.stockholm_day_start(?)) p
+                WHERE p.source = ? AND p.series = ? AND p.breakdown = ? AND p.region <> ?
+                  AND p.region IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL
+                GROUP BY p.period)
+            SELECT o.period, o.period_end, o.value, peers.peer_mean, coalesce(peers.peer_n, 0) AS peer_n
+            FROM stg.observations_asof(ind.stockholm_day_start(?), available_before := ind.stockholm_day_start(?)) o
+            LEFT JOIN peers USING (period)
+            WHERE o.source = ? AND o.series = ? AND o.breakdown = ? AND o.region = ? AND o.value IS NOT NULL
+              AND length(o.period) = length(?)
+            ORDER BY o.period_end, o.period
+            """,
+            [meeting, deadline, row["source"], row["series"], row["breakdown"], row["region"], members,
+             meeting, deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
+        ).df()
+        report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
+    report.revisions = conn.execute(
+        "SELECT * FROM ind.kf_revisions_asof(?) WHERE ? IS NULL OR namnd = ?", [deadline, namnd, namnd]).df()
+    return report

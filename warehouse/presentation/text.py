@@ -1,0 +1,301 @@
+"""Plain-text tables for the terminal: the nämnd indicator tables and the KF due list."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from warehouse.meetings.log import due_list, next_meeting
+
+
+def round_shown(value: float, decimals: int) -> float:
+    """`value` rounded as the status rule rounds it (DuckDB's round(): the exact value of the
+    double, half away from zero; 2,675 is stored as 2,67499… and rounds to 2,67), so what a
+    table shows is what was judged. Python's own formatting rounds half to even (88,5 would
+    show as "88" where the rule judged 89)."""
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(exact)
+
+
+def fmt_number(value, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    decimals = int(decimals)
+    # + 0.0 turns a negative zero ("-0") into 0.
+    return f"{round_shown(float(value), decimals) + 0.0:,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+def target_sign(direction: str) -> str:
+    """'≥ ' or '≤ ', how the governance document writes a target's direction."""
+    return "≤ " if direction == "lower" else "≥ "
+
+
+def fmt_target(direction: str, value, decimals: int, target_year=None) -> str:
+    """Önskat värde as the governance document writes it: '≥ 11 600', with its year when the
+    catalog gives one ('≥ 11 600 år 2030'). A target with a year is judged against today's
+    value like any other (README, Status- och KF-regler)."""
+    text = target_sign(direction) + fmt_number(value, decimals)
+    if target_year is not None and not pd.isna(target_year):
+        text += f" år {int(target_year)}"
+    return text
+
+
+def fmt_value(value, decimals: int, value_status=None) -> str:
+    """Aktuellt värde with what the source says of it beside it ('1,5 (1 av 12 mån)')."""
+    text = fmt_number(value, decimals)
+    if isinstance(value_status, str) and value_status and text != "–":
+        text += f" ({value_status})"
+    return text
+
+
+def table_text(frame: pd.DataFrame) -> str:
+    """A table as text. In a terminal, as wide as the terminal: pandas moves the columns that
+    do not fit into blocks below (a table of 200 characters in a 100-column window otherwise
+    breaks every row in two). Piped to a file or another program, every row stays one line."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    return frame.to_string(index=False, line_width=width)
+
+
+def fmt_date(value) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
+    sql = ("SELECT s.*, p.group_mean, p.group_n, p.group_size, p.group_position, p.rank, p.ranked_of "
+           "FROM ind.indicator_status s LEFT JOIN ind.peer_comparison p USING (indicator_id) WHERE 1=1")
+    params: list = []
+    if namnd:
+        sql += " AND namnd ILIKE ?"
+        params.append(f"%{namnd}%")
+    if malomrade:
+        sql += " AND malomrade ILIKE ?"
+        params.append(f"%{malomrade}%")
+    return conn.execute(sql + " ORDER BY namnd, malomrade, indicator_id", params).df()
+
+
+def _comparison(row) -> str:
+    parts = []
+    if not pd.isna(getattr(row, "group_mean", None)):
+        parts.append(f"{row.group_position} ({fmt_number(row.group_mean, row.decimals)}, "
+                     f"{int(row.group_n)} av {int(row.group_size)})")
+    if not pd.isna(getattr(row, "rank", None)):
+        parts.append(f"plats {int(row.rank)} av {int(row.ranked_of)}")
+    return "; ".join(parts) or "–"
+
+
+def render_status(frame: pd.DataFrame) -> str:
+    """One table per nämnd in the governance document's columns."""
+    out = []
+    for namnd, rows in frame.groupby("namnd", sort=True):
+        table = pd.DataFrame(
+            {
+                "KF målområde": rows["malomrade"],
+                "Indikator": rows["name"],
+                "Önskat värde": [
+                    fmt_target(d, v, n, y)
+                    for v, n, d, y in zip(rows["onskat_varde"], rows["decimals"], rows["direction"], rows["target_year"])
+                ],
+                "Aktuellt värde": [fmt_value(v, n, st) for v, n, st
+                                   in zip(rows["aktuellt_varde"], rows["decimals"], rows["value_status"])],
+                "Enhet": rows["unit"],
+                "Datum": [fmt_date(d) for d in rows["period_end"]],
+                "Förändr.": [
+                    "–" if pd.isna(c) else ("+" if c > 0 else "") + fmt_number(c, n)
+                    for c, n in zip(rows["change"], rows["decimals"])
+                ],
+                "Uppdrag": rows["uppdrag"].map({True: "Ja", False: "Nej"}),
+                "Budgetpåv.": rows["budgetpaverkan"].map({True: "Ja", False: "Nej"}),
+                "Indikator KF": rows["indikator_kf"].map({True: "Ja", False: "Nej"}),
+                "Status": rows["status"],
+                # Apart from Status: where the kommun stands among comparable municipalities.
+                "Jämförelse": [_comparison(r) for r in rows.itertuples()],
+            }
+        )
+        out.append(f"{namnd}\n{table_text(table)}")
+    return "\n\n".join(out)
+
+
+def render_sources(frame: pd.DataFrame) -> str:
+    """Indikator/källa per indicator, and where the current value came from."""
+    lines = []
+    for _, r in frame.iterrows():
+        line = f"  {r['indicator_id']}: {r['indikator_kalla']}"
+        if pd.notna(r["aktuellt_varde"]):
+            line += f" — {_provenance(r)}"
+            if r.get("value_status"):
+                line += f", statussymbol {r['value_status']!r}"
+        if pd.notna(r["note"]):
+            line += f" [{r['note']}]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _provenance(r) -> str:
+    if r["source"] == "scb":
+        text = f"SCB {r['source_table']}, period {r['period']}"
+        return text + (f", publicerad {fmt_date(r['published_at'])}" if pd.notna(r["published_at"]) else "")
+    if r["source"] == "kolada":
+        return f"Kolada {r['series']}, period {r['period']}"
+    return f"{r['source']}, period {r['period']}"
+
+
+def _filtered(frame: pd.DataFrame, namnd: str | None, malomrade: str | None) -> pd.DataFrame:
+    """The CLI's filters: part of the nämnd's or målområde's name, any case."""
+    for column, text in (("namnd", namnd), ("malomrade", malomrade)):
+        if text and not frame.empty:
+            frame = frame[frame[column].str.contains(text, case=False, regex=False)]
+    return frame
+
+
+def _reason_text(row) -> str:
+    return row.reason + (f" ({row.namnd}s välfärdstur)" if getattr(row, "rolling_turn", False) else "")
+
+
+def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = False,
+               namnd: str | None = None, malomrade: str | None = None) -> str:
+    meeting = next_meeting(conn, as_of)
+    if meeting is None:
+        return f"Inget KF-sammanträde efter {as_of} i kalendern: uppdatera indicator_catalog/kf_calendar.yaml."
+    due = _filtered(due_list(conn, as_of), namnd, malomrade)
+    rows = due if show_all else due[due["at_next_meeting"].fillna(False).astype(bool)]
+    head = f"KF {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
+    if show_all:
+        n_next = int(due["at_next_meeting"].fillna(False).astype(bool).sum())
+        head += f" {n_next} att redovisa, {len(rows) - n_next} till senare möten"
+    revisions = render_revisions(conn, as_of, namnd, malomrade)
+    homeless = due[due["due_meeting"].isna()]
+    if not show_all and not homeless.empty:
+        # Otherwise a value after its nämnd's last turn (or the calendar's last meeting) would vanish.
+        revisions = (f"\n\nOBS: {len(homeless)} indikator(er) har nya värden men inget möte i kalendern "
+                     f"(ingen senare välfärdstur eller kalendern tar slut): {', '.join(homeless['name'])}. "
+                     "Uppdatera indicator_catalog/kf_calendar.yaml.") + revisions
+    if rows.empty:
+        return head + "\n  Inga indikatorer att redovisa." + revisions
+    table = pd.DataFrame(
+        {
+            "Nämnd": rows["namnd"],
+            "Indikator": rows["name"],
+            "Period": rows["period"],
+            "Värde": [fmt_number(v, n) for v, n in zip(rows["aktuellt_varde"], rows["decimals"])],
+            "Status": rows["status"],
+            "Skäl": [_reason_text(r) for r in rows.itertuples()],
+            # The date the due rule counts from: published (where the source says) or first seen.
+            "Tillgänglig": [fmt_date(d) for d in rows["pending_since"]],
+            "Ska till KF": [fmt_date(d) if not pd.isna(d) else "ej i kalendern" for d in rows["due_meeting"]],
+            "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
+        }
+    )
+    return f"{head}\n{table_text(table)}{revisions}"
+
+
+def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | None = None,
+                     malomrade: str | None = None) -> str:
+    """Reported values revised since (ind.kf_revisions_asof), flagged "reviderad"."""
+    frame = _filtered(conn.execute("SELECT * FROM ind.kf_revisions_asof(?)", [as_of]).df(), namnd, malomrade)
+    if frame.empty:
+        return ""
+    table = pd.DataFrame({
+        "Nämnd": frame["namnd"], "Indikator": frame["name"], "Period": frame["period"],
+        "Redovisat": [fmt_number(v, 2) for v in frame["reported_value"]],
+        "Vid KF": [fmt_date(d) for d in frame["reported_meeting"]],
+        "Reviderat till": [fmt_number(v, 2) for v in frame["revised_value"]],
+        "Redovisas igen": frame["due_again"].map({True: "ja", False: "nej (katalogen)"}),
+    })
+    return "\n\nReviderad efter redovisning:\n" + table_text(table)
+
+
+def render_forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10,
+                    namnd: str | None = None, malomrade: str | None = None) -> str:
+    """Per meeting of the next `meetings`: the indicators due there and why (kf_forecast)."""
+    from warehouse.meetings.forecast import forecast
+
+    frame = _filtered(forecast(conn, as_of, meetings), namnd, malomrade)
+    calendar = conn.execute("SELECT meeting_date, paper_deadline, note FROM cfg.kf_meetings "
+                            "WHERE meeting_date >= ? ORDER BY 1 LIMIT ?", [as_of, meetings]).fetchall()
+    turns = conn.execute("SELECT meeting_date, string_agg(namnd, ', ' ORDER BY namnd) FROM cfg.kf_valfard_turns "
+                         "GROUP BY 1").fetchall()
+    turn_of = dict(turns)
+    lines = [f"Prognos per {as_of} för de {len(calendar)} närmaste KF-mötena "
+             "(finns nu = nytt värde i lagret; väntas = nästa period enligt källans publiceringsinformation):"]
+    for meeting, deadline, note in calendar:
+        head = f"\nKF {meeting} (handlingar senast {deadline})"
+        if note:
+            head += f", {note}"
+        if meeting in turn_of:
+            head += f"; välfärdstur: {turn_of[meeting]}"
+        lines.append(head)
+        rows = frame[frame.meeting_date == meeting]
+        if rows.empty:
+            lines.append("  inget väntas")
+        for r in rows.itertuples():
+            lines.append(f"  {r.namnd} · {r.name} · {r.kind}: {r.why}")
+    return "\n".join(lines)
+
+
+def render_mandatory_notes(conn: duckdb.DuckDBPyConnection, width: int = 220) -> str:
+    """The notes SCB marks as mandatory for the responses behind today's SCB values."""
+    rows = conn.execute(
+        """
+        SELECT DISTINCT n.table_id, n.text FROM ind.indicator_status s
+        JOIN stg.scb_notes n ON n.response_id = s.response_id AND n.mandatory
+        WHERE s.source = 'scb' AND s.aktuellt_varde IS NOT NULL
+        ORDER BY n.table_id, n.text
+        """
+    ).fetchall()
+    if not rows:
+        return ""
+    lines = ["Noter som SCB kräver ska visas med siffrorna:"]
+    for table, text in rows:
+        flat = " ".join(text.split())
+        lines.append(f"  {table}: {flat[:width]}{'…' if len(flat) > width else ''}")
+    return "\n".join(lines)
+
+
+def render_manadsvarden(conn: duckdb.DuckDBPyConnection) -> str:
+    """The fresher companion figures (catalog: manadsvarde), each beside its indicator."""
+    rows = conn.execute(
+        "SELECT i.name, i.unit, i.decimals, m.varde, m.period, m.beskrivning FROM cfg.manadsvarden c "
+        "JOIN cfg.indicators i USING (indicator_id) LEFT JOIN ind.manadsvarden m USING (indicator_id) "
+        "ORDER BY i.namnd, i.indicator_id").fetchall()
+    lines = []
+    for name, unit, decimals, value, period, label in rows:
+        shown = f"{fmt_number(value, decimals)} {unit} ({period.replace('M', '-')})" if value is not None else "inget värde ännu"
+        lines.append(f"  {name}: {shown} — {label or ''}".rstrip(" —"))
+    return "\n".join(lines)
+
+
+def render_af_month(conn: duckdb.DuckDBPyConnection, kommun: str) -> str:
+    """The kommun's newest AF month, and how the month's files agreed with each other."""
+    row = conn.execute(
+        """
+        WITH cur AS (
+            SELECT * FROM stg.af_observations
+            QUALIFY row_number() OVER (PARTITION BY series, breakdown, region, period ORDER BY vintage DESC) = 1)
+        SELECT period, max(value) FILTER (WHERE series = 'inskrivna_arbetslosa_andel'), max(alder), max(namnare),
+               max(value) FILTER (WHERE series = 'inskrivna_arbetslosa'),
+               max(value) FILTER (WHERE series = 'arbetskraft')
+        FROM cur WHERE region = ? AND breakdown = 'TOT' AND NOT is_deleted
+        GROUP BY period ORDER BY period DESC LIMIT 1
+        """, [kommun]).fetchall()
+    if not row:
+        return "  inga AF-data för kommunen"
+    period, share, band, basis, count, labour = row[0]
+    checks = conn.execute(
+        "SELECT kontroll, count(*) FILTER (WHERE utfall = 'ok'), count(*) FILTER (WHERE utfall = 'maskerad'), "
+        "count(*) FILTER (WHERE utfall IN ('avvikelse', 'saknas')) FROM stg.af_korskontroller "
+        "WHERE file_month = (SELECT max(file_month) FROM stg.af_latest_files) GROUP BY kontroll ORDER BY kontroll"
+    ).fetchall()
+    failed = [k for k, _, _, bad in checks if bad]
+    summary = (f"{len(checks) - len(failed)} av {len(checks)} kontroller stämmer"
+               + (f" (avvikelse: {', '.join(failed)})" if failed else ""))
+    return (f"  {period.replace('M', '-')}: {fmt_number(share, 1)} % inskrivna arbetslösa {band} år av arbetskraften "
+            f"({basis}), {fmt_number(count, 0)} av {fmt_number(labour, 0)}\n"
+            f"  Filernas korskontroller (samma antal inskrivna arbetslösa i alla fem filer): {summary}")

@@ -1,0 +1,146 @@
+"""Publishing: the read-only snapshot controllers query, never the working database.
+
+After a run whose blocking checks pass, the whole working database (tables, views, macros) is
+copied into a new file beside the published one (`ATTACH`, `COPY FROM DATABASE`, `DETACH`)
+and renamed over it with `os.replace`, which is atomic on one file system: a reader sees the
+old snapshot or the new one, never half of either, and a failed or killed publish leaves the
+old one untouched (the next publication removes the killed one's temporary file). Readers open
+the snapshot `read_only`, so they never block the pipeline's writes to the working file
+(reference/dagster.md §7); the file itself is read-only on disk (0444) so a connection
+opened for writing fails, and a stale WAL of the replaced file is removed.
+
+Publishing validates first: every GX suite of warehouse/publishing/checks.py runs on the working data
+(the observations tables and the indicator tables), and any failed rule refuses the
+publication. The gate sits here rather than only in Dagster's blocking checks because those
+hold back later steps of the same run only: an analyst materialising pub/snapshot alone, or an
+indicators_job after a kolada_job whose checks failed, would otherwise publish the bad rows.
+
+MALSTYRNING_PUBLISHED names the snapshot (default: `<working file>.publicerad.duckdb` beside it).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.publishing import checks as quality
+from warehouse.core.db import configure, database_path
+
+PUBLISHED_ENV = "MALSTYRNING_PUBLISHED"
+# The controllers' stable views (README "For controllers"): counted in every publication.
+CONTROLLER_VIEWS = ["ind.namnd_indikatorer", "ind.kf_due_list", "ind.indicator_status", "ind.manadsvarden",
+                    "ind.kolada_kontroll", "rep.report_log"]
+
+
+def published_path(path: str | os.PathLike | None = None) -> Path:
+    if path or os.environ.get(PUBLISHED_ENV):
+        return Path(path or os.environ[PUBLISHED_ENV])
+    db = database_path()
+    return db.with_name(f"{db.stem}.publicerad{db.suffix}")
+
+
+class PublishRefused(Exception):
+    """Some quality rule failed: nothing was published, the last snapshot stands."""
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def refuse_unless_valid(conn: duckdb.DuckDBPyConnection) -> int:
+    """Run every publication suite; raise PublishRefused naming each failed rule and a
+    sample of its rows. Returns the number of rules that passed."""
+    failed, passed = [], 0
+    for suite in quality.publication_suites():
+        for o in quality.validate(conn, suite, sample_rows=3):
+            if o.success:
+                passed += 1
+                continue
+            rows = "; ".join(", ".join(f"{k} {v}" for k, v in r.items()) for r in o.sample.to_dict("records"))
+            count = f"{o.unexpected} rader" if o.unexpected else "tabellen"
+            failed.append(f"{suite.name} gx_{o.rule.name} ({o.rule.description}): {count}"
+                          + (f", t.ex. {rows}" if rows else ""))
+    if failed:
+        raise PublishRefused(f"Publiceringen stoppades, {len(failed)} kontroll(er) fallerade; förra "
+                             "ögonblicksbilden ligger kvar:\n- " + "\n- ".join(failed))
+    return passed
+
+
+def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: datetime, run_id: str | None = None) -> dict:
+    """Validate, then copy the database behind `conn` to `target` atomically; return what was
+    published. Raises PublishRefused, leaving `target` untouched, when a rule fails."""
+    rules_passed = refuse_unless_valid(conn)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        leftover.unlink(missing_ok=True)
+    source = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot")
+    try:
+        conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot")
+        conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
+        conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication "
+                     "(published_at TIMESTAMPTZ, run_id VARCHAR, source_file VARCHAR)")
+        conn.execute("INSERT INTO publish_snapshot.meta.publication VALUES (?, ?, ?)",
+                     [published_at, run_id, str(database_path())])
+        tables = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publish_snapshot'").fetchone()[0]
+        views = {v: conn.execute(f"SELECT count(*) FROM publish_snapshot.{v}").fetchone()[0] for v in CONTROLLER_VIEWS}
+    except Exception:
+        conn.execute("DETACH publish_snapshot")
+        tmp.unlink(missing_ok=True)
+        raise
+    conn.execute("DETACH publish_snapshot")
+    # Read-only on disk, not only by convention: a controller's connection opened without
+    # read_only fails instead of changing published figures (the owner root excepted).
+    os.chmod(tmp, READ_ONLY)
+    # A WAL beside the old snapshot (a writer killed while it held it) belongs to that file;
+    # left there, DuckDB would replay it into the new one and every reader would fail with
+    # "WAL does not match database file". Removed first: a reader in between sees the old
+    # snapshot as published.
+    Path(f"{target}.wal").unlink(missing_ok=True)
+    os.replace(tmp, target)
+    return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
+            "rules_passed": rules_passed}
+
+
+READ_ONLY = 0o444
+
+
+def _remove_leftovers(target: Path) -> None:
+    """The temporary files (and their WALs) of publications that were killed: named
+    `.<snapshot>.<pid>.tmp`; those of a process still running are another publication's."""
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
+        pid = path.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except OverflowError:
+        return False
+    return True
+
+
+def connect_published(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published snapshot (what controllers use)."""
+    target = published_path(path)
+    if not target.exists():
+        raise FileNotFoundError(f"Ingen publicerad ögonblicksbild finns ({target}); kör indicators_job "
+                                "(make demo) så publiceras den när kontrollerna är gröna")
+    conn = duckdb.connect(str(target), read_only=True)
+    configure(conn)
+    return conn
