@@ -17,6 +17,8 @@ from typing import Iterator
 
 import duckdb
 
+from sources import clock
+
 SCHEMA_DIR = Path(__file__).parent / "schema"
 MEMORY_ENV = "MALSTYRNING_DUCKDB_MINNE"
 DEFAULT_MEMORY = "512MB"
@@ -106,6 +108,19 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
+def define_today(conn: duckdb.DuckDBPyConnection) -> None:
+    """`ind.today()`, the warehouse's day for views that have no as-of parameter (the due
+    list): the fixed clock's day when MALSTYRNING_NOW is set (tests, reproducible demos; its
+    snapshot keeps that day), else Stockholm's day at query time. Redefined with every
+    connection of the pipeline, so it follows the clock of the run that wrote last."""
+    if os.environ.get(clock.NOW_ENV):
+        expr = f"DATE '{clock.today().isoformat()}'"
+    else:
+        expr = "CAST(timezone('Europe/Stockholm', now()) AS DATE)"
+    conn.execute("CREATE SCHEMA IF NOT EXISTS ind")
+    conn.execute(f"CREATE OR REPLACE MACRO ind.today() AS {expr}")
+
+
 WAREHOUSE_DIR = Path(__file__).parent.parent
 # Views and macros, each file beside the package that owns its rule, in the order they build
 # on each other (status reads observations; the due rule reads status; governance reads all).
@@ -115,5 +130,6 @@ VIEW_FILES = ("core/observations.sql", "af/af.sql", "indicators/status.sql", "me
 
 def ensure_views(conn: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every view and macro of the warehouse."""
+    define_today(conn)
     for name in VIEW_FILES:
         conn.execute((WAREHOUSE_DIR / name).read_text(encoding="utf-8"))

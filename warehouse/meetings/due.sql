@@ -27,6 +27,23 @@ CREATE OR REPLACE MACRO ind.kf_rolling() AS
 CREATE OR REPLACE MACRO ind.stockholm_day_start(day) AS
     timezone('Europe/Stockholm', CAST(CAST(day AS DATE) AS TIMESTAMP));
 
+-- Every body that meets, with its meetings and paper deadlines: KF today; the nämnder's own
+-- calendars join here, and the due rule below serves them all.
+CREATE OR REPLACE VIEW ind.meetings AS
+SELECT 'KF' AS body, meeting_date, paper_deadline FROM cfg.kf_meetings;
+
+-- THE due rule, the one definition the due list, the papers and the forecast use: a value that
+-- became available at `available` (a timestamp) is due at the first meeting of `due_body`
+-- whose paper deadline day starts after it. At KF under the rolling schedule, a välfärd
+-- indicator waits for the first such meeting that is its nämnd's turn.
+CREATE OR REPLACE MACRO ind.due_meeting(available, due_body, of_namnd, of_malomrade) AS (
+    SELECT min(m.meeting_date) FROM ind.meetings m
+    WHERE m.body = due_body AND ind.stockholm_day_start(m.paper_deadline) > available
+      AND (due_body <> 'KF' OR NOT (of_malomrade = 'Välfärd' AND ind.kf_rolling())
+           OR EXISTS (SELECT 1 FROM cfg.kf_valfard_turns t
+                      WHERE t.meeting_date = m.meeting_date AND t.namnd = of_namnd))
+);
+
 -- Whether a report-log row counts in a view as of `as_of`: from its meeting day, and not before
 -- it was logged, so marking a meeting late does not rewrite the lists the warehouse gave in
 -- between, and marking it early (after the deadline) does not empty the list before it.
@@ -96,12 +113,7 @@ due AS (
             WHEN s.period <> r.period THEN 'ny period'
             ELSE 'reviderat värde'
         END AS reason,
-        -- With the rolling schedule, a välfärd indicator waits for a meeting of its nämnd's turn.
-        (SELECT min(m.meeting_date) FROM cfg.kf_meetings m
-         WHERE ind.stockholm_day_start(m.paper_deadline) > u.pending_since
-           AND (NOT (s.malomrade = 'Välfärd' AND ind.kf_rolling())
-                OR EXISTS (SELECT 1 FROM cfg.kf_valfard_turns t
-                           WHERE t.meeting_date = m.meeting_date AND t.namnd = s.namnd))) AS due_meeting,
+        ind.due_meeting(u.pending_since, 'KF', s.namnd, s.malomrade) AS due_meeting,
         s.malomrade = 'Välfärd' AND ind.kf_rolling() AS rolling_turn
     FROM unreported u
     JOIN status s USING (indicator_id)
@@ -126,8 +138,9 @@ CROSS JOIN next_meeting nm
 LEFT JOIN cfg.kf_meetings m ON m.meeting_date = due.due_meeting
 ORDER BY due.due_meeting NULLS LAST, due.namnd, due.indicator_id;
 
+-- As of the warehouse's today (ind.today(): the fixed clock when one is set, else Stockholm's day).
 CREATE OR REPLACE VIEW ind.kf_due_list AS
-SELECT * FROM ind.kf_due_asof(current_date);
+SELECT * FROM ind.kf_due_asof(ind.today());
 
 -- What the meeting papers for `meeting` showed: per indicator due at that meeting, the value
 -- known when its paper deadline began. This is what mark-reported writes to rep.report_log.

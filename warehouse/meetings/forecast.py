@@ -3,9 +3,10 @@
 Two kinds of rows per meeting:
 - *finns nu*: a value already in the warehouse and not yet reported (ind.kf_due_asof), at the
   meeting the due rule gives;
-- *väntas*: the next period expected from the source's release information, placed at the
-  first meeting whose paper deadline falls after the expected day (for välfärd, the first
-  meeting of the nämnd's turn), by the same rule.
+- *väntas*: the next period expected from the source's release information, placed by the
+  due rule itself (ind.due_meeting in due.sql, the one definition) as a value first seen on
+  the expected day: the first meeting whose paper deadline falls after it (for välfärd under
+  the rolling schedule, the first meeting of the nämnd's turn).
 
 Where the expected day comes from, per source:
 - Kolada: the KPI's metadata (`publ_period` with `prel_publication_date`, else
@@ -28,6 +29,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from sources import clock
 from sources.clock import STOCKHOLM
 
 OWN_FILES = {"ekonomi", "hr"}
@@ -115,31 +117,27 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
     return out
 
 
-class Meetings:
-    """The calendar with its välfärd turns, for placing a day at the meeting the due rule gives."""
-
-    def __init__(self, conn: duckdb.DuckDBPyConnection):
-        self.meetings = conn.execute("SELECT meeting_date, paper_deadline FROM cfg.kf_meetings ORDER BY 1").fetchall()
-        self.turns = set(conn.execute("SELECT meeting_date, namnd FROM cfg.kf_valfard_turns").fetchall())
-        self.rolling = bool(conn.execute("SELECT ind.kf_rolling()").fetchone()[0])
-
-    def due_meeting(self, available: date, namnd: str, malomrade: str) -> date | None:
-        """The first meeting whose paper deadline is after the day a value became available
-        (for välfärd under the rolling schedule: of the nämnd's turn)."""
-        for meeting, deadline in self.meetings:
-            if deadline > available and (not (self.rolling and malomrade == "Välfärd")
-                                         or (meeting, namnd) in self.turns):
-                return meeting
-        return None
-
-    def next(self, as_of: date, n: int) -> list[tuple[date, date]]:
-        return [m for m in self.meetings if m[0] >= as_of][:n]
+def due_meetings(conn: duckdb.DuckDBPyConnection, expected: list[Expected], body: str = "KF") -> dict[str, date | None]:
+    """Per expected publication, the meeting of `body` it will be due at: the due rule itself
+    (ind.due_meeting), counting from the start of the expected day, as a first seen that day."""
+    if not expected:
+        return {}
+    rows = conn.execute(
+        """
+        SELECT e.indicator_id, ind.due_meeting(e.available, ?, i.namnd, i.malomrade)
+        FROM (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::TIMESTAMPTZ[]) AS available) e
+        JOIN cfg.indicators i USING (indicator_id)
+        """,
+        [body, [e.indicator_id for e in expected], [clock.day_start(e.expected) for e in expected]],
+    ).fetchall()
+    return dict(rows)
 
 
 def forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10) -> pd.DataFrame:
     """Per meeting of the next `meetings`: the indicators due there, with the reason."""
-    cal = Meetings(conn)
-    upcoming = cal.next(as_of, meetings)
+    upcoming = conn.execute("SELECT meeting_date, paper_deadline FROM ind.meetings "
+                            "WHERE body = 'KF' AND meeting_date >= ? ORDER BY 1 LIMIT ?", [as_of, meetings]).fetchall()
+    rolling = bool(conn.execute("SELECT ind.kf_rolling()").fetchone()[0])
     columns = ["meeting_date", "paper_deadline", "namnd", "malomrade", "indicator_id", "name", "kind", "period", "why"]
     if not upcoming:
         return pd.DataFrame(columns=columns)
@@ -161,13 +159,15 @@ def forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10) -
         if meeting != due_meeting:
             why += f"; försenat, skulle ha redovisats vid KF {due_meeting}"
         rows.append((meeting, deadlines[meeting], namnd, malomrade, indicator_id, name, "finns nu", period, why))
-    for e in expected_publications(conn, as_of):
+    expected = expected_publications(conn, as_of)
+    at_meeting = due_meetings(conn, expected)
+    for e in expected:
         namnd, malomrade, name = info[e.indicator_id]
-        meeting = cal.due_meeting(e.expected, namnd, malomrade)
+        meeting = at_meeting.get(e.indicator_id)
         if meeting not in deadlines:
             continue
         why = f"{e.period} väntas {e.expected}: {e.basis}" + (
-            f"; {namnd}s välfärdstur" if cal.rolling and malomrade == "Välfärd" else "")
+            f"; {namnd}s välfärdstur" if rolling and malomrade == "Välfärd" else "")
         rows.append((meeting, deadlines[meeting], namnd, malomrade, e.indicator_id, name, "väntas", e.period, why))
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["meeting_date", "kind", "namnd", "indicator_id"]).reset_index(drop=True)
