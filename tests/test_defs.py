@@ -75,15 +75,19 @@ def tick(name: str, hour: int, minute: int) -> list:
 
 def test_nightly_schedule_refreshes_the_last_three_years():
     run_requests = tick("kolada_nightly_schedule", 2, 30)
-    assert [r.partition_key for r in run_requests] == ["2023", "2024", "2025"]
-    assert len({r.run_key for r in run_requests}) == 3
-    # Tagged nightly: each run reads the release information before any data request.
-    assert all(r.tags.get("malstyrning/nightly") == "1" for r in run_requests)
+    # One run over the three years: one metadata call and one process, not three.
+    assert len(run_requests) == 1
+    tags = run_requests[0].tags
+    assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == ("2023", "2025")
+    # Tagged nightly: the run reads the release information before any data request.
+    assert tags.get("malstyrning/nightly") == "1" and run_requests[0].run_key.endswith(":2026-11-26")
 
 
 def test_scb_nightly_checks_the_current_and_previous_year():
     run_requests = tick("scb_nightly_schedule", 3, 0)
-    assert [r.partition_key for r in run_requests] == ["2025", "2026"]
+    assert len(run_requests) == 1
+    tags = run_requests[0].tags
+    assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == ("2025", "2026")
 
 
 def test_af_is_monthly_from_the_first_bas_month_to_the_last_complete_month():

@@ -85,6 +85,37 @@ def test_a_new_release_or_the_weekly_refresh_fetches_again(kolada):
     assert kolada(NIGHT)["data"] == 0
 
 
+def test_a_night_with_nothing_new_records_no_materialization_and_skips_the_next_step(kolada):
+    from pipelines.defs.kolada.checks import kolada_values_not_empty
+
+    def night():
+        return dg.materialize([kolada_values, kolada_observations, kolada_values_not_empty], partition_key="2022",
+                              resources=kolada.resources(), tags=NIGHT, raise_on_error=False)
+
+    first = night()
+    assert first.success
+    assert [m.partition for m in first.asset_materializations_for_node("raw__kolada_values")] == ["2022"]
+    assert [e.passed for e in first.get_asset_check_evaluations()] == [True]
+    quiet = night()
+    assert quiet.success
+    assert quiet.asset_materializations_for_node("raw__kolada_values") == []
+    skipped = {e.step_key for e in quiet.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"stg__kolada_observations", "raw__kolada_values_raw_not_empty"} <= skipped, skipped
+
+
+def test_years_to_fetch_adds_the_weekly_refresh_to_the_release_rule(conn):
+    conn.execute("INSERT INTO raw.kolada_fetches VALUES ('f1', '2022', TIMESTAMPTZ '2026-03-01 03:00+00', "
+                 "['N45850'], ['1882'], [2022], [], NULL)")
+    record = {"id": "N45850", "publ_period": "2025", "publication_date": "2026-04-02", "prel_publication_date": None}
+    kolada_nightly.store_snapshot(conn, ["f1"], [record])
+    scope = (["N45850"], {"1882"})
+    friday = date(2026, 3, 20)
+    assert kolada_nightly.years_to_fetch(conn, ["2022", "2023"], [record], friday, *scope, full_refresh_weekday=6) == {
+        "2022": None, "2023": "ingen tidigare hämtning av året"}
+    assert kolada_nightly.years_to_fetch(conn, ["2022"], [record], friday, *scope, full_refresh_weekday=4) == {
+        "2022": kolada_nightly.WEEKLY_REFRESH}
+
+
 def test_backfills_and_manual_runs_always_fetch(kolada):
     assert kolada() == {"data": 1, "kpi": 1}
     assert kolada() == {"data": 1, "kpi": 1}

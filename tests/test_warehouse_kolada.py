@@ -148,3 +148,30 @@ def test_prefetching_hands_on_the_producers_error_and_stops_when_the_consumer_do
             break
     assert not any(t.name == "kolada-prefetch" and t.is_alive() for t in threading.enumerate())
     assert len(produced) <= 3 + 2 + 2  # at most `depth` ahead (plus the one in hand)
+
+
+def test_which_years_a_run_landed_and_how_many_values_each_got(conn):
+    from warehouse.kolada.load import fetched_counts, fetched_in_run
+
+    conn.execute("INSERT INTO raw.kolada_fetches VALUES "
+                 "('a', '2021', TIMESTAMPTZ '2026-03-01 03:00+00', ['N1'], ['1882'], [2021, 2022], [1], 'run-1'), "
+                 "('b', '2022', TIMESTAMPTZ '2026-03-01 03:00+00', ['N1'], ['1882'], [2021, 2022], [1], 'run-1'), "
+                 "('c', '2022', TIMESTAMPTZ '2026-03-02 03:00+00', ['N1'], ['1882'], [2022], [2], 'run-2')")
+    conn.execute("INSERT INTO raw.kolada_values VALUES (1, 'N1', '1882', 2021, 'T', 1.0, '', false), "
+                 "(1, 'N1', '1882', 2022, 'T', 2.0, '', false), (1, 'N1', '0617', 2022, 'T', 2.0, '', false)")
+    # the latest fetch of 2022 (run-2, response 2) has no values; 2023 was never fetched
+    assert fetched_counts(conn, ["2021", "2022", "2023"]) == {"2021": 1, "2022": 0, "2023": 0}
+    assert fetched_in_run(conn, ["2021", "2022", "2023"], "run-1") == ["2021"]
+    assert fetched_in_run(conn, ["2021", "2022"], "run-2") == ["2022"]
+
+
+def test_a_year_with_values_that_answers_empty_is_refused_and_a_new_year_is_not(conn):
+    from warehouse.kolada.load import EmptiedAnswer, refuse_emptied_years
+    from tests.conftest import observe
+
+    observe(conn, "N45850", 2022, 8.0, "2026-03-01")
+    refuse_emptied_years(conn, ["2022", "2023"], {2022: 5}, "http://kolada/x")  # 2023 empty: not yet published
+    with pytest.raises(EmptiedAnswer, match=r"utan värden för 2022, men lagret har 1 aktuella värden.*http://kolada/x"):
+        refuse_emptied_years(conn, ["2022", "2023"], {2023: 5}, "http://kolada/x")
+    observe(conn, "N45850", 2022, None, "2026-03-02", deleted=True)
+    refuse_emptied_years(conn, ["2022"], {}, "http://kolada/x")  # nothing current left to protect

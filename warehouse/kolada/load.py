@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.core import raw
-from warehouse.core.db import transaction
+from warehouse.core.db import one, transaction
 from warehouse.core.observations import NO_CHANGES, MergeResult, RetireGuard, Scope, merge_observations
 
 TABLE = "stg.kolada_observations"
@@ -167,3 +167,40 @@ def store_kpi_metadata(conn: duckdb.DuckDBPyConnection, wanted: list[str], pages
     finally:
         conn.unregister("incoming_kpi")
     return len(frame)
+
+
+class EmptiedAnswer(Exception):
+    """Kolada answered without values for a year the warehouse holds values for: an outage
+    (landing it would retire every value of the year), never a real deletion."""
+
+
+def refuse_emptied_years(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], fetched: dict[int, int],
+                         where: str) -> None:
+    """Raise EmptiedAnswer when a year that has current values got none in this fetch
+    (`fetched`: values per year of the answer). The newest year is empty until Kolada
+    publishes it, which is no outage: it has no current values either."""
+    held = current_counts(conn, partition_keys)
+    for key in partition_keys:
+        if held.get(key) and not fetched.get(int(key)):
+            raise EmptiedAnswer(
+                f"Kolada svarade utan värden för {key}, men lagret har {held[key]} aktuella värden för året. "
+                f"Troligen ett fel hos Kolada ({where}); inget ändrades. Kör om partitionen senare.")
+
+
+def fetched_counts(conn: duckdb.DuckDBPyConnection, partition_keys: list[str]) -> dict[str, int]:
+    """Values per year in each partition's latest landed fetch (0 for a year never fetched)."""
+    counts = {}
+    for key in partition_keys:
+        fetch = raw.latest_fetch(conn, key)
+        counts[key] = 0 if fetch is None else one(
+            conn, "SELECT count(*) FROM raw.kolada_values WHERE list_contains(?, response_id) AND period = ?",
+            [list(fetch["response_ids"]), int(key)])[0]
+    return counts
+
+
+def fetched_in_run(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], run_id: str) -> list[str]:
+    """The partitions whose latest fetch was landed by run `run_id`: what a nightly run's
+    observations step has to merge (a year the night did not fetch has nothing new)."""
+    return [key for key in partition_keys
+            if (one(conn, "SELECT run_id FROM raw.kolada_fetches WHERE partition_key = ? "
+                          "ORDER BY fetched_at DESC, rowid DESC LIMIT 1", [key]) or [None])[0] == run_id]

@@ -69,6 +69,21 @@ def why_fetch(conn: duckdb.DuckDBPyConnection, partition_key: str, records: list
     return None
 
 
+WEEKLY_REFRESH = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
+
+
+def years_to_fetch(conn: duckdb.DuckDBPyConnection, partition_keys: list[str], records: list[dict], today: date,
+                   kpis: list[str], municipalities: set[str], full_refresh_weekday: int) -> dict[str, str | None]:
+    """Per year of a nightly run, why it fetches data (why_fetch, or the weekly full refresh
+    on `full_refresh_weekday`, 0 = Monday), or None: nothing can be new, no data request."""
+    weekly = today.weekday() == full_refresh_weekday
+    out = {}
+    for key in partition_keys:
+        reason = why_fetch(conn, key, records, today, kpis, municipalities)
+        out[key] = reason or (WEEKLY_REFRESH if weekly else None)
+    return out
+
+
 def _day(value) -> date:
     try:
         return date.fromisoformat(str(value)[:10])

@@ -20,7 +20,6 @@ from warehouse.core.observations import MergeResult, RetirementRefused
 COMMON = dict(group_name="kolada", owners=OWNERS, pool=DUCKDB_POOL)
 
 
-RAW_NOT_EMPTY = "raw_not_empty"
 NIGHTLY_TAG = "malstyrning/nightly"  # set by kolada_nightly_schedule
 
 
@@ -31,14 +30,10 @@ NIGHTLY_TAG = "malstyrning/nightly"  # set by kolada_nightly_schedule
     # 25 per URL segment): one run per year would make about 25 times the requests of a
     # national backfill (docs/benchmarks.md).
     backfill_policy=dg.BackfillPolicy.single_run(),
+    # A night with nothing new yields no materialization: the observations step and the
+    # raw_not_empty check are skipped, and the asset's history shows only real fetches.
+    output_required=False,
     kinds={"duckdb", "api"},
-    check_specs=[
-        dg.AssetCheckSpec(
-            RAW_NOT_EMPTY,
-            asset=["raw", "kolada_values"],
-            description="Hämtningen gav minst ett värde (tomt tyder på fel KPI-id, kommunkod eller ett år utan data ännu).",
-        )
-    ],
     **COMMON,
 )
 def kolada_values(
@@ -47,7 +42,7 @@ def kolada_values(
     duckdb: DuckDBResource,
     kolada: KoladaResource,
     catalog: CatalogResource,
-) -> dg.MaterializeResult:
+):
     """Kolada-svar för ett eller flera år: katalogens KPI:er för kommunen och dess
     jämförelsegrupp (eller, med omfattning: riket, för alla 290 kommuner, 21 regioner och riket).
 
@@ -58,8 +53,11 @@ def kolada_values(
     En återfyllnad (backfill) av flera år körs
     som en körning som frågar efter alla åren på en gång. Sidorna mellanlagras på disk medan
     de hämtas och landas i en transaktion: inget sparas om någon sida misslyckas. Kör om ett
-    år för att hämta revideringar. Kontrollen raw_not_empty varnar om hämtningen var tom
+    år för att hämta revideringar. Kontrollen raw_not_empty varnar för år utan värden
     (vanligt för innevarande år).
+
+    Nattens körning hämtar bara de år där KPI:ernas publiceringsinformation visar något nytt
+    (och alla år på söndagar); finns inget nytt materialiseras inget och nästa steg hoppas över.
 
     Ett svar som saknar en kommun eller ett KPI helt tar inte bort något (ofullständigt svar,
     värdena behålls och det loggas). Ett svar som skulle ta bort mer än en liten andel av de
@@ -88,13 +86,14 @@ def kolada_values(
     with warehouse(duckdb) as conn:
         wh_kolada.store_kpi_metadata(conn, kpis, meta_pages, where=cat.kolada_kpi_fields())
         if context.run.tags.get(NIGHTLY_TAG) == "1":
-            keys = _nightly_keys(context, conn, kolada, releases, kpis, municipalities, keys)
+            reasons = kolada_nightly.years_to_fetch(conn, keys, releases, clock.today(), kpis, municipalities,
+                                                    kolada.full_refresh_weekday)
+            for key, reason in reasons.items():
+                context.log.info(f"Kolada {key}: " + (f"hämtar data: {reason}" if reason else
+                                 "inget nytt publicerat sedan förra hämtningen; ingen datahämtning"))
+            keys = [key for key, reason in reasons.items() if reason]
     if not keys:
-        return dg.MaterializeResult(
-            metadata={"skipped": True, "reason": "inget nytt publicerat sedan förra hämtningen", "pages": 0},
-            check_results=[dg.AssetCheckResult(check_name=RAW_NOT_EMPTY, passed=True,
-                                               severity=dg.AssetCheckSeverity.WARN,
-                                               metadata={"skipped": True})])
+        return
     years = [int(k) for k in keys]
     label = range_label(keys)
     n_urls = len(data_urls(kpis, asked, years))
@@ -109,14 +108,10 @@ def kolada_values(
             "ORDER BY kpi, municipality, period, gender LIMIT 10")
         urls = [url for _seq, url, *_ in spool.meta]
         with warehouse(duckdb) as conn:
-            # The newest year is empty until Kolada publishes it; a year that had values and
-            # now answers empty is an outage, and landing it would retire every value.
-            held = wh_kolada.current_counts(conn, keys)
-            for year in years:
-                if held.get(str(year)) and not per_year.get(year):
-                    raise dg.Failure(description=(
-                        f"Kolada svarade utan värden för {year}, men lagret har {held[str(year)]} aktuella värden "
-                        f"för året. Troligen ett fel hos Kolada ({urls[0]}); inget ändrades. Kör om partitionen senare."))
+            try:
+                wh_kolada.refuse_emptied_years(conn, keys, per_year, urls[0])
+            except wh_kolada.EmptiedAnswer as exc:
+                raise dg.Failure(description=str(exc)) from exc
             if group is not None:
                 wh_kolada.store_group(conn, group, group_page)
             started = time.monotonic()
@@ -140,7 +135,7 @@ def kolada_values(
             context.log.info(f"Kolada {label}: {spool.pages} sidor landade i lagret ({time.monotonic() - started:.1f} s)")
             kolada_nightly.store_snapshot(conn, fetch_ids, releases)
         n_values, n_pages = spool.rows, spool.pages
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "fetch_ids": ", ".join(fetch_ids),
             "values_kept_unanswered": loaded[0].kept if loaded else 0,
@@ -155,32 +150,7 @@ def kolada_values(
             "urls": dg.MetadataValue.md("\n".join(f"- {u}" for u in urls[:50])
                                         + (f"\n- … och {len(urls) - 50} till" if len(urls) > 50 else "")),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=RAW_NOT_EMPTY,
-                passed=n_values > 0,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"values": n_values, "years": label},
-            )
-        ],
     )
-
-
-def _nightly_keys(context, conn, kolada, releases, kpis, municipalities, keys):
-    """The years a nightly run fetches: those that may hold something new since their last
-    fetch (warehouse/kolada/nightly.py), all of them on the weekly full-refresh day."""
-    today = clock.today()
-    wanted = []
-    for key in keys:
-        reason = kolada_nightly.why_fetch(conn, key, releases, today, kpis, municipalities)
-        if reason is None and today.weekday() == kolada.full_refresh_weekday:
-            reason = "veckans fullständiga hämtning (fångar revideringar utan ny publicering)"
-        if reason is None:
-            context.log.info(f"Kolada {key}: inget nytt publicerat sedan förra hämtningen; ingen datahämtning")
-        else:
-            context.log.info(f"Kolada {key}: hämtar data: {reason}")
-            wanted.append(key)
-    return wanted
 
 
 @dg.asset(
@@ -200,6 +170,9 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
     """
     keys = list(context.partition_keys)
     with warehouse(duckdb) as conn:
+        if context.run.tags.get(NIGHTLY_TAG) == "1":
+            # The night fetched only the years with something new; the others are unchanged.
+            keys = wh_kolada.fetched_in_run(conn, keys, context.run.run_id) or keys
         result = wh_kolada.load_partitions(conn, keys)
         total = sum(wh_kolada.current_counts(conn, keys).values())
         rows = conn.execute(
