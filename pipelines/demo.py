@@ -20,8 +20,9 @@ from sources import clock
 from sources.http import http_mode, recordings_dir
 from sources.replay import recording_notes
 from warehouse.core import db
-from warehouse.presentation.text import (fmt_number, render_af_month, render_due, render_forecast, render_mandatory_notes,
-                               render_manadsvarden, render_sources, render_status, status_frame)
+from warehouse.presentation.format import fmt_number
+from warehouse.presentation.text import (render_af_month, render_due, render_forecast, render_mandatory_notes,
+                                         render_manadsvarden, render_sources, render_status, status_frame)
 from warehouse.meetings.log import mark_reported
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.core.db import one

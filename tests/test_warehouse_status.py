@@ -312,7 +312,7 @@ def shown(conn, indicator_id):
     ("skuldsattningsgrad", "skuldsattningsgrad", "2026", 45.5, "nära"),  # shows as 46 (half away from zero)
 ])
 def test_status_is_judged_on_the_value_as_shown(wh, indicator_id, series, period, value, expected):
-    from warehouse.presentation.text import fmt_number
+    from warehouse.presentation.format import fmt_number
 
     file_obs(wh, "ekonomi", series, period, value)
     assert shown(wh, indicator_id)[0] == expected
@@ -323,7 +323,7 @@ def test_status_is_judged_on_the_value_as_shown(wh, indicator_id, series, period
 
 @pytest.mark.parametrize("value", [0.5, 1.5, 2.5, 88.5, 89.5, 2.675, 1.005, -0.5, -2.5, 45.45, 0.125])
 def test_shown_values_round_as_the_status_rule_does(conn, value):
-    from warehouse.presentation.text import fmt_number
+    from warehouse.presentation.format import fmt_number
 
     for decimals in (0, 1, 2):
         duck = one(conn, "SELECT round(CAST(? AS DOUBLE), ?)", [value, decimals])[0]

@@ -2,56 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import shutil
 import sys
-from decimal import ROUND_HALF_UP, Decimal
 from datetime import date
 
 import duckdb
 import pandas as pd
 
 from warehouse.meetings.log import due_list, next_meeting
-
-
-def round_shown(value: float, decimals: int) -> float:
-    """`value` rounded as the status rule rounds it (DuckDB's round(): the exact value of the
-    double, half away from zero; 2,675 is stored as 2,67499… and rounds to 2,67), so what a
-    table shows is what was judged. Python's own formatting rounds half to even (88,5 would
-    show as "88" where the rule judged 89)."""
-    exact = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    return float(exact)
-
-
-def fmt_number(value, decimals: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    decimals = int(decimals)
-    # + 0.0 turns a negative zero ("-0") into 0.
-    return f"{round_shown(float(value), decimals) + 0.0:,.{decimals}f}".replace(",", " ").replace(".", ",")
-
-
-def target_sign(direction: str) -> str:
-    """'≥ ' or '≤ ', how the governance document writes a target's direction."""
-    return "≤ " if direction == "lower" else "≥ "
-
-
-def fmt_target(direction: str, value, decimals: int, target_year=None) -> str:
-    """Önskat värde as the governance document writes it: '≥ 11 600', with its year when the
-    catalog gives one ('≥ 11 600 år 2030'). A target with a year is judged against today's
-    value like any other (README, Status- och KF-regler)."""
-    text = target_sign(direction) + fmt_number(value, decimals)
-    if target_year is not None and not pd.isna(target_year):
-        text += f" år {int(target_year)}"
-    return text
-
-
-def fmt_value(value, decimals: int, value_status=None) -> str:
-    """Aktuellt värde with what the source says of it beside it ('1,5 (1 av 12 mån)')."""
-    text = fmt_number(value, decimals)
-    if isinstance(value_status, str) and value_status and text != "–":
-        text += f" ({value_status})"
-    return text
+from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value,
+                                           fmt_yes)
+from warehouse.presentation.tables import revision_rows
 
 
 def table_text(frame: pd.DataFrame) -> str:
@@ -60,12 +21,6 @@ def table_text(frame: pd.DataFrame) -> str:
     breaks every row in two). Piped to a file or another program, every row stays one line."""
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     return frame.to_string(index=False, line_width=width)
-
-
-def fmt_date(value) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
@@ -107,13 +62,10 @@ def render_status(frame: pd.DataFrame) -> str:
                                    in zip(rows["aktuellt_varde"], rows["decimals"], rows["value_status"])],
                 "Enhet": rows["unit"],
                 "Datum": [fmt_date(d) for d in rows["period_end"]],
-                "Förändr.": [
-                    "–" if pd.isna(c) else ("+" if c > 0 else "") + fmt_number(c, n)
-                    for c, n in zip(rows["change"], rows["decimals"])
-                ],
-                "Uppdrag": rows["uppdrag"].map({True: "Ja", False: "Nej"}),
-                "Budgetpåv.": rows["budgetpaverkan"].map({True: "Ja", False: "Nej"}),
-                "Indikator KF": rows["indikator_kf"].map({True: "Ja", False: "Nej"}),
+                "Förändr.": [fmt_change(c, n) for c, n in zip(rows["change"], rows["decimals"])],
+                "Uppdrag": rows["uppdrag"].map(fmt_yes),
+                "Budgetpåv.": rows["budgetpaverkan"].map(fmt_yes),
+                "Indikator KF": rows["indikator_kf"].map(fmt_yes),
                 "Status": rows["status"],
                 # Apart from Status: where the kommun stands among comparable municipalities.
                 "Jämförelse": [_comparison(r) for r in rows.itertuples()],
@@ -202,13 +154,9 @@ def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | 
     frame = _filtered(conn.execute("SELECT * FROM ind.kf_revisions_asof(?)", [as_of]).df(), namnd, malomrade)
     if frame.empty:
         return ""
-    table = pd.DataFrame({
-        "Nämnd": frame["namnd"], "Indikator": frame["name"], "Period": frame["period"],
-        "Redovisat": [fmt_number(v, 2) for v in frame["reported_value"]],
-        "Vid KF": [fmt_date(d) for d in frame["reported_meeting"]],
-        "Reviderat till": [fmt_number(v, 2) for v in frame["revised_value"]],
-        "Redovisas igen": frame["due_again"].map({True: "ja", False: "nej (katalogen)"}),
-    })
+    table = pd.DataFrame(revision_rows(frame)).rename(columns={
+        "namnd": "Nämnd", "name": "Indikator", "period": "Period", "reported": "Redovisat",
+        "reported_meeting": "Vid KF", "revised": "Reviderat till", "due_again": "Redovisas igen"})
     return "\n\nReviderad efter redovisning:\n" + table_text(table)
 
 
@@ -267,7 +215,7 @@ def render_manadsvarden(conn: duckdb.DuckDBPyConnection) -> str:
         "ORDER BY i.namnd, i.indicator_id").fetchall()
     lines = []
     for name, unit, decimals, value, period, label in rows:
-        shown = f"{fmt_number(value, decimals)} {unit} ({period.replace('M', '-')})" if value is not None else "inget värde ännu"
+        shown = f"{fmt_number(value, decimals)} {unit} ({fmt_period(period)})" if value is not None else "inget värde ännu"
         lines.append(f"  {name}: {shown} — {label or ''}".rstrip(" —"))
     return "\n".join(lines)
 
@@ -296,6 +244,6 @@ def render_af_month(conn: duckdb.DuckDBPyConnection, kommun: str) -> str:
     failed = [k for k, _, _, bad in checks if bad]
     summary = (f"{len(checks) - len(failed)} av {len(checks)} kontroller stämmer"
                + (f" (avvikelse: {', '.join(failed)})" if failed else ""))
-    return (f"  {period.replace('M', '-')}: {fmt_number(share, 1)} % inskrivna arbetslösa {band} år av arbetskraften "
+    return (f"  {fmt_period(period)}: {fmt_number(share, 1)} % inskrivna arbetslösa {band} år av arbetskraften "
             f"({basis}), {fmt_number(count, 0)} av {fmt_number(labour, 0)}\n"
             f"  Filernas korskontroller (samma antal inskrivna arbetslösa i alla fem filer): {summary}")

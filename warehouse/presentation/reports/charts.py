@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
-from warehouse.presentation.text import fmt_number  # noqa: E402
+from warehouse.presentation.format import fmt_number  # noqa: E402
 from warehouse.presentation.reports.data import IndicatorReport  # noqa: E402
 
 # Text stays text in the SVG (searchable, sharp when printed), and a fixed hash salt makes the

@@ -17,7 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sources import clock
-from warehouse.presentation.text import fmt_date, fmt_number, fmt_target, fmt_value, target_sign
+from warehouse.presentation.format import fmt_date, fmt_number, fmt_target, fmt_value, fmt_yes, target_sign
+from warehouse.presentation.tables import revision_rows
 from warehouse.presentation.reports import charts
 from warehouse.presentation.reports.data import MeetingReport, meeting_report
 
@@ -29,10 +30,6 @@ STATUS_FILL = {"uppnått": "C6EFCE", "nära": "FFEB9C", "ej uppnått": "FFC7CE",
 STATUS_CLASS = {"uppnått": "uppnatt", "nära": "nara", "ej uppnått": "ej-uppnatt", "kan inte bedömas": "kan-inte-bedomas",
                 "ingen data": "ingen-data"}
 HEADER_FILL = "1F4E79"
-
-
-def _yes(flag) -> str:
-    return "Ja" if flag else "Nej"
 
 
 def _reason(row: dict) -> str:
@@ -63,7 +60,7 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "aktuellt_value": r["aktuellt_varde"],
             "decimals": int(r["decimals"] or 0), "datum": fmt_date(r["period_end"]),
             "datum_value": pd.Timestamp(r["period_end"]).date(), "period": r["period"],
-            "uppdrag": _yes(r["uppdrag"]), "budget": _yes(r["budgetpaverkan"]), "kf": _yes(r["indikator_kf"]),
+            "uppdrag": fmt_yes(r["uppdrag"]), "budget": fmt_yes(r["budgetpaverkan"]), "kf": fmt_yes(r["indikator_kf"]),
             "status": r["status"], "status_class": STATUS_CLASS.get(r["status"], ""),
             "peer": _peer(r), "reason": _reason(r), "name": r["name"], "unit": r["unit"],
             "target_year": None if pd.isna(r.get("target_year")) else int(r["target_year"]),
@@ -72,13 +69,6 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "source_name": ind.source_name,
         })
     return out
-
-
-def _revision_rows(report: MeetingReport) -> list[dict]:
-    return [{"namnd": v.namnd, "name": v.name, "period": v.period,
-             "reported": fmt_number(v.reported_value, int(v.decimals or 0)), "reported_meeting": fmt_date(v.reported_meeting),
-             "revised": fmt_number(v.revised_value, int(v.decimals or 0)), "due_again": _yes(v.due_again)}
-            for v in report.revisions.itertuples()]
 
 
 def _title(report: MeetingReport) -> str:
@@ -93,7 +83,7 @@ def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
                           f"Källa: {row['source_name']}."}
                   for ind, row in zip(report.indicators, rows)]
     html = env.get_template("meeting.html.j2").render(
-        title=_title(report), r=report, rows=rows, charts=chart_list, revisions=_revision_rows(report),
+        title=_title(report), r=report, rows=rows, charts=chart_list, revisions=revision_rows(report.revisions),
         generated=generated.strftime("%Y-%m-%d %H:%M"))
     path.write_text(html, encoding="utf-8")
     return path
@@ -164,7 +154,7 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
             c.font = Font(bold=True)
         for v in report.revisions.itertuples():
             rv.append([v.namnd, v.name, v.period, v.reported_value, pd.Timestamp(v.reported_meeting).date(),
-                       v.revised_value, _yes(v.due_again)])
+                       v.revised_value, fmt_yes(v.due_again)])
             for col in (4, 6):
                 rv.cell(rv.max_row, col).number_format = _number_format(int(v.decimals or 0))
             rv.cell(rv.max_row, 5).number_format = "yyyy-mm-dd"
