@@ -25,6 +25,7 @@ import duckdb
 
 from sources import clock
 from warehouse.core import db
+from warehouse.indicators.lookup import require_match
 from warehouse.publishing.snapshot import connect_published
 from warehouse.presentation.text import render_due, render_forecast, render_status, status_frame, table_text
 from warehouse.presentation.reports.write import write_meeting_reports
@@ -50,12 +51,8 @@ def _positive(text: str) -> int:
 
 def _check_filters(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     """A filter that matches no nämnd or målområde is a typo, not "nothing due"."""
-    for column, label, text in (("namnd", "ingen nämnd", getattr(args, "namnd", None)),
-                                ("malomrade", "inget målområde", getattr(args, "malomrade", None))):
-        if text and not conn.execute(f"SELECT 1 FROM cfg.indicators WHERE {column} ILIKE ? LIMIT 1",
-                                     [f"%{text}%"]).fetchall():
-            known = [v for (v,) in conn.execute(f"SELECT DISTINCT {column} FROM cfg.indicators ORDER BY 1").fetchall()]
-            raise ReportingError(f"{label} matchar {text!r} (finns: {', '.join(known)})")
+    for field in ("namnd", "malomrade"):
+        require_match(conn, field, getattr(args, field, None))
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
@@ -177,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return run(args)
-    except (ReportingError, FileNotFoundError, ValueError, duckdb.Error) as exc:
+    except (ReportingError, LookupError, FileNotFoundError, ValueError, duckdb.Error) as exc:
         print(f"indikator: {exc}", file=sys.stderr)
         return 1
 

@@ -15,6 +15,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from warehouse.indicators.lookup import resolve_one
+
 SOURCE_NAMES = {"kolada": "Kolada", "scb": "SCB", "arbetsformedlingen": "Arbetsförmedlingen",
                 "ekonomi": "kommunens ekonomisystem", "hr": "kommunens HR-system"}
 
@@ -46,22 +48,12 @@ def _peer_members(conn) -> tuple[str | None, list[str]]:
     return (rows[0], rows[1] or []) if rows else (None, [])
 
 
-def resolve_namnd(conn: duckdb.DuckDBPyConnection, text: str) -> str:
-    """The one nämnd whose name contains `text` (any case); an error naming the candidates."""
-    names = [n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.indicators WHERE namnd ILIKE ? ORDER BY 1",
-                                        [f"%{text}%"]).fetchall()]
-    if len(names) != 1:
-        raise ValueError(f"nämnd {text!r} matchar {len(names)} nämnder"
-                         + (f" ({', '.join(names)})" if names else "") + "; ange en")
-    return names[0]
-
-
 def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | None = None) -> MeetingReport:
     found = conn.execute("SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting]).fetchone()
     if not found:
         raise ValueError(f"{meeting} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
     deadline = found[0]
-    namnd = resolve_namnd(conn, namnd) if namnd else None
+    namnd = resolve_one(conn, "namnd", namnd) if namnd else None
     kommun, kommun_namn = conn.execute("SELECT kommun, kommun_namn FROM cfg.settings").fetchone()
     group_title, members = _peer_members(conn)
     report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd)
