@@ -8,8 +8,6 @@ UV_VERSION := 0.13.9
 export MALSTYRNING_DUCKDB ?= data/malstyrning.duckdb
 export MALSTYRNING_HTTP_MODE ?= replay
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
-# dg warns when the project venv is not the active one; make it the active one.
-export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test dev lock recordings bench bench-national clean

@@ -1,6 +1,7 @@
 """The real Definitions load, with the assets, jobs and schedules analysts rely on."""
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -107,3 +108,21 @@ def test_every_step_of_the_indicators_job_is_upstream_of_the_publication():
     in_job = {key for key in job.asset_layer.executable_asset_keys} - {snapshot}
     assert in_job and in_job <= graph.get(snapshot).parent_keys | {
         k for p in graph.get(snapshot).parent_keys for k in graph.upstream_key_iterator(p)}
+
+
+def test_the_instance_queues_runs_on_the_duckdb_pool(tmp_path, monkeypatch):
+    # The repo's dagster.yaml as Dagster reads it: one run at a time that writes the warehouse
+    # (pool limit 1 at run granularity), the others wait in the queue rather than mid-run.
+    import shutil
+
+    from dagster._core.instance import DagsterInstance
+
+    shutil.copy(Path(__file__).resolve().parents[1] / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = DagsterInstance.get()
+    try:
+        pools = instance.get_concurrency_config().pool_config
+        assert (pools.pool_granularity.value, pools.default_pool_limit) == ("run", 1)
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    finally:
+        instance.dispose()
