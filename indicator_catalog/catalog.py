@@ -5,6 +5,8 @@ MALSTYRNING_CATALOG_DIR):
 
     namnder/*.yaml      one file per nämnd: {namnd: ..., indicators: [...]}
     kf_calendar.yaml    KF meetings with the deadline for the meeting papers
+    kf_mal.yaml         KF's own goals: strategiska mål, målpreciseringar and their mått
+                        (optional; indicator_catalog/kf_goals.py)
     settings.yaml       kommun (kommunkod) and its comparison group
 
 The kommun and group can be overridden with MALSTYRNING_KOMMUN and
@@ -23,6 +25,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from indicator_catalog.kf_goals import SURVEYS, KfGoalsFile, MattExtras
 from indicator_catalog.models import Calendar, Indicator, NamndFile, ScbQuery, Settings
 
 CATALOG_DIR_ENV = "MALSTYRNING_CATALOG_DIR"
@@ -38,11 +41,19 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class CatalogIndicator:
-    """An indicator with the nämnd it belongs to and the file it came from."""
+    """An indicator with the nämnd it belongs to and the file it came from. A mått of KF's
+    own goals is one too: its nämnd is the KF organ and `malprecisering` names the
+    målprecisering it measures (indicator_catalog/kf_goals.py)."""
 
     namnd: str
     spec: Indicator
     file: Path
+    malprecisering: str | None = None
+    extras: MattExtras = MattExtras()
+
+    @property
+    def niva(self) -> str:
+        return "KF" if self.malprecisering else "nämnd"
 
     def __getattr__(self, name):
         return getattr(self.spec, name)
@@ -54,6 +65,7 @@ class Catalog:
     calendar: Calendar
     settings: Settings
     directory: Path
+    kf_goals: KfGoalsFile | None = None
 
     @cached_property
     def by_id(self) -> dict[str, CatalogIndicator]:
@@ -73,6 +85,15 @@ class Catalog:
             if i.kolada_kontroll:
                 out.setdefault(i.kolada_kontroll.kpi, []).append(
                     f"{i.file.name}: indikator '{i.id}': fält 'kolada_kontroll.kpi'")
+            old = i.extras.tidigare_definition
+            if old:
+                out.setdefault(old.kpi, []).append(f"{i.file.name}: mått '{i.id}': fält 'tidigare_definition.kpi'")
+            survey = SURVEYS.get(i.extras.enkat or "", {})
+            if i.source == "kolada":
+                for field in ("antal_svar", "svarsfrekvens"):
+                    if survey.get(field):
+                        out.setdefault(survey[field], []).append(
+                            f"{i.file.name}: mått '{i.id}': fält 'enkat' ({field})")
         return out
 
     def ekonomi_frequencies(self) -> dict[str, str]:
@@ -123,6 +144,16 @@ class Catalog:
         regions = {self.region_for(i) for i in self.kolada_indicators()}
         return regions | {i.kolada_kontroll.municipality or self.settings.kommun
                           for i in self.indicators if i.kolada_kontroll}
+
+    def without_kf_goals(self) -> "Catalog":
+        """The nämnder's catalog alone (KF's goals and mått left out)."""
+        from dataclasses import replace
+
+        return replace(self, indicators=tuple(self.namnd_indicators()), kf_goals=None)
+
+    def namnd_indicators(self) -> list[CatalogIndicator]:
+        """The nämnder's indicators, without the mått of KF's own goals."""
+        return [i for i in self.indicators if i.niva == "nämnd"]
 
 
 def national_units() -> list[str]:
@@ -202,7 +233,7 @@ def load_calendar(path: Path) -> Calendar:
 def _check_turns(catalog: Catalog, path: Path) -> None:
     """Every nämnd named in the rolling schedule exists, and every nämnd with välfärd
     indicators has a turn, so no indicator silently never becomes due."""
-    namnder = {i.namnd for i in catalog.indicators}
+    namnder = {i.namnd for i in catalog.namnd_indicators()}
     for m in catalog.calendar.meetings:
         for name in m.valfard_namnder or []:
             if name not in namnder:
@@ -210,7 +241,7 @@ def _check_turns(catalog: Catalog, path: Path) -> None:
                                    f"(nämnder i katalogen: {', '.join(sorted(namnder))})")
     if catalog.calendar.rolling:
         with_turn = {n for m in catalog.calendar.meetings for n in m.valfard_namnder or []}
-        for i in catalog.indicators:
+        for i in catalog.namnd_indicators():
             if i.malomrade == "Välfärd" and i.namnd not in with_turn:
                 raise CatalogError(f"{path}: fält 'valfard_namnder': {i.namnd} har välfärdsindikatorn "
                                    f"'{i.id}' ({i.file.name}) men ingen tur i kalendern")
@@ -229,6 +260,72 @@ def load_settings(path: Path) -> Settings:
         raise CatalogError(f"{path} (eller {KOMMUN_ENV}/{GROUP_ENV}/{SCOPE_ENV}): {_describe(exc)}") from exc
 
 
+KF_GOALS_FILE = "kf_mal.yaml"
+
+
+# What a mått takes from the nämnd indicator it names in `serie_fran`: the same series,
+# measured the same way (one definition of e.g. SCB's stitched population series).
+SERIES_FIELDS = ("source", "query", "unit", "decimals", "frequency", "indikator_kalla")
+
+
+def load_kf_goals(path: Path, *, organ: str, namnd_indicators: dict[str, CatalogIndicator]
+                  ) -> tuple[KfGoalsFile, list[CatalogIndicator]]:
+    """KF's goals and their mått as catalog indicators (nämnd = the KF organ). A mått takes
+    its målområde from its goal, its target year from its målprecisering unless it sets one,
+    and is an Indikator KF; `serie_fran: <id>` takes the series (source, query, unit,
+    decimals, frequency, indikator/källa) from that nämnd indicator, any of them overridable;
+    `indikatorer` must name nämnd indicators that exist."""
+    indicator_ids = namnd_indicators
+    try:
+        doc = KfGoalsFile.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise CatalogError(f"{path}: {_describe(exc)}") from exc
+    measures: list[CatalogIndicator] = []
+    goal_ids: dict[str, str] = {}
+    for area in doc.malomraden:
+        for goal in area.strategiska_mal:
+            for ident, what in [(goal.id, "strategiskt mål"), *((p.id, "målprecisering") for p in goal.malpreciseringar)]:
+                if ident in goal_ids:
+                    raise CatalogError(f"{path}: {what} '{ident}': fält 'id': används redan av {goal_ids[ident]}")
+                goal_ids[ident] = f"{what} '{ident}'"
+            for prec in goal.malpreciseringar:
+                unknown = [i for i in prec.indikatorer if i not in indicator_ids]
+                if unknown:
+                    raise CatalogError(f"{path}: målprecisering '{prec.id}': fält 'indikatorer': okänd nämndindikator "
+                                       f"{', '.join(unknown)}")
+                for pos, raw in enumerate(prec.matt, start=1):
+                    ident = raw.get("id") if isinstance(raw, dict) else None
+                    label = f"målprecisering '{prec.id}': mått '{ident}'" if ident else \
+                        f"målprecisering '{prec.id}': mått nr {pos} (id saknas)"
+                    if not isinstance(raw, dict):
+                        raise CatalogError(f"{path}: {label}: förväntade en mappning")
+                    extras_raw = {k: raw[k] for k in ("enkat", "tidigare_definition") if k in raw}
+                    base = {}
+                    if "serie_fran" in raw:
+                        other = namnd_indicators.get(raw["serie_fran"])
+                        if other is None:
+                            raise CatalogError(f"{path}: {label}: fält 'serie_fran': okänd nämndindikator "
+                                               f"{raw['serie_fran']!r}")
+                        base = {k: getattr(other.spec, k) for k in SERIES_FIELDS}
+                        base["query"] = other.spec.query.model_dump(exclude_defaults=True)
+                    spec_raw = {"malomrade": area.malomrade, "target_year": prec.horisont, "uppdrag": False,
+                                "budgetpaverkan": False, "indikator_kf": True, **base,
+                                **{k: v for k, v in raw.items() if k not in extras_raw and k != "serie_fran"}}
+                    try:
+                        spec = Indicator.model_validate(spec_raw)
+                        extras = MattExtras.model_validate(extras_raw)
+                    except ValidationError as exc:
+                        raise CatalogError(f"{path}: {label}: {_describe(exc)}") from exc
+                    if spec.malomrade != area.malomrade:
+                        raise CatalogError(f"{path}: {label}: fält 'malomrade': {spec.malomrade} men målet hör till "
+                                           f"{area.malomrade}")
+                    if extras.tidigare_definition and spec.source != "kolada":
+                        raise CatalogError(f"{path}: {label}: fält 'tidigare_definition': bara för Kolada-mått")
+                    measures.append(CatalogIndicator(namnd=organ, spec=spec, file=path, malprecisering=prec.id,
+                                                     extras=extras))
+    return doc, measures
+
+
 def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
     root = catalog_dir(path)
     files = sorted((root / "namnder").glob("*.yaml"))
@@ -236,6 +333,7 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
         raise CatalogError(f"{root / 'namnder'}: inga nämndfiler (*.yaml)")
     indicators: list[CatalogIndicator] = []
     first_file: dict[str, Path] = {}
+    by_id: dict[str, CatalogIndicator] = {}
     for f in files:
         for ind in load_namnd_file(f):
             if ind.id in first_file:
@@ -243,12 +341,24 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
                     f"{f}: indikator '{ind.id}': fält 'id': finns redan i {first_file[ind.id]}"
                 )
             first_file[ind.id] = f
+            by_id[ind.id] = ind
             indicators.append(ind)
+    calendar = load_calendar(root / "kf_calendar.yaml")
+    kf_path = root / KF_GOALS_FILE
+    kf_goals = None
+    if kf_path.exists():
+        kf_goals, measures = load_kf_goals(kf_path, organ=calendar.organ, namnd_indicators=by_id)
+        for m in measures:
+            if m.id in first_file:
+                raise CatalogError(f"{kf_path}: mått '{m.id}': fält 'id': finns redan i {first_file[m.id]}")
+            first_file[m.id] = kf_path
+            indicators.append(m)
     catalog = Catalog(
         indicators=tuple(indicators),
-        calendar=load_calendar(root / "kf_calendar.yaml"),
+        calendar=calendar,
         settings=load_settings(root / "settings.yaml"),
         directory=root,
+        kf_goals=kf_goals,
     )
     _check_turns(catalog, root / "kf_calendar.yaml")
     catalog.scb_series()  # a series defined two ways fails here, naming file and indicator

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sources.jsonstat import period_bounds
 
 Malomrade = Literal["Välfärd", "Företagsklimat", "Attraktion", "Finansiellt", "Organisatoriskt"]
-Source = Literal["kolada", "scb", "arbetsformedlingen", "ekonomi", "hr"]
+Source = Literal["kolada", "scb", "arbetsformedlingen", "ekonomi", "hr", "manuell"]
 # Sources whose client exists. Indicators from the others stay in the catalog and show
 # "ingen data" until their issue lands.
-IMPLEMENTED_SOURCES = {"kolada", "scb", "hr", "ekonomi"}
+IMPLEMENTED_SOURCES = {"kolada", "scb", "hr", "ekonomi", "manuell"}
 
 KOMMUNKOD = r"^\d{4}$"
 
@@ -116,6 +116,13 @@ class EkonomiQuery(_Strict):
     forvaltning: str = Field(default="T", min_length=1, description="förvaltning (forecast), or T for the kommun")
 
 
+class ManualQuery(_Strict):
+    """A figure no machine source gives (e.g. Svenskt Näringsliv's ranking), entered in a
+    manual-values file in the inbox (warehouse/files/manual.py) under this series id."""
+
+    series: str = Field(pattern=r"^[a-z0-9_]+$")
+
+
 class PendingQuery(_Strict):
     """A source whose client is not built yet: what is known about where the figure lives."""
 
@@ -129,7 +136,7 @@ class Indicator(_Strict):
     malomrade: Malomrade
     indikator_kalla: str = Field(min_length=1)
     source: Source
-    query: KoladaQuery | ScbQuery | HrQuery | EkonomiQuery | PendingQuery
+    query: KoladaQuery | ScbQuery | HrQuery | EkonomiQuery | ManualQuery | PendingQuery
     unit: str = Field(min_length=1)
     decimals: int = Field(default=1, ge=0, le=6)
     direction: Literal["higher", "lower"]
@@ -162,6 +169,8 @@ class Indicator(_Strict):
             model = HrQuery
         elif source == "ekonomi" and isinstance(value, dict) and "series" in value:
             model = EkonomiQuery
+        elif source == "manuell":
+            model = ManualQuery
         else:
             model = PendingQuery
         return model.model_validate(value) if isinstance(value, dict) else value

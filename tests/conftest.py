@@ -22,8 +22,11 @@ FIXED_NOW = "2026-11-25T10:00:00+01:00"  # after KF 23 Nov, before the 27 Nov de
 def _dump_file(name: str) -> dict:
     import csv
 
-    path = SHARED / "fixtures" / "kolada_dump" / "catalog" / name
-    if not path.exists():
+    # The catalog folder first, then national_300 (the medborgarundersökning KPIs), as
+    # tools/build_kolada_recordings.py reads them.
+    path = next((p for p in (SHARED / "fixtures" / "kolada_dump" / sub / name for sub in ("catalog", "national_300"))
+                 if p.exists()), None)
+    if path is None:
         return {}
     out = {}
     for r in csv.DictReader(path.open(encoding="utf-8")):
@@ -66,7 +69,21 @@ def catalog_copy(tmp_path) -> Path:
 
 @pytest.fixture
 def conn(tmp_path):
+    """A migrated warehouse with the nämnder's bundled catalog, KF's goals left out: the tests of
+    the nämnd rules count and name the nämnd indicators (KF's mått share some of their series).
+    `kf_conn` has the whole catalog."""
     c = db.connect(tmp_path / "unit.duckdb")
+    db.migrate(c)
+    db.ensure_views(c)
+    load_catalog_tables(c, load_catalog().without_kf_goals())
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def kf_conn(tmp_path):
+    """A migrated warehouse with the whole bundled catalog, KF's goals and their mått included."""
+    c = db.connect(tmp_path / "kf.duckdb")
     db.migrate(c)
     db.ensure_views(c)
     load_catalog_tables(c, load_catalog())

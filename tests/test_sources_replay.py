@@ -35,12 +35,13 @@ def test_replay_without_a_recording_is_a_clear_error(tmp_path):
 
 
 def test_any_selection_of_recorded_kolada_years_is_answered_from_each_years_recording():
+    from indicator_catalog.catalog import load_catalog
     from sources.http import DEFAULT_RECORDINGS_DIR
     from sources.kolada import KoladaClient
     from sources.replay import load_index
 
     client = KoladaClient(build_session(mode="replay"))
-    kpis = ["N00091", "N00216", "N01004", "N03937", "N03941", "N45850", "N52004"]
+    kpis = load_catalog().kolada_kpis()
     units = ["0617", "0840", "1083", "1265", "1471", "1882", "2029", "2262"]
 
     def records(years):

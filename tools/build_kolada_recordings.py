@@ -64,6 +64,16 @@ def read_dump(catalog_dir: Path, kpi: str) -> dict[tuple[str, int], dict[str, fl
     return out
 
 
+def read_dump_any(dump_dir: Path, kpi: str) -> dict[tuple[str, int], dict[str, float | None]]:
+    """The KPI from the dump's catalog folder, else from national_300 (where the
+    medborgarundersökning KPIs N00528–N00670 are), else empty (e.g. U07453, newer than the dump)."""
+    for sub in ("catalog", "national_300"):
+        found = read_dump(dump_dir / sub, kpi)
+        if found:
+            return found
+    return {}
+
+
 def write(out: Path, url: str, body: dict, note: str, name: str, indent: int | None = 1) -> None:
     doc = {
         "recording": {"recorded_at": None, "constructed": True, "note": note},
@@ -104,7 +114,7 @@ def main() -> None:
     write(out, f"{BASE_URL}/kpi/{','.join(kpis)}?per_page={PER_PAGE}", {"values": records, "next_url": None}, META_NOTE, "kpi")
 
     municipalities = sorted({catalog.settings.kommun, *(m["member_id"] for m in group["members"])})
-    dump = {k: read_dump(fixtures / "kolada_dump" / "catalog", k) for k in kpis}
+    dump = {k: read_dump_any(fixtures / "kolada_dump", k) for k in kpis}
     for year in range(first, last + 1):
         (url,) = data_urls(kpis, municipalities, [year])
         values = _rows(dump, kpis, municipalities, year)

@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from indicator_catalog.catalog import Catalog
+from indicator_catalog.kf_goals import SURVEYS, Bedomningsregel
 from warehouse.core.db import transaction
 
 
@@ -39,14 +40,51 @@ def indicator_rows(catalog: Catalog) -> pd.DataFrame:
                 "report_revisions": ind.report_revisions,
                 "note": ind.note,
                 "catalog_file": ind.file.name,
+                "niva": ind.niva,
+                "malprecisering_id": ind.malprecisering,
+                "enkat": ind.extras.enkat,
             }
         )
     return pd.DataFrame(rows)
 
 
+def kf_goal_frames(catalog: Catalog) -> dict[str, pd.DataFrame]:
+    """KF's goals as the cfg.kf_* tables' rows (empty when the catalog has no kf_mal.yaml)."""
+    goals, precs, links, breaks = [], [], [], []
+    doc = catalog.kf_goals
+    for area in doc.malomraden if doc else []:
+        for goal in area.strategiska_mal:
+            goals.append({"mal_id": goal.id, "malomrade": area.malomrade, "text": goal.text,
+                          "horisont": goal.horisont, "ordning": len(goals) + 1})
+            for prec in goal.malpreciseringar:
+                precs.append({"malprecisering_id": prec.id, "mal_id": goal.id, "text": prec.text,
+                              "horisont": prec.horisont, "ordning": len(precs) + 1})
+                links += [{"malprecisering_id": prec.id, "indicator_id": i} for i in prec.indikatorer]
+    for i in catalog.indicators:
+        old = i.extras.tidigare_definition
+        if old:
+            breaks.append({"indicator_id": i.id, "source": "kolada", "series": old.kpi,
+                           "breakdown": i.query.gender, "region": catalog.region_for(i),
+                           "to_period": old.till_period, "beskrivning": old.beskrivning})
+    rule = doc.bedomning if doc else Bedomningsregel()
+    return {
+        "kf_strategiska_mal": pd.DataFrame(goals, columns=["mal_id", "malomrade", "text", "horisont", "ordning"]),
+        "kf_malpreciseringar": pd.DataFrame(precs, columns=["malprecisering_id", "mal_id", "text", "horisont",
+                                                            "ordning"]),
+        "kf_malprecisering_indikatorer": pd.DataFrame(links, columns=["malprecisering_id", "indicator_id"]),
+        "kf_series_breaks": pd.DataFrame(breaks, columns=["indicator_id", "source", "series", "breakdown", "region",
+                                                          "to_period", "beskrivning"]),
+        "kf_surveys": pd.DataFrame([{"enkat": k, **v} for k, v in SURVEYS.items()],
+                                   columns=["enkat", "namn", "antal_svar", "svarsfrekvens"]),
+        "kf_bedomning": pd.DataFrame([{**rule.model_dump(), "constructed": bool(doc and doc.constructed)}]),
+    }
+
+
 def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
-    """Replace cfg.indicators, cfg.kf_meetings and cfg.settings in one transaction."""
+    """Replace cfg.indicators, cfg.kf_meetings, KF's goals (cfg.kf_*) and cfg.settings in one
+    transaction."""
     indicators = indicator_rows(catalog)
+    goal_frames = kf_goal_frames(catalog)
     meetings = pd.DataFrame(
         [
             {"meeting_date": m.datum, "paper_deadline": m.handlingar_senast, "note": m.note}
@@ -93,6 +131,14 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
             conn.execute("INSERT INTO cfg.kontroller BY NAME SELECT * FROM incoming_checks")
             conn.execute("DELETE FROM cfg.manadsvarden")
             conn.execute("INSERT INTO cfg.manadsvarden BY NAME SELECT * FROM incoming_companions")
+            for table, frame in goal_frames.items():
+                conn.execute(f"DELETE FROM cfg.{table}")
+                if not frame.empty:
+                    conn.register("incoming_goal_rows", frame)
+                    try:
+                        conn.execute(f"INSERT INTO cfg.{table} BY NAME SELECT * FROM incoming_goal_rows")
+                    finally:
+                        conn.unregister("incoming_goal_rows")
             conn.execute("DELETE FROM cfg.settings")
             conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
     finally:

@@ -37,4 +37,6 @@ FROM ind.indicator_status
 LEFT JOIN (SELECT indicator_id, varde AS m_varde, period AS m_period, beskrivning AS m_beskrivning
            FROM ind.manadsvarden) USING (indicator_id)
 LEFT JOIN ind.peer_comparison p USING (indicator_id)
+-- The nämnder's tables: KF's own mått are in ind.kf_malpreciseringar (warehouse/goals/).
+WHERE niva = 'nämnd'
 ORDER BY namnd, malomrade, indicator_id;

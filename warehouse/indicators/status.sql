@@ -69,7 +69,30 @@ CREATE OR REPLACE MACRO ind.year_to_date(source, series) AS
 CREATE OR REPLACE MACRO ind.incomplete(value_status) AS
     coalesce(regexp_matches(value_status, '^[0-9]+ av [0-9]+ mån$'), false);
 
-CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units, available_before := NULL) AS TABLE
+-- THE status rule (the header above), one definition for nämnd indicators and KF's mått alike.
+CREATE OR REPLACE MACRO ind.status_of(value, value_status, shown, target_shown, direction, tolerance) AS
+    CASE
+        WHEN value IS NULL THEN 'ingen data'
+        WHEN ind.incomplete(value_status) THEN 'kan inte bedömas'
+        WHEN direction = 'higher' AND shown >= target_shown - 1e-9 THEN 'uppnått'
+        WHEN direction = 'higher' AND shown >= target_shown - tolerance - 1e-9 THEN 'nära'
+        WHEN direction = 'lower' AND shown <= target_shown + 1e-9 THEN 'uppnått'
+        WHEN direction = 'lower' AND shown <= target_shown + tolerance + 1e-9 THEN 'nära'
+        ELSE 'ej uppnått'
+    END;
+
+CREATE OR REPLACE MACRO ind.trend_of(value, prev_value, shown, prev_shown, direction) AS
+    CASE
+        WHEN value IS NULL OR prev_value IS NULL THEN NULL
+        WHEN abs(shown - prev_shown) < 1e-9 THEN 'oförändrat'
+        WHEN (shown > prev_shown) = (direction = 'higher') THEN 'bättre'
+        ELSE 'sämre'
+    END;
+
+-- period_end_max: only periods ending on or before it (the bokslut of a year: the newest value
+-- of that year or before, warehouse/goals/goals.sql).
+CREATE OR REPLACE MACRO ind.indicator_status_units_asof(known_before, all_units, available_before := NULL,
+                                                        period_end_max := NULL) AS TABLE
 -- Per key, newest end date first and, within an end date, the longer period first (the year
 -- over its December month). The first row is the current value; the previous period is
 -- the first row of the next end date: the row whose predecessor ends on the newest end date
@@ -81,7 +104,7 @@ WITH ordered AS (
            first_value(period_end) OVER k AS newest_end
     FROM stg.observations_asof(known_before, scope := CASE WHEN all_units THEN 'catalog' ELSE 'kommun' END,
                                available_before := available_before) o
-    WHERE value IS NOT NULL
+    WHERE value IS NOT NULL AND (period_end_max IS NULL OR period_end <= period_end_max)
     WINDOW k AS (PARTITION BY source, series, breakdown, region ORDER BY period_end DESC, period_start ASC)
 ),
 cur AS (SELECT * FROM ordered WHERE rn = 1),
@@ -114,26 +137,14 @@ SELECT
     uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
     period, period_start, period_end, value AS aktuellt_varde, value_status, vintage, first_seen,
     fetched_at, published_at, source_table, response_id,
-    prev_period, prev_value, shown - prev_shown AS change,
-    CASE
-        WHEN value IS NULL THEN 'ingen data'
-        WHEN ind.incomplete(value_status) THEN 'kan inte bedömas'
-        WHEN direction = 'higher' AND shown >= target_shown - 1e-9 THEN 'uppnått'
-        WHEN direction = 'higher' AND shown >= target_shown - tolerance - 1e-9 THEN 'nära'
-        WHEN direction = 'lower' AND shown <= target_shown + 1e-9 THEN 'uppnått'
-        WHEN direction = 'lower' AND shown <= target_shown + tolerance + 1e-9 THEN 'nära'
-        ELSE 'ej uppnått'
-    END AS status,
-    CASE
-        WHEN value IS NULL OR prev_value IS NULL THEN NULL
-        WHEN abs(shown - prev_shown) < 1e-9 THEN 'oförändrat'
-        WHEN (shown > prev_shown) = (direction = 'higher') THEN 'bättre'
-        ELSE 'sämre'
-    END AS trend
+    prev_period, prev_value, shown - prev_shown AS change, niva, malprecisering_id, enkat,
+    ind.status_of(value, value_status, shown, target_shown, direction, tolerance) AS status,
+    ind.trend_of(value, prev_value, shown, prev_shown, direction) AS trend
 FROM joined;
 
-CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before, available_before := NULL) AS TABLE
-SELECT * FROM ind.indicator_status_units_asof(known_before, false, available_before := available_before);
+CREATE OR REPLACE MACRO ind.indicator_status_asof(known_before, available_before := NULL, period_end_max := NULL) AS TABLE
+SELECT * FROM ind.indicator_status_units_asof(known_before, false, available_before := available_before,
+                                              period_end_max := period_end_max);
 
 -- The whole country (national mode): every indicator for every unit with a figure.
 CREATE OR REPLACE VIEW ind.indicator_status_riket AS

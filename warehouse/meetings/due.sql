@@ -35,11 +35,15 @@ SELECT 'KF' AS body, meeting_date, paper_deadline FROM cfg.kf_meetings;
 -- THE due rule, the one definition the due list, the papers and the forecast use: a value that
 -- became available at `available` (a timestamp) is due at the first meeting of `due_body`
 -- whose paper deadline day starts after it. At KF under the rolling schedule, a välfärd
--- indicator waits for the first such meeting that is its nämnd's turn.
+-- indicator waits for the first such meeting that is its nämnd's turn. of_namnd NULL: a mått of
+-- the body's own goals (KF's målpreciseringar), which takes no nämnd's turn.
+-- The nämnd whose välfärd turn an indicator waits for: none for KF's own mått.
+CREATE OR REPLACE MACRO ind.turn_namnd(niva, namnd) AS CASE WHEN niva = 'KF' THEN NULL ELSE namnd END;
+
 CREATE OR REPLACE MACRO ind.due_meeting(available, due_body, of_namnd, of_malomrade) AS (
     SELECT min(m.meeting_date) FROM ind.meetings m
     WHERE m.body = due_body AND ind.stockholm_day_start(m.paper_deadline) > available
-      AND (due_body <> 'KF' OR NOT (of_malomrade = 'Välfärd' AND ind.kf_rolling())
+      AND (due_body <> 'KF' OR of_namnd IS NULL OR NOT (of_malomrade = 'Välfärd' AND ind.kf_rolling())
            OR EXISTS (SELECT 1 FROM cfg.kf_valfard_turns t
                       WHERE t.meeting_date = m.meeting_date AND t.namnd = of_namnd))
 );
@@ -113,8 +117,8 @@ due AS (
             WHEN s.period <> r.period THEN 'ny period'
             ELSE 'reviderat värde'
         END AS reason,
-        ind.due_meeting(u.pending_since, 'KF', s.namnd, s.malomrade) AS due_meeting,
-        s.malomrade = 'Välfärd' AND ind.kf_rolling() AS rolling_turn
+        ind.due_meeting(u.pending_since, 'KF', ind.turn_namnd(s.niva, s.namnd), s.malomrade) AS due_meeting,
+        s.malomrade = 'Välfärd' AND ind.kf_rolling() AND s.niva = 'nämnd' AS rolling_turn
     FROM unreported u
     JOIN status s USING (indicator_id)
     LEFT JOIN last_report r USING (indicator_id)
@@ -132,7 +136,11 @@ SELECT
     due.due_meeting IS NOT NULL AND due.due_meeting <= nm.meeting_date AS at_next_meeting,
     due.due_meeting IS NOT NULL AND due.due_meeting < nm.meeting_date AS overdue,
     due.last_meeting AS last_reported_meeting,
-    due.rolling_turn
+    due.rolling_turn,
+    -- KF's mått: the målprecisering, and for a survey the bokslut (annual report) of the
+    -- measured year, where its result is followed up besides the meeting after publication.
+    due.niva, due.malprecisering_id, due.enkat,
+    CASE WHEN due.enkat IS NOT NULL THEN year(due.period_end) END AS bokslut_ar
 FROM due
 CROSS JOIN next_meeting nm
 LEFT JOIN cfg.kf_meetings m ON m.meeting_date = due.due_meeting

@@ -124,7 +124,7 @@ def due_meetings(conn: duckdb.DuckDBPyConnection, expected: list[Expected], body
         return {}
     rows = conn.execute(
         """
-        SELECT e.indicator_id, ind.due_meeting(e.available, ?, i.namnd, i.malomrade)
+        SELECT e.indicator_id, ind.due_meeting(e.available, ?, ind.turn_namnd(i.niva, i.namnd), i.malomrade)
         FROM (SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::TIMESTAMPTZ[]) AS available) e
         JOIN cfg.indicators i USING (indicator_id)
         """,
@@ -143,7 +143,7 @@ def forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10) -
         return pd.DataFrame(columns=columns)
     deadlines = dict(upcoming)
     info = {r[0]: r[1:] for r in conn.execute(
-        "SELECT indicator_id, namnd, malomrade, name FROM cfg.indicators").fetchall()}
+        "SELECT indicator_id, namnd, malomrade, name, niva FROM cfg.indicators").fetchall()}
     rows = []
     due = conn.execute("SELECT indicator_id, period, reason, pending_since, due_meeting, rolling_turn "
                        "FROM ind.kf_due_asof(?)", [as_of]).fetchall()
@@ -153,7 +153,7 @@ def forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10) -
         meeting = max(due_meeting, upcoming[0][0])  # an overdue one goes to the next meeting
         if meeting not in deadlines:
             continue
-        namnd, malomrade, name = info[indicator_id]
+        namnd, malomrade, name, _ = info[indicator_id]
         since = pending_since.astimezone(STOCKHOLM).date()
         why = f"{reason} ({period}), tillgängligt {since}" + (f"; {namnd}s välfärdstur" if rolling_turn else "")
         if meeting != due_meeting:
@@ -162,12 +162,12 @@ def forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10) -
     expected = expected_publications(conn, as_of)
     at_meeting = due_meetings(conn, expected)
     for e in expected:
-        namnd, malomrade, name = info[e.indicator_id]
+        namnd, malomrade, name, niva = info[e.indicator_id]
         meeting = at_meeting.get(e.indicator_id)
         if meeting not in deadlines:
             continue
         why = f"{e.period} väntas {e.expected}: {e.basis}" + (
-            f"; {namnd}s välfärdstur" if rolling and malomrade == "Välfärd" else "")
+            f"; {namnd}s välfärdstur" if rolling and malomrade == "Välfärd" and niva == "nämnd" else "")
         rows.append((meeting, deadlines[meeting], namnd, malomrade, e.indicator_id, name, "väntas", e.period, why))
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["meeting_date", "kind", "namnd", "indicator_id"]).reset_index(drop=True)
