@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
     if not args.no_files:
         print("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
-              "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade.")
+              "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade, och "
+              "filen med manuella värden har påhittade siffror, inte Svenskt Näringslivs.")
     return 0
 
 

@@ -18,12 +18,14 @@ from indicator_catalog.ekonomi import load_mapping
 from sources.csv_export import decode_text
 from sources.clock import STOCKHOLM
 from sources.hr import parse_hr
+from sources.manual import XLSX_MAGIC, parse_manual, xlsx_text
 from sources.personnummer import PersonalData, mask, personnummer_line
 from sources.prognos import parse_prognos
 from sources.sie import decode as decode_sie
 from sources.sie import parse_decoded
 from warehouse.files import ekonomi as wh_ekonomi
 from warehouse.files import hr as wh_hr
+from warehouse.files import manual as wh_manual
 from warehouse.core.db import one
 
 
@@ -58,6 +60,8 @@ def classify(raw: bytes) -> str:
         return "hr"
     if b"prognos" in first:
         return "prognos"
+    if b"inmatad_av" in first and b"serie" in first:
+        return "manuell"
     return "okänd"
 
 
@@ -92,8 +96,8 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
     try:
         encoding = None
         if kind != "sie":
-            text = decode_text(raw)
-            kind = classify(text[:4096].encode("utf-8"))  # e.g. a UTF-16 export
+            text = _workbook_text(raw, name) if raw[:4] == XLSX_MAGIC else decode_text(raw)
+            kind = classify(text[:4096].encode("utf-8"))  # e.g. a UTF-16 export or a workbook
         if kind == "sie":
             text, encoding = decode_sie(raw, name)
         # Before anything else, whatever the file claims to be: a file with person data must
@@ -114,9 +118,17 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
             frame = wh_ekonomi.prognos_series(parse_prognos(text, name, not_after=month), region=kommun,
                                               fetched_at=now, sha=sha)
             load = wh_ekonomi.load
+        elif kind == "manuell":
+            parsed = parse_manual(text, name)
+            frame = wh_manual.series_frame(parsed, known=wh_manual.known_series(conn), name=name, fetched_at=now,
+                                           sha=sha)
+
+            def load(c, f, n, parsed=parsed):
+                return wh_manual.load(c, parsed, f, n, sha)
         else:
             raise UnsupportedFile("okänd filtyp: väntade en SIE-fil (#FLAGGA …), en HR-export (kolumnen "
-                                  "sjuk_timmar_dag1_14) eller en prognosfil (kolumnen prognos_arets_resultat_mnkr)")
+                                  "sjuk_timmar_dag1_14), en prognosfil (kolumnen prognos_arets_resultat_mnkr) "
+                                  "eller en fil med manuella värden (kolumnerna serie … inmatad_av)")
         if frame.empty:
             raise UnsupportedFile(f"{name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
         # No file may bring a period that has not begun (by the warehouse clock, Stockholm):
@@ -137,6 +149,14 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
     except Exception as exc:
         _record(conn, sha, name, kind, now, "rejected", f"oväntat fel vid inläsning ({type(exc).__name__})", [], 0)
         raise
+
+
+def _workbook_text(raw: bytes, name: str) -> str:
+    """An XLSX file's first sheet as text (only the manual-values contract comes as a workbook)."""
+    try:
+        return xlsx_text(raw)
+    except Exception as exc:  # a damaged or password-protected workbook: zipfile, openpyxl errors
+        raise UnsupportedFile(f"{name}: arbetsboken kan inte läsas ({type(exc).__name__})") from None
 
 
 def _record(conn, sha, name, kind, now, status, error, periods, rows) -> None:
