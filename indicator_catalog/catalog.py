@@ -145,6 +145,10 @@ class Catalog:
         return regions | {i.kolada_kontroll.municipality or self.settings.kommun
                           for i in self.indicators if i.kolada_kontroll}
 
+    def manual_series(self) -> set[str]:
+        """The series read from the manual-values file (source manuell)."""
+        return {i.query.series for i in self.indicators if i.source == "manuell"}
+
     def without_kf_goals(self) -> "Catalog":
         """The nämnder's catalog alone (KF's goals and mått left out)."""
         from dataclasses import replace

@@ -29,6 +29,9 @@ from warehouse.indicators.lookup import require_match
 from warehouse.publishing.snapshot import connect_published
 from warehouse.presentation.text import render_due, render_forecast, render_status, status_frame, table_text
 from warehouse.presentation.reports.write import write_meeting_reports
+from warehouse.goals.bokslut import bokslut
+from warehouse.presentation.goals_text import render_goals
+from warehouse.presentation.reports.bokslut import write_bokslut_reports
 from warehouse.meetings.log import ReportingError, mark_reported, reported_at
 
 
@@ -37,6 +40,12 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"ogiltigt datum {text!r}, använd ÅÅÅÅ-MM-DD")
+
+
+def _year(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"inte ett år ÅÅÅÅ: {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -124,6 +133,13 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--by", help="vem som redovisade (standard: inloggad användare)")
     r = sub.add_parser("reported", help="vad som redovisades vid ett KF-möte")
     r.add_argument("meeting", type=_date)
+    g = sub.add_parser("mal", help="KF:s mål: strategiska mål, målpreciseringar, mått och måluppfyllelse")
+    g.add_argument("--ar", type=_year, help="bedöm som bokslutet för detta år (standard: senaste värdena)")
+    g.add_argument("--as-of", type=_date, help="med siffrorna kända detta datum (standard: i dag)")
+    b = sub.add_parser("bokslut", help="skriv bokslutets rapport om KF:s mål (HTML och XLSX) för ett år")
+    b.add_argument("ar", type=_year, help="året som bokslutet gäller, t.ex. 2025")
+    b.add_argument("--as-of", type=_date, help="med siffrorna kända detta datum (standard: i dag)")
+    b.add_argument("--out", default="rapporter", help="katalog att skriva till (standard: rapporter)")
     fr = sub.add_parser("refresh", help="hämta och ladda om (Kolada, SCB, AF, inkorgen), räkna status och publicera")
     fr.add_argument("--years", help="år att hämta, t.ex. 2020-2022 (standard: de tre senaste hela åren)")
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
@@ -163,6 +179,14 @@ def run(args: argparse.Namespace) -> int:
         print(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
     elif args.command == "report":
         for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd):
+            print(f"Skrev {path}")
+    elif args.command == "mal":
+        as_of = args.as_of or today
+        print(render_goals(bokslut(conn, args.ar, as_of)))
+    elif args.command == "bokslut":
+        result = bokslut(conn, args.ar, args.as_of)
+        print(result.summary_line())
+        for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of):
             print(f"Skrev {path}")
     elif args.command == "reported":
         frame = reported_at(conn, args.meeting)

@@ -25,6 +25,9 @@ from warehouse.presentation.text import (render_af_month, render_due, render_for
                                          render_manadsvarden, render_sources, render_status, status_frame)
 from warehouse.meetings.log import mark_reported
 from warehouse.presentation.reports.write import write_meeting_reports
+from warehouse.goals.bokslut import bokslut
+from warehouse.presentation.goals_text import render_goals
+from warehouse.presentation.reports.bokslut import write_bokslut_reports
 from warehouse.core.db import one
 from warehouse.publishing.snapshot import connect_published, published_path
 
@@ -74,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + render_due(conn, as_of, show_all=True))
     print("\nStatus (bedömd på det visade, avrundade värdet): uppnått / nära (inom toleransen) / ej uppnått / "
           "kan inte bedömas (värdet täcker bara en del av sin period) / ingen data. Önskat värde: exempelvärden.")
+    _kf_goals(conn, as_of)
     _kf_year(as_of)
     if mode == "replay":
         print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
@@ -86,6 +90,18 @@ def main(argv: list[str] | None = None) -> int:
               "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade, och "
               "filen med manuella värden har påhittade siffror, inte Svenskt Näringslivs.")
     return 0
+
+
+def _kf_goals(conn, as_of: date) -> None:
+    """KF's own goals on the latest values, and the bokslut report of the last full year."""
+    print("\n" + "=" * 100 + "\n" + render_goals(bokslut(conn, None, as_of)))
+    year = as_of.year - 1
+    result = bokslut(conn, year, as_of)
+    out = db.database_path().parent / "rapporter"
+    paths = write_bokslut_reports(conn, year, out, as_of=as_of)
+    print(f"\nBokslut {year}, KF:s mål: {result.summary_line()}")
+    for path in paths:
+        print(f"  {path}")
 
 
 def _kf_year(as_of: date) -> None:

@@ -1,6 +1,7 @@
 """The controllers' CLI and the demo command, on a warehouse built by the real jobs."""
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -32,7 +33,7 @@ def built(tmp_path_factory):
 def test_status_prints_every_nämnd_table(built, capsys):
     assert main(["--db", built, "status"]) == 0
     out = capsys.readouterr().out
-    for ind in load_catalog().indicators:
+    for ind in load_catalog().namnd_indicators():
         assert ind.namnd in out and ind.name in out
     assert "ingen data" in out
 
@@ -127,6 +128,17 @@ def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
     # The sample files fill the six financial and organisational indicators; the broken one
     # is quarantined with its reason and changes nothing.
     assert "hr_2025-11_felaktig.csv: AVVISAD, flyttad till karantän" in out.stdout
+    # KF's own goals: judged per målområde, the reference kommun's medborgarundersökning years
+    # told as not taken part, Insikt's old definition beside the new, the manual sample's figure,
+    # and the bokslut of the last full year written.
+    goals = out.stdout[out.stdout.index("KF:s mål – måluppfyllelse"):out.stdout.index("KF-rapportering")]
+    for area in ("Välfärd", "Företagsklimat", "Attraktion", "Finansiellt", "Organisatoriskt"):
+        assert re.search(rf"^{area}: . (uppfyllt|delvis uppfyllt|ej uppfyllt|kan inte bedömas)", goals, re.M)
+    assert "EXEMPEL" in goals and "Medborgarundersökningen: deltog inte 2021–2022" in goals
+    assert "serieavbrott – Insikt totalt, gammal definition" in goals
+    assert "Företagsklimat, ranking: 112 (2025)" in goals
+    assert "manuella_varden_2025.csv: inläst" in out.stdout
+    assert (tmp_path / "rapporter" / "Bokslut_2025_KF-mal.html").stat().st_size > 5000
     assert "rad 2, kolumn sjuk_timmar_dag15_59: inte ett tal" in out.stdout
     conn = db.connect(tmp_path / "demo.duckdb", read_only=True)
     filled = dict(conn.execute(

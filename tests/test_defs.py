@@ -18,7 +18,8 @@ def test_definitions_load_with_expected_keys():
         "raw/scb_values", "stg/scb_observations", "raw/af_files", "stg/af_observations", "pub/snapshot",
     }
     jobs = {j.name for j in defs.resolve_all_job_defs()}
-    assert {"kolada_job", "scb_job", "af_job", "indicators_job", "mark_kf_reported_job", "kf_report_job"} <= jobs
+    assert {"kolada_job", "scb_job", "af_job", "indicators_job", "mark_kf_reported_job", "kf_report_job",
+            "bokslut_job"} <= jobs
     sensor = next(s for s in defs.sensors if s.name == "af_publication_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.STOPPED  # replay mode
     schedules = {s.name: s for s in defs.schedules}

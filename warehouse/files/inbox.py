@@ -71,7 +71,7 @@ def already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> str | None:
 
 
 def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: str, now: datetime,
-              frequencies: dict[str, str] | None = None) -> Outcome:
+              frequencies: dict[str, str] | None = None, manual_series: set[str] | None = None) -> Outcome:
     """Load one inbox file. Raises nothing for bad files: the outcome says what happened.
 
     The file's name is masked (sources/personnummer.py) before it is used anywhere: in
@@ -79,6 +79,8 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
     personnummer before it is read, whatever its kind. An unexpected error is recorded as a
     rejection (its type only, never its text, which could quote the file) and re-raised.
     `frequencies` (series -> the catalog's frequency) gives a SIE file's balances their period.
+    `manual_series`: the series the catalog reads from manual values (default: those in
+    cfg.indicators, which the catalog asset may not have loaded yet).
     """
     name = mask(path.name)
     raw = path.read_bytes()
@@ -120,8 +122,8 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
             load = wh_ekonomi.load
         elif kind == "manuell":
             parsed = parse_manual(text, name)
-            frame = wh_manual.series_frame(parsed, known=wh_manual.known_series(conn), name=name, fetched_at=now,
-                                           sha=sha)
+            known = manual_series if manual_series is not None else wh_manual.known_series(conn)
+            frame = wh_manual.series_frame(parsed, known=known, name=name, fetched_at=now, sha=sha)
 
             def load(c, f, n, parsed=parsed):
                 return wh_manual.load(c, parsed, f, n, sha)

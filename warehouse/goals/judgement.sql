@@ -82,6 +82,25 @@ SELECT 'målprecisering', p.malprecisering_id, g.malomrade, p.mal_id, p.text, p.
 FROM prec_j p JOIN cfg.kf_strategiska_mal g USING (mal_id)
 ORDER BY ordning;
 
+-- The bokslut of year bokslut_ar as known at the end of as_of: every KF mått with its målprecisering and
+-- goal, value, target, status and trend (ind.kf_matt_status_asof), the comparison group's mean
+-- for the same period (ind.peer_comparison_asof), and for a survey whether the kommun took
+-- part in the year itself (ind.kf_survey_participation_asof) with its answer count.
+CREATE OR REPLACE MACRO ind.kf_bokslut_matt_asof(as_of, bokslut_ar) AS TABLE
+SELECT m.indicator_id, m.name, m.indikator_kalla, m.malomrade, g.mal_id, m.malprecisering_id, m.unit, m.decimals,
+       m.direction, m.onskat_varde, m.target_year, m.tolerance, m.source, m.series, m.region, m.period, m.period_end,
+       m.aktuellt_varde, m.value_status, m.status, m.prev_period, m.prev_value, m.change, m.trend, m.older_than_year,
+       m.enkat, part.deltagande AS deltagande_aret, part.antal_svar, part.svarsfrekvens,
+       c.group_mean, c.group_n, c.group_size, c.group_position, c.rank, c.ranked_of
+FROM ind.kf_matt_status_asof(as_of, ar := bokslut_ar) m
+JOIN cfg.kf_malpreciseringar p USING (malprecisering_id)
+JOIN cfg.kf_strategiska_mal g USING (mal_id)
+LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1),
+                                   period_end_max := make_date(bokslut_ar, 12, 31)) c USING (indicator_id)
+LEFT JOIN ind.kf_survey_participation_asof(as_of) part
+    ON part.enkat = m.enkat AND part.region = m.region AND part.ar = bokslut_ar
+ORDER BY g.ordning, p.ordning, m.indicator_id;
+
 -- What we know now, judged on the newest values.
 CREATE OR REPLACE VIEW ind.kf_maluppfyllelse AS
 SELECT * FROM ind.kf_maluppfyllelse_asof(ind.today());

@@ -10,11 +10,12 @@
 --     place, as in Kolada's ranking), and how many were ranked. With only the kommun and its
 --     group loaded this is a rank within that set; national mode loads all 290 kommuner.
 -- Kommuner are four-digit codes not starting with 00 (0000 is Riket, 00xx the regions).
--- available_before: as in stg.observations_asof (a meeting's papers, ind.papers_status).
-CREATE OR REPLACE MACRO ind.peer_comparison_asof(known_before, available_before := NULL) AS TABLE
+-- available_before: as in stg.observations_asof (a meeting's papers, ind.papers_status);
+-- period_end_max: as in ind.indicator_status_asof (the bokslut of a year).
+CREATE OR REPLACE MACRO ind.peer_comparison_asof(known_before, available_before := NULL, period_end_max := NULL) AS TABLE
 WITH cur AS (
     SELECT indicator_id, source, series, breakdown, region, period, aktuellt_varde, direction, decimals
-    FROM ind.indicator_status_asof(known_before, available_before := available_before)
+    FROM ind.indicator_status_asof(known_before, available_before := available_before, period_end_max := period_end_max)
     WHERE aktuellt_varde IS NOT NULL
 ),
 members AS (

@@ -25,7 +25,9 @@ def table_text(frame: pd.DataFrame) -> str:
 
 def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
     sql = ("SELECT s.*, p.group_mean, p.group_n, p.group_size, p.group_position, p.rank, p.ranked_of "
-           "FROM ind.indicator_status s LEFT JOIN ind.peer_comparison p USING (indicator_id) WHERE 1=1")
+           "FROM ind.indicator_status s LEFT JOIN ind.peer_comparison p USING (indicator_id) "
+           # the nämnder's tables; KF's own mått are shown under KF:s mål (goals_text.py)
+           "WHERE s.niva = 'nämnd'")
     params: list = []
     if namnd:
         sql += " AND namnd ILIKE ?"

@@ -9,6 +9,8 @@ from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
 from warehouse.core.db import database_path
 from warehouse.meetings.log import mark_reported
+from warehouse.goals.bokslut import bokslut
+from warehouse.presentation.reports.bokslut import write_bokslut_reports
 from warehouse.presentation.reports.write import write_meeting_reports
 
 
@@ -61,3 +63,31 @@ def write_meeting_report(context: dg.OpExecutionContext, config: MeetingReportCo
 @dg.job(description="Skriv KF-mötets rapport som HTML och XLSX (konfig: meeting_date, ev. namnd).")
 def kf_report_job():
     write_meeting_report()
+
+
+class BokslutConfig(dg.Config):
+    ar: int  # the year the bokslut is for, e.g. 2025
+    as_of: str | None = None  # YYYY-MM-DD: figures known at the end of that day (default: today)
+
+
+@dg.op(pool=DUCKDB_POOL)
+def write_bokslut_report(context: dg.OpExecutionContext, config: BokslutConfig, duckdb: DuckDBResource) -> list[str]:
+    """Skriv bokslutets rapport om KF:s mål för ett år (HTML och XLSX): målområde → strategiskt
+    mål → målpreciseringar med värde, önskat värde, status, trend och jämförelse, bedömningen
+    uppfyllt / delvis / ej / kan inte bedömas per nivå, enkätdeltagande och serieavbrott, i
+    katalogen rapporter/ bredvid lagret."""
+    out = database_path().parent / "rapporter"
+    as_of = date.fromisoformat(config.as_of) if config.as_of else None
+    with warehouse(duckdb) as conn:
+        summary = bokslut(conn, config.ar, as_of).summary_line()
+        paths = write_bokslut_reports(conn, config.ar, out, as_of=as_of)
+    context.log.info(summary)
+    for path in paths:
+        context.log.info(f"Skrev {path}")
+    context.add_output_metadata({"sammanfattning": summary, "filer": [str(p) for p in paths]})
+    return [str(p) for p in paths]
+
+
+@dg.job(description="Skriv bokslutets rapport om KF:s mål för ett år som HTML och XLSX (konfig: ar, ev. as_of).")
+def bokslut_job():
+    write_bokslut_report()
