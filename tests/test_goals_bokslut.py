@@ -101,3 +101,49 @@ def test_cli_and_dagster_job_write_the_bokslut_from_the_replay_warehouse(built, 
     assert result.success
     paths = result.output_for_node("write_bokslut_report")
     assert [p.rsplit("/", 1)[1] for p in paths] == ["Bokslut_2022_KF-mal.html", "Bokslut_2022_KF-mal.xlsx"]
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory):
+    """A replay warehouse with Kolada 2021 and 2022 (the dump's medborgarundersökning years)."""
+    from tests.conftest import FIXED_NOW
+
+    path = tmp_path_factory.mktemp("bokslut") / "wh.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MALSTYRNING_DUCKDB", str(path))
+        mp.setenv("MALSTYRNING_HTTP_MODE", "replay")
+        mp.setenv("MALSTYRNING_NOW", FIXED_NOW)
+        job = load_defs().resolve_job_def("kolada_job")
+        for year in ("2021", "2022"):
+            assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key=year).success
+    return str(path)
+
+
+def test_a_kommun_that_took_part_shows_its_real_answer_count_beside_the_result(two_years, tmp_path):
+    """Real Kolada values (the dump behind the replay): Mörbylånga (0840), one of the reference
+    kommun's comparison group, took part in the medborgarundersökning 2021 (522 answers) and
+    not in 2022; pointing the mått at it shows both, with the answer count beside the result."""
+    import shutil
+
+    from tests.conftest import dump_value
+    from warehouse.core import db
+
+    copy = tmp_path / "wh.duckdb"
+    shutil.copy(two_years, copy)
+    conn = db.connect(copy)
+    db.ensure_views(conn)
+    from indicator_catalog.catalog import load_catalog
+    from warehouse.indicators.catalog_tables import load_catalog_tables
+    load_catalog_tables(conn, load_catalog())
+    conn.execute("UPDATE cfg.indicators SET region = '0840' WHERE indicator_id = 'mu_bra_plats_att_bo'")
+    part = dict(conn.execute("SELECT ar, deltagande FROM ind.kf_survey_participation_asof(DATE '2026-11-25') "
+                             "WHERE region = '0840'").fetchall())
+    answers = dump_value("N00528", "0840", 2021)
+    if answers is None:
+        pytest.skip("the Kolada dump's medborgarundersökning files are not here")
+    assert part == {2021: "deltog", 2022: "deltog inte"}
+    b = bokslut(conn, 2022, date(2026, 11, 25))
+    row = next(m for a in structure(b) for g in a["goals"] for p in g["precs"] for m in p["matt"]
+               if m["id"] == "mu_bra_plats_att_bo")
+    assert row["varde_raw"] == pytest.approx(dump_value("N00667", "0840", 2021)) and row["period"] == "2021"
+    assert f"2021: {int(answers)} svar" in row["notes"] and "Medborgarundersökningen 2022: deltog inte" in row["notes"]

@@ -91,6 +91,8 @@ SELECT m.indicator_id, m.name, m.indikator_kalla, m.malomrade, g.mal_id, m.malpr
        m.direction, m.onskat_varde, m.target_year, m.tolerance, m.source, m.series, m.region, m.period, m.period_end,
        m.aktuellt_varde, m.value_status, m.status, m.prev_period, m.prev_value, m.change, m.trend, m.older_than_year,
        m.enkat, part.deltagande AS deltagande_aret, part.antal_svar, part.svarsfrekvens,
+       -- the answer count and response rate of the survey year the shown value is from
+       own.antal_svar AS antal_svar_varde, own.svarsfrekvens AS svarsfrekvens_varde,
        c.group_mean, c.group_n, c.group_size, c.group_position, c.rank, c.ranked_of
 FROM ind.kf_matt_status_asof(as_of, ar := bokslut_ar) m
 JOIN cfg.kf_malpreciseringar p USING (malprecisering_id)
@@ -99,6 +101,8 @@ LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(CAST(as_of AS DATE) +
                                    period_end_max := make_date(bokslut_ar, 12, 31)) c USING (indicator_id)
 LEFT JOIN ind.kf_survey_participation_asof(as_of) part
     ON part.enkat = m.enkat AND part.region = m.region AND part.ar = bokslut_ar
+LEFT JOIN ind.kf_survey_participation_asof(as_of) own
+    ON own.enkat = m.enkat AND own.region = m.region AND own.ar = year(m.period_end) AND length(m.period) = 4
 ORDER BY g.ordning, p.ordning, m.indicator_id;
 
 -- What we know now, judged on the newest values.

@@ -71,6 +71,11 @@ def _matt_row(m: dict, ar: int, current: bool = False) -> dict:
         if _val(m.get("svarsfrekvens")):
             text += f", svarsfrekvens {fmt_number(m['svarsfrekvens'], 0)} %"
         notes.append(text)
+    if _val(m.get("antal_svar_varde")):
+        text = f"{fmt_number(m['antal_svar_varde'], 0)} svar"
+        if _val(m.get("svarsfrekvens_varde")):
+            text += f", svarsfrekvens {fmt_number(m['svarsfrekvens_varde'], 0)} %"
+        notes.insert(0, f"{m['period']}: {text}")
     peer = "ingen jämförelse"
     if _val(m.get("group_mean")) is not None:
         peer = (f"snitt {fmt_number(m['group_mean'], dec)} ({int(m['group_n'])} av {int(m['group_size'])}); "
