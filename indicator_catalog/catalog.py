@@ -80,8 +80,9 @@ class Catalog:
         KPI -> ["socialnamnden.yaml: indikator 'gastnatter': fält 'query.kpi'", …]."""
         out: dict[str, list[str]] = {}
         for i in self.indicators:
+            what = "mått" if i.niva == "KF" else "indikator"
             if i.source == "kolada":
-                out.setdefault(i.query.kpi, []).append(f"{i.file.name}: indikator '{i.id}': fält 'query.kpi'")
+                out.setdefault(i.query.kpi, []).append(f"{i.file.name}: {what} '{i.id}': fält 'query.kpi'")
             if i.kolada_kontroll:
                 out.setdefault(i.kolada_kontroll.kpi, []).append(
                     f"{i.file.name}: indikator '{i.id}': fält 'kolada_kontroll.kpi'")

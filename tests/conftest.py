@@ -125,9 +125,8 @@ VALFARD = ("oppen_arbetsloshet", "N03937")  # V채lf채rd, Barn- och utbildningsn�
 PLAIN = ("gastnatter", "N45850")            # Attraktion, Socialn채mnden
 
 
-@pytest.fixture
-def rolling(conn):
-    """Three meetings with v채lf채rd turns (tests/test_kf_rolling.py, test_kf_forecast.py)."""
+def use_rolling_calendar(conn):
+    """Replace the calendar with ROLLING_MEETINGS, three meetings with v채lf채rd turns."""
     conn.execute("DELETE FROM cfg.kf_meetings")
     conn.execute("DELETE FROM cfg.kf_valfard_turns")
     for meeting, deadline, turns in ROLLING_MEETINGS:
@@ -137,3 +136,9 @@ def rolling(conn):
     conn.execute("DELETE FROM cfg.kf_calendar")
     conn.execute("INSERT INTO cfg.kf_calendar VALUES (true)")
     return conn
+
+
+@pytest.fixture
+def rolling(conn):
+    """Three meetings with v채lf채rd turns (tests/test_kf_rolling.py, test_kf_forecast.py)."""
+    return use_rolling_calendar(conn)

@@ -29,10 +29,11 @@ def _xlsx(tmp_path: Path, lines) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook()
-    for line in lines:
+    for n, line in enumerate(lines):
         cells = line.split(";")
-        wb.active.append([float(c.replace(",", ".")) if c.replace(",", "").isdigit() and i == 3 else c
-                          for i, c in enumerate(cells)])
+        if n:  # as Excel keeps typed cells: kommun and year as numbers (0617 → 617), values as numbers
+            cells[1], cells[2], cells[3] = int(cells[1]), int(cells[2]), float(cells[3].replace(",", "."))
+        wb.active.append(cells)
     path = tmp_path / "manuella.xlsx"
     wb.save(path)
     return path
@@ -126,3 +127,14 @@ def test_the_same_file_twice_is_a_duplicate(kf_conn, tmp_path):
     assert _load(kf_conn, path).status == "loaded"
     assert _load(kf_conn, path).status == "duplicate"
     assert len(_values(kf_conn)) == 3
+
+
+def test_a_damaged_workbook_and_a_personnummer_are_refused(kf_conn, tmp_path):
+    broken = tmp_path / "manuella.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"not a workbook" * 10)
+    outcome = _load(kf_conn, broken)
+    assert outcome.status == "rejected" and "arbetsboken kan inte läsas" in outcome.message
+    person = _write(tmp_path, [HEADER, "sn_ranking;1882;2024;1;k;Anna 19800101-1234;"], "pnr.csv")
+    outcome = _load(kf_conn, person)
+    assert outcome.status == "rejected" and outcome.person_data and "19800101" not in outcome.message
+    assert _values(kf_conn) == []

@@ -5,20 +5,9 @@ from datetime import date
 
 import pandas as pd
 
-from tests.conftest import ROLLING_MEETINGS, observe
+from tests.conftest import observe, use_rolling_calendar
 from warehouse.meetings.forecast import forecast
 from warehouse.meetings.log import due_list
-
-
-def _rolling(conn):
-    conn.execute("DELETE FROM cfg.kf_meetings")
-    conn.execute("DELETE FROM cfg.kf_valfard_turns")
-    for meeting, deadline, turns in ROLLING_MEETINGS:
-        conn.execute("INSERT INTO cfg.kf_meetings VALUES (CAST(? AS DATE), CAST(? AS DATE), NULL)", [meeting, deadline])
-        for namnd in turns:
-            conn.execute("INSERT INTO cfg.kf_valfard_turns VALUES (CAST(? AS DATE), ?)", [meeting, namnd])
-    conn.execute("DELETE FROM cfg.kf_calendar")
-    conn.execute("INSERT INTO cfg.kf_calendar VALUES (true)")
 
 
 def _due(conn, as_of):
@@ -26,7 +15,7 @@ def _due(conn, as_of):
 
 
 def test_a_survey_matt_is_due_at_the_next_kf_meeting_without_a_turn_and_tagged_for_the_bokslut(kf_conn):
-    _rolling(kf_conn)
+    use_rolling_calendar(kf_conn)
     # Välfärd: the medborgarundersökning's result, seen 2026-04-01. The next meetings with a
     # deadline after it: 2026-04-27 (Socialnämnden's välfärd turn) — KF's own mått goes there.
     observe(kf_conn, "N00667", 2026, 88.0, "2026-04-01")
