@@ -83,7 +83,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     for leftover in (tmp, Path(f"{tmp}.wal")):
         leftover.unlink(missing_ok=True)
     source = conn.execute("SELECT current_database()").fetchone()[0]
-    conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot")
+    conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot (STORAGE_VERSION '{STORAGE_VERSION}')")
     try:
         conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot")
         conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
@@ -112,6 +112,10 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
 
 
 READ_ONLY = 0o444
+# The snapshot is written in DuckDB 1.5's storage format: the DuckDB CLI controllers install from
+# the package index (duckdb-cli 1.5.6) reads versions up to 1.5 only ("version number 69 …"), and
+# every table, view and macro of the warehouse reads back with it (tests/test_publish_cli.py).
+STORAGE_VERSION = "v1.5.0"
 
 
 def _remove_leftovers(target: Path) -> None:
