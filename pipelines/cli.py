@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -76,6 +77,9 @@ def _refresh(args: argparse.Namespace) -> int:
 
     if args.db:
         os.environ[db.DUCKDB_ENV] = args.db
+    # The Makefile's defaults, so the command works without any environment variable: the
+    # Dagster resources read the database path from the environment.
+    os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
     this_year = clock.now().year
     years = years_range(args.years or f"{this_year - 3}-{this_year - 1}")
     print(f"Uppdaterar {db.database_path()}: {len(years)} år ({years[0]}–{years[-1]}), "
@@ -199,8 +203,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except (ReportingError, LookupError, FileNotFoundError, ValueError, duckdb.Error) as exc:
-        print(f"indikator: {exc}", file=sys.stderr)
+        print(f"indikator: {message(exc)}", file=sys.stderr)
         return 1
+
+
+LOCKED = re.compile(r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in .*?\(PID (?P<pid>\d+)\)')
+
+
+def message(exc: Exception) -> str:
+    """An expected failure in one Swedish line with what to do; DuckDB's lock error says which
+    process holds the file."""
+    text = str(exc)
+    locked = LOCKED.search(text)
+    if locked:
+        return (f"databasen {locked['file']} är låst av en annan process (PID {locked['pid']}), t.ex. en pågående "
+                "körning eller ett öppet skrivande program; försök igen när den är klar")
+    return text
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ snapshot is replaced only by a run whose checks pass.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -22,9 +23,11 @@ import dagster as dg
 
 from pipelines.definitions import defs as load_defs
 from pipelines.defs.files.inbox import inbox_dir, inbox_requests
-from pipelines.defs.partitions import range_label, range_tags, scb_yearly_partition
+from pipelines.defs.partitions import range_label, range_tags, scb_yearly_partition, yearly_partition
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console logger prints an ERROR event with its whole stack trace; a failed step is
+# told in one Swedish line by Refresh.failed instead.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 SAMPLES = Path(__file__).resolve().parents[1] / "sources" / "samples"
 
 
@@ -44,6 +47,12 @@ def _confirmed(step: str) -> dict:
     """Run config confirming the removals the retirement guard of `step` would refuse
     (pipelines/defs/config.py FetchConfig)."""
     return {**QUIET, "ops": {step: {"config": {"bekrafta_borttagning": True}}}}
+
+
+def plain(message: str) -> str:
+    """An error's own words without the exception class Dagster puts first
+    ('sources.errors.RecordingMissing: replay: …' → 'replay: …')."""
+    return re.sub(r"^(?:[A-Za-z_][\w]*\.)*[A-Z]\w*: ", "", message.strip(), count=1)
 
 
 class Refresh:
@@ -68,6 +77,11 @@ class Refresh:
         # SCB's partitions start in 2010 while Kolada's first year can be moved earlier
         # (MALSTYRNING_KOLADA_FORSTA_AR): a run over years that are not partition keys fails,
         # so SCB gets only the years it has.
+        kolada_keys = yearly_partition.get_partition_keys()
+        outside = [y for y in years if y not in set(kolada_keys)]
+        if outside:
+            raise ValueError(f"år {range_label(outside)} finns inte bland lagrets år {kolada_keys[0]}–{kolada_keys[-1]} "
+                             "(första året ändras med MALSTYRNING_KOLADA_FORSTA_AR)")
         scb_keys = set(scb_yearly_partition.get_partition_keys())
         for job, name, keys in (("kolada_job", "Kolada", years),
                                 ("scb_job", "SCB", [y for y in years if y in scb_keys])):
@@ -138,6 +152,6 @@ class Refresh:
             if event.event_type == dg.DagsterEventType.STEP_FAILURE:
                 err = event.step_failure_data.error
                 cause = err.cause if err and err.cause else err
-                print(f"FEL i {what}, steg {event.step_key}: {cause.message.strip() if cause else 'okänt fel'}",
+                print(f"FEL i {what}, steg {event.step_key}: {plain(cause.message) if cause else 'okänt fel'}",
                       file=sys.stderr)
         print(f"{what} misslyckades; databasen behåller senaste lyckade läge.", file=sys.stderr)

@@ -245,3 +245,46 @@ def test_refresh_passes_the_confirmation_of_retirements_to_the_landing_steps(mon
     runs.clear()
     assert cli.main(["refresh", "--years", "2022", "--no-af"]) == 0
     assert all("ops" not in config for _, config in runs)
+
+
+def test_due_after_the_paper_deadline_shows_the_next_open_meeting(built, capsys):
+    # Values first seen 2026-11-25 are in the papers of KF 2026-12-14 (deadline 2026-11-27).
+    assert main(["--db", built, "due", "--as-of", "2026-11-26"]) == 0
+    before = capsys.readouterr().out
+    assert before.startswith("KF 2026-12-14 (handlingar senast 2026-11-27), per 2026-11-26:")
+    assert main(["--db", built, "due", "--as-of", "2026-11-27"]) == 0
+    after = capsys.readouterr().out
+    n = sum(1 for line in before.splitlines() if "nytt värde" in line)
+    assert after.startswith(f"Handlingarna till KF 2026-12-14 stängdes 2026-11-27 ({n} indikator(er) redovisas där). "
+                            "Nästa möte med öppna handlingar:\nKF 2027-01-25 (handlingar senast 2027-01-08), per 2026-11-27:")
+    assert "Inga indikatorer att redovisa." in after
+
+
+def test_a_locked_database_is_one_swedish_line(tmp_path, capsys):
+    path = tmp_path / "wh.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('ok', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        assert main(["--db", str(path), "mark-reported", "2026-12-14"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"indikator: databasen {path} är låst av en annan process (PID {holder.pid})")
+        assert "Traceback" not in err and err.count("\n") == 1
+    finally:
+        holder.kill()
+
+
+def test_refresh_needs_no_environment_and_fails_in_one_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALSTYRNING_", "DAGSTER_"))}
+    cli = [sys.executable, "-m", "pipelines.cli", "refresh", "--no-af"]
+    bad_year = subprocess.run([*cli, "--years", "1999"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                              timeout=300)
+    assert bad_year.returncode == 1 and "Traceback" not in bad_year.stderr
+    assert bad_year.stderr.strip() == ("indikator: år 1999 finns inte bland lagrets år 2010–"
+                                       f"{bad_year.stderr.split('–')[1].split(' ')[0]} (första året ändras med "
+                                       "MALSTYRNING_KOLADA_FORSTA_AR)")
+    (tmp_path / "empty").mkdir()
+    missing = subprocess.run([*cli, "--years", "2022"], capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                             env={**env, "MALSTYRNING_RECORDINGS_DIR": str(tmp_path / "empty")})
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr + missing.stdout
+    assert missing.stderr.splitlines()[0].startswith("FEL i kolada_job 2022, steg raw__kolada_values: replay: ingen inspelning")

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from warehouse.core.db import one
 from warehouse.meetings.log import due_list, next_meeting
 from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value,
                                            fmt_yes)
@@ -121,6 +122,15 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
     due = _filtered(due_list(conn, as_of), namnd, malomrade)
     rows = due if show_all else due[due["at_next_meeting"].fillna(False).astype(bool)]
     head = f"KF {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
+    opened = one(conn, "SELECT meeting_date, paper_deadline FROM cfg.kf_meetings WHERE paper_deadline > ? "
+                       "ORDER BY meeting_date LIMIT 1", [as_of])
+    if not show_all and meeting[1] <= as_of and opened:
+        # The nearest meeting's papers are closed: what can still be prepared is the next list.
+        closed = len(rows)
+        rows = due[due["due_meeting"] == pd.Timestamp(opened[0])]
+        head = (f"Handlingarna till KF {fmt_date(meeting[0])} stängdes {fmt_date(meeting[1])} "
+                f"({closed} indikator(er) redovisas där). Nästa möte med öppna handlingar:\n"
+                f"KF {fmt_date(opened[0])} (handlingar senast {fmt_date(opened[1])}), per {as_of}:")
     if show_all:
         n_next = int(due["at_next_meeting"].fillna(False).astype(bool).sum())
         head += f" {n_next} att redovisa, {len(rows) - n_next} till senare möten"
