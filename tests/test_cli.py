@@ -216,8 +216,12 @@ def test_filters_that_match_nothing_and_bad_meeting_counts_are_errors(built, cap
 def test_refresh_gives_scb_only_the_years_it_has_partitions_for(monkeypatch):
     # Kolada's first year can be moved before 2010 (MALSTYRNING_KOLADA_FORSTA_AR); SCB's
     # partitions start in 2010, and a run over years that are not its keys would fail.
+    import pipelines.refresh
     from pipelines.refresh import Refresh
 
+    # As if MALSTYRNING_KOLADA_FORSTA_AR=2005 had been set when the definitions loaded.
+    monkeypatch.setattr(pipelines.refresh, "yearly_partition", dg.TimeWindowPartitionsDefinition(
+        start="2005", fmt="%Y", cron_schedule="0 0 1 1 *", timezone="Europe/Stockholm"))
     runs, lines = [], []
     monkeypatch.setattr(Refresh, "_run", lambda self, job, what, **kw: runs.append((job, kw["tags"])) or True)
     refresh = Refresh(out=lines.append)
