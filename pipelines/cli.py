@@ -28,7 +28,7 @@ from sources import clock
 from warehouse.core import db
 from warehouse.indicators.lookup import require_match
 from warehouse.publishing.snapshot import connect_published
-from warehouse.presentation.text import render_due, render_forecast, render_status, status_frame, table_text
+from warehouse.presentation.text import render_due, render_forecast, render_reported, render_status, status_frame, table_text
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
 from warehouse.presentation.goals_text import render_goals
@@ -193,8 +193,7 @@ def run(args: argparse.Namespace) -> int:
         for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of):
             print(f"Skrev {path}")
     elif args.command == "reported":
-        frame = reported_at(conn, args.meeting)
-        print(table_text(frame) if not frame.empty else f"Inget redovisat vid KF {args.meeting}.")
+        print(render_reported(reported_at(conn, args.meeting), args.meeting))
     return 0
 
 

@@ -7,6 +7,7 @@ import sys
 from datetime import date, timedelta
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from indicator_catalog.catalog import load_catalog
@@ -78,7 +79,24 @@ def test_due_mark_reported_and_reported(built, capsys, monkeypatch):
     assert main(["--db", built, "mark-reported", meeting.datum.isoformat(), "--by", "test"]) == 0
     assert "sparade som redovisade" in capsys.readouterr().out
     assert main(["--db", built, "reported", meeting.datum.isoformat()]) == 0
-    assert "gastnatter" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith(f"Redovisat vid KF {meeting.datum} (") and "Gästnätter" in out and "test" in out
+    assert "Traceback" not in out and all(len(line) <= 250 for line in out.splitlines())
+    # The log keeps what the papers showed beside the value: target, status and comparison,
+    # the same as the meeting's report document.
+    from warehouse.presentation.reports.data import meeting_report
+    conn = db.connect(built, read_only=True)
+    logged = {r[0]: r[1:] for r in conn.execute(
+        "SELECT indicator_id, value, onskat_varde, direction, status, group_mean FROM rep.report_log "
+        "WHERE meeting_date = ?", [meeting.datum]).fetchall()}
+    shown = {i.row["indicator_id"]: (i.row["aktuellt_varde"], i.row["onskat_varde"], i.row["direction"],
+                                     i.row["status"], i.row["peer_mean"])
+             for i in meeting_report(conn, meeting.datum).indicators}
+    conn.close()
+    assert logged.keys() == shown.keys() and logged
+    for key, row in logged.items():
+        assert row[:4] == shown[key][:4]
+        assert (row[4] is None and pd.isna(shown[key][4])) or row[4] == pytest.approx(shown[key][4])
     assert main(["--db", built, "due", "--as-of", (meeting.datum + timedelta(days=1)).isoformat()]) == 0
     assert "Inga indikatorer att redovisa" in capsys.readouterr().out
 

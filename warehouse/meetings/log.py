@@ -59,15 +59,23 @@ def mark_reported(
         n = conn.execute(
             """
             INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end,
-                                        value, vintage, first_seen, reported_at, reported_by, breakdown)
+                                        value, vintage, first_seen, reported_at, reported_by, breakdown,
+                                        onskat_varde, direction, tolerance, unit, decimals, status,
+                                        group_mean, group_n, group_size, group_position)
             SELECT ?, p.indicator_id, p.source, p.series, p.region, p.period, p.period_end,
-                   p.value, p.vintage, p.first_seen, ?, ?, p.breakdown
+                   p.value, p.vintage, p.first_seen, ?, ?, p.breakdown,
+                   -- as the papers (and the report document, reports/data.py) showed them
+                   s.onskat_varde, s.direction, s.tolerance, s.unit, s.decimals, s.status,
+                   c.group_mean, c.group_n, c.group_size, c.group_position
             FROM ind.kf_papers(?) p
+            JOIN ind.papers_status(?) s USING (indicator_id)
+            LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?),
+                                               available_before := ind.stockholm_day_start(?)) c USING (indicator_id)
             WHERE NOT EXISTS (SELECT 1 FROM rep.report_log r
                               WHERE r.meeting_date = ? AND r.indicator_id = p.indicator_id)
             RETURNING 1
             """,
-            [meeting_date, now, reported_by, meeting_date, meeting_date],
+            [meeting_date, now, reported_by, meeting_date, meeting_date, meeting_date, found[0], meeting_date],
         ).fetchall()
     return len(n)
 
@@ -78,8 +86,10 @@ def reported_at(conn: duckdb.DuckDBPyConnection, meeting_date: date) -> pd.DataF
         raise ReportingError(f"{meeting_date} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
     return conn.execute(
         """
-        SELECT r.meeting_date, r.indicator_id, i.namnd, i.indikator_kalla, r.period, r.period_end,
-               r.value, r.vintage, r.source, r.series, r.reported_at, r.reported_by
+        SELECT r.meeting_date, r.indicator_id, i.namnd, i.name, i.indikator_kalla, r.period, r.period_end,
+               r.value, r.vintage, r.source, r.series, r.reported_at, r.reported_by,
+               r.onskat_varde, r.direction, r.unit, coalesce(r.decimals, i.decimals) AS decimals, r.status,
+               r.group_mean, r.group_n, r.group_size, r.group_position
         FROM rep.report_log r LEFT JOIN cfg.indicators i USING (indicator_id)
         WHERE r.meeting_date = ?
         ORDER BY i.namnd, r.indicator_id

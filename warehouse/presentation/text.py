@@ -259,3 +259,32 @@ def render_af_month(conn: duckdb.DuckDBPyConnection, kommun: str) -> str:
     return (f"  {fmt_period(period)}: {fmt_number(share, 1)} % inskrivna arbetslösa {band} år av arbetskraften "
             f"({basis}), {fmt_number(count, 0)} av {fmt_number(labour, 0)}\n"
             f"  Filernas korskontroller (samma antal inskrivna arbetslösa i alla fem filer): {summary}")
+
+
+def render_reported(frame: pd.DataFrame, meeting: date) -> str:
+    """What was presented at a KF meeting (rep.report_log), as the papers showed it."""
+    if frame.empty:
+        return f"Inget redovisat vid KF {meeting}."
+    def target(r):
+        return "–" if pd.isna(r.onskat_varde) else fmt_target(r.direction, r.onskat_varde, int(r.decimals))
+
+    def compared(r):
+        if pd.isna(r.group_mean):
+            return "–"
+        return (f"{r.group_position} ({fmt_number(r.group_mean, int(r.decimals))}, "
+                f"{int(r.group_n)} av {int(r.group_size)})")
+
+    table = pd.DataFrame({
+        "Nämnd": frame["namnd"],
+        "Indikator": frame["name"],
+        "Period": frame["period"],
+        "Värde": [f"{fmt_number(r.value, int(r.decimals))} {r.unit or ''}".strip() for r in frame.itertuples()],
+        "Önskat": [target(r) for r in frame.itertuples()],
+        "Status": frame["status"].fillna("–"),
+        "Jämförelse": [compared(r) for r in frame.itertuples()],
+        "Markerat av": frame["reported_by"].fillna("–"),
+        "Markerat": [pd.Timestamp(t).tz_convert("Europe/Stockholm").strftime("%Y-%m-%d %H:%M")
+                     for t in frame["reported_at"]],
+    })
+    return f"Redovisat vid KF {meeting} ({len(frame)} indikatorer), som handlingarna visade det:\n{table_text(table)}"
+
