@@ -50,6 +50,7 @@ class CatalogIndicator:
     file: Path
     malprecisering: str | None = None
     extras: MattExtras = MattExtras()
+    target_example: bool = False
 
     @property
     def niva(self) -> str:
@@ -224,7 +225,7 @@ def load_namnd_file(path: Path) -> list[CatalogIndicator]:
             spec = Indicator.model_validate(raw)
         except ValidationError as exc:
             raise CatalogError(f"{path}: {label}: {_describe(exc)}") from exc
-        out.append(CatalogIndicator(namnd=namnd_file.namnd, spec=spec, file=path))
+        out.append(CatalogIndicator(namnd=namnd_file.namnd, spec=spec, file=path, target_example=namnd_file.exempel))
     return out
 
 
@@ -327,7 +328,7 @@ def load_kf_goals(path: Path, *, organ: str, namnd_indicators: dict[str, Catalog
                     if extras.tidigare_definition and spec.source != "kolada":
                         raise CatalogError(f"{path}: {label}: fält 'tidigare_definition': bara för Kolada-mått")
                     measures.append(CatalogIndicator(namnd=organ, spec=spec, file=path, malprecisering=prec.id,
-                                                     extras=extras))
+                                                     extras=extras, target_example=doc.constructed))
     return doc, measures
 
 

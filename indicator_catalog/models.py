@@ -178,6 +178,8 @@ class Indicator(_Strict):
 
 class NamndFile(_Strict):
     namnd: str = Field(min_length=1)
+    # The önskade värden are examples until the nämnd adopts its plan: said in every report.
+    exempel: bool = False
     indicators: list[dict]  # validated one by one, so errors can name the indicator id
 
 
@@ -225,3 +227,8 @@ class Settings(_Strict):
     # the 21 regions and Riket, so any kommun's table, and every kommun's place, comes out
     # of one warehouse.
     omfattning: Literal["kommun", "riket"] = "kommun"
+    # When an aktuellt värde is flagged as old in the reports: more than this many periods
+    # behind the newest period of its series in the warehouse, or a period that ended more than
+    # this many months before the report's day.
+    max_perioder_efter: int = Field(default=2, ge=1)
+    max_alder_manader: int = Field(default=30, ge=1)

@@ -54,7 +54,8 @@ def test_a_release_date_already_past_means_any_day_now(rolling):
 
 def test_the_period_after_one_already_loaded_is_estimated_a_year_later(rolling):
     observe(rolling, PLAIN[1], 2022, 8.0, "2025-03-01")
-    rolling.execute("INSERT INTO rep.report_log SELECT DATE '2025-03-30', 'gastnatter', 'kolada', ?, '1882', '2022', "
+    rolling.execute("INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, "
+                    "period_end, value, vintage, first_seen, reported_at, reported_by, breakdown) SELECT DATE '2025-03-30', 'gastnatter', 'kolada', ?, '1882', '2022', "
                "DATE '2022-12-31', 8.0, 1, now(), TIMESTAMPTZ '2025-03-30 18:00:00+02', 't', 'T'", [PLAIN[1]])
     kpi(rolling, PLAIN[1], "2022", "2025-03-25")
     frame = forecast(rolling, date(2026, 1, 1), meetings=3)

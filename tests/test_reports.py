@@ -38,18 +38,24 @@ def test_the_xlsx_holds_the_governance_table_with_numbers_and_status(reports):
     assert [c.value for c in ws[4]] == COLUMNS
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5, max_row=ws.max_row) if r[0].value]
     due = [r for r in rows if r[1] in ("Attraktion", "Välfärd", "Företagsklimat", "Finansiellt", "Organisatoriskt")]
-    assert [r[2] for r in due] == ["Gästnätter per invånare, alla anläggningstyper, källa Tillväxtverket (via Kolada)"]
+    assert [r[3] for r in due] == ["Gästnätter per invånare, alla anläggningstyper, källa Tillväxtverket (via Kolada)"]
     row = due[0]
-    assert row[0] == "Socialnämnden" and row[3] == 8.0 and row[4] == pytest.approx(8.49)  # numbers, not text
-    assert row[5] == datetime(2022, 12, 31) and ws.cell(5, 6).number_format == "yyyy-mm-dd"  # a date cell
-    assert row[6:9] == ["Nej", "Nej", "Ja"]
-    assert row[9] == "uppnått"
-    assert ws.cell(5, 5).number_format == "#,##0.00"  # the catalog's two decimals
-    assert ws.cell(5, 10).fill.fgColor.rgb.endswith("C6EFCE")  # green for uppnått
+    assert row[2] == "Gästnätter" and row[6] == "nätter per invånare"  # short name and unit
+    assert row[0] == "Socialnämnden" and row[4] == 8.0 and row[5] == pytest.approx(8.49)  # numbers, not text
+    assert ws.cell(5, 5).number_format.startswith('"≥ "')  # the target keeps its direction
+    assert row[7] == datetime(2022, 12, 31) and ws.cell(5, 8).number_format == "yyyy-mm-dd"  # a date cell
+    # Förändring: the change of the shown values, a number with its trend arrow in the format
+    assert row[8] == pytest.approx(round(8.49, 2) - round(8.1, 2)) and '" ↑"' in ws.cell(5, 9).number_format
+    assert row[9:12] == ["Nej", "Nej", "Ja"]
+    assert row[12] == "● uppnått"  # readable without colour
+    assert ws.cell(5, 6).number_format == "#,##0.00"  # the catalog's two decimals
+    assert ws.cell(5, 13).fill.fgColor.rgb.endswith("C6EFCE")  # green for uppnått
     peer_mean = sum(v[2] for v in PEERS.values()) / len(PEERS)
     # separate from status, with how many of the group have the figure
-    assert row[10] == f"snitt {peer_mean:.2f}".replace(".", ",") + " (2 av 2 kommuner); sämre än snittet; plats 3 av 3"
-    assert row[11] == "Nytt värde"
+    assert row[13] == f"snitt {peer_mean:.2f}".replace(".", ",") + " (2 av 2 kommuner); sämre än snittet; plats 3 av 3"
+    # 2022-12-31 is more than 30 months before the papers of 23 Nov 2026 (settings.yaml)
+    assert row[14] == "Nytt värde; OBS: värdet är äldre än 30 månader"
+    assert "replay-läge" in ws["A3"].value and "exempel" in ws["A3"].value
 
 
 def test_the_xlsx_has_one_excel_chart_per_due_indicator_with_its_data_and_source(reports):
@@ -69,7 +75,9 @@ def test_the_html_report_has_the_table_a_chart_per_indicator_and_the_source(repo
     html = reports[".html"].read_text(encoding="utf-8")
     assert html.count("<svg") == 1
     assert "Källa: Kolada" in html
-    assert re.search(r'<td class="status uppnatt">uppnått</td>', html)
+    assert re.search(r'<td class="status uppnatt">● uppnått</td>', html)
+    assert "+0,39 ↑ bättre sedan 2021" in html and "⚠ värdet är äldre än 30 månader" in html
+    assert "Observera:" in html and "replay-läge" in html
     svg_text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", html))
     assert "Önskat värde 8,00" in svg_text and "Snitt Liknande kommuner" in svg_text  # target and peer lines
     assert "Öppen arbetslöshet" not in html  # välfärd waits for its nämnd's turn
@@ -156,9 +164,9 @@ def test_the_report_shows_the_target_year_and_what_the_source_says_of_a_value(co
     html = paths[".html"].read_text(encoding="utf-8")
     assert "≥ 8,00 år 2030" in html and "1,5 (1 av 12 mån)" in html and "kan inte bedömas" in html
     ws = openpyxl.load_workbook(paths[".xlsx"])["Indikatorer"]
-    formats = {ws.cell(r, 3).value: (ws.cell(r, 4).number_format, ws.cell(r, 5).number_format, ws.cell(r, 10).value)
+    formats = {ws.cell(r, 4).value: (ws.cell(r, 5).number_format, ws.cell(r, 6).number_format, ws.cell(r, 13).value)
                for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value in ("Socialnämnden",)}
     gast = next(v for k, v in formats.items() if k.startswith("Gästnätter"))
     turnover = next(v for k, v in formats.items() if k.startswith("Avgångna"))
     assert gast[0] == '"≥ "#,##0.00" år 2030"'
-    assert turnover[1] == '#,##0.0" (1 av 12 mån)"' and turnover[2] == "kan inte bedömas"
+    assert turnover[1] == '#,##0.0" (1 av 12 mån)"' and turnover[2] == "– kan inte bedömas"

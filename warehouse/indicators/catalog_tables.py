@@ -43,6 +43,7 @@ def indicator_rows(catalog: Catalog) -> pd.DataFrame:
                 "niva": ind.niva,
                 "malprecisering_id": ind.malprecisering,
                 "enkat": ind.extras.enkat,
+                "onskat_exempel": ind.target_example,
             }
         )
     return pd.DataFrame(rows)
@@ -140,7 +141,9 @@ def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> di
                     finally:
                         conn.unregister("incoming_goal_rows")
             conn.execute("DELETE FROM cfg.settings")
-            conn.execute("INSERT INTO cfg.settings VALUES (?, ?, ?)", [s.kommun, s.kommun_namn, s.jamforelsegrupp])
+            conn.execute("INSERT INTO cfg.settings (kommun, kommun_namn, jamforelsegrupp, max_perioder_efter, "
+                         "max_alder_manader) VALUES (?, ?, ?, ?, ?)",
+                         [s.kommun, s.kommun_namn, s.jamforelsegrupp, s.max_perioder_efter, s.max_alder_manader])
     finally:
         conn.unregister("incoming_indicators")
         conn.unregister("incoming_meetings")

@@ -69,6 +69,27 @@ CREATE OR REPLACE MACRO ind.year_to_date(source, series) AS
 CREATE OR REPLACE MACRO ind.incomplete(value_status) AS
     coalesce(regexp_matches(value_status, '^[0-9]+ av [0-9]+ mån$'), false);
 
+-- How old an aktuellt värde is, for the reports' warning: the number of newer periods (of the
+-- same length) that the warehouse holds for the same series and breakdown in any unit, as known
+-- before known_before; and the reason to warn, by settings.yaml `max_perioder_efter` and
+-- `max_alder_manader` (months from the period's end to `day`), NULL when the value is current.
+CREATE OR REPLACE MACRO ind.periods_behind(src, ser, brk, p_end, p_len, known_before) AS (
+    SELECT count(DISTINCT o.period_end) FROM stg.observations o
+    WHERE o.source = src AND o.series = ser AND o.breakdown = brk AND o.period_end > p_end
+      AND length(o.period) = p_len AND o.value IS NOT NULL AND NOT o.is_deleted AND o.fetched_at < known_before
+);
+
+CREATE OR REPLACE MACRO ind.stale_reason(periods_behind, p_end, day) AS (
+    SELECT CASE
+        WHEN p_end IS NULL THEN NULL
+        WHEN periods_behind > s.max_perioder_efter
+            THEN periods_behind || ' nyare perioder finns för andra enheter i lagret'
+        WHEN date_diff('month', p_end, CAST(day AS DATE)) > s.max_alder_manader
+            THEN 'värdet är äldre än ' || s.max_alder_manader || ' månader'
+    END
+    FROM cfg.settings s
+);
+
 -- THE status rule (the header above), one definition for nämnd indicators and KF's mått alike.
 CREATE OR REPLACE MACRO ind.status_of(value, value_status, shown, target_shown, direction, tolerance) AS
     CASE
@@ -137,7 +158,7 @@ SELECT
     uppdrag, budgetpaverkan, indikator_kf, frequency, report_revisions, note,
     period, period_start, period_end, value AS aktuellt_varde, value_status, vintage, first_seen,
     fetched_at, published_at, source_table, response_id,
-    prev_period, prev_value, shown - prev_shown AS change, niva, malprecisering_id, enkat,
+    prev_period, prev_value, shown - prev_shown AS change, niva, malprecisering_id, enkat, onskat_exempel,
     ind.status_of(value, value_status, shown, target_shown, direction, tolerance) AS status,
     ind.trend_of(value, prev_value, shown, prev_shown, direction) AS trend
 FROM joined;

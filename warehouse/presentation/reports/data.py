@@ -15,7 +15,14 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from sources.http import http_mode
 from warehouse.indicators.lookup import resolve_one
+
+
+def replay_mode() -> bool:
+    """Whether this process reads the bundled recordings (MALSTYRNING_HTTP_MODE=replay, the
+    default): a report written then says its figures are not current."""
+    return http_mode() == "replay"
 
 SOURCE_NAMES = {"kolada": "Kolada", "scb": "SCB", "arbetsformedlingen": "Arbetsförmedlingen",
                 "ekonomi": "kommunens ekonomisystem", "hr": "kommunens HR-system"}
@@ -38,6 +45,13 @@ class MeetingReport:
     namnd: str | None
     indicators: list[IndicatorReport] = field(default_factory=list)
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    replay: bool = False  # figures from the bundled recordings, not the sources now
+    max_perioder: int = 2  # settings.yaml aktualitet: when a value is flagged as old
+    max_manader: int = 30
+
+    @property
+    def targets_example(self) -> bool:
+        return any(bool(i.row.get("onskat_exempel")) for i in self.indicators)
 
 
 def _peer_members(conn) -> tuple[str | None, list[str]]:
@@ -56,7 +70,9 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
     namnd = resolve_one(conn, "namnd", namnd) if namnd else None
     kommun, kommun_namn = conn.execute("SELECT kommun, kommun_namn FROM cfg.settings").fetchone()
     group_title, members = _peer_members(conn)
-    report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd)
+    max_perioder, max_manader = conn.execute("SELECT max_perioder_efter, max_alder_manader FROM cfg.settings").fetchone()
+    report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd,
+                           replay=replay_mode(), max_perioder=max_perioder, max_manader=max_manader)
     # Exactly the rows of ind.kf_papers, which is what mark-reported logs: the document and
     # the report log cannot disagree. Status and the governance columns come from the status
     # as of the paper deadline, i.e. for the same value.
@@ -64,7 +80,10 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         """
         SELECT s.*, d.reason, d.rolling_turn, d.due_meeting,
                c.group_mean AS peer_mean, c.group_n AS peer_n, c.group_size AS peer_total,
-               c.group_position AS peer_position, c.rank, c.ranked_of
+               c.group_position AS peer_position, c.rank, c.ranked_of,
+               -- the warning beside an old aktuellt värde (warehouse/indicators/status.sql)
+               ind.stale_reason(ind.periods_behind(s.source, s.series, s.breakdown, s.period_end, length(s.period),
+                                                   ind.stockholm_day_start(?)), s.period_end, ?) AS stale
         FROM ind.kf_papers(?) p
         JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
         JOIN ind.papers_status(?) s USING (indicator_id)
@@ -75,7 +94,7 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         WHERE ? IS NULL OR s.namnd = ?
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, meeting, meeting, meeting, deadline, namnd, namnd],
+        [meeting, deadline, meeting, meeting, meeting, meeting, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(

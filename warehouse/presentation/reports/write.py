@@ -17,14 +17,19 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sources import clock
-from warehouse.presentation.format import fmt_date, fmt_number, fmt_target, fmt_value, fmt_yes, target_sign
+from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_target, fmt_value, fmt_yes,
+                                           is_missing, target_sign)
 from warehouse.presentation.tables import revision_rows
 from warehouse.presentation.reports import charts
 from warehouse.presentation.reports.data import MeetingReport, meeting_report
 
 TEMPLATES = Path(__file__).parent / "templates"
-COLUMNS = ["Nämnd", "KF målområde", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Datum", "Uppdrag",
-           "Budgetpåverkan", "Indikator KF", "Status mot önskat värde", "Jämfört med liknande kommuner", "Skäl"]
+COLUMNS = ["Nämnd", "KF målområde", "Indikator", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Enhet",
+           "Datum", "Förändring", "Uppdrag", "Budgetpåverkan", "Indikator KF", "Status mot önskat värde",
+           "Jämfört med liknande kommuner", "Skäl"]
+# Status readable without colour (print in black and white, colour blindness): a symbol too.
+STATUS_SYMBOL = {"uppnått": "●", "nära": "◐", "ej uppnått": "○", "kan inte bedömas": "–", "ingen data": "–"}
+TREND_ARROW = {"bättre": "↑", "sämre": "↓", "oförändrat": "→"}
 STATUS_FILL = {"uppnått": "C6EFCE", "nära": "FFEB9C", "ej uppnått": "FFC7CE", "kan inte bedömas": "EDEDED",
                "ingen data": "FFFFFF"}
 STATUS_CLASS = {"uppnått": "uppnatt", "nära": "nara", "ej uppnått": "ej-uppnatt", "kan inte bedömas": "kan-inte-bedomas",
@@ -48,6 +53,16 @@ def _peer(row: dict) -> str:
     return text
 
 
+def _change(r: dict) -> str:
+    """'+0,40 ↑ bättre sedan 2021': the change of the shown values since the previous period,
+    its arrow by the indicator's direction (↑ better, ↓ worse, → unchanged)."""
+    if is_missing(r.get("change")):
+        return "–"
+    trend = r.get("trend") if isinstance(r.get("trend"), str) else ""
+    return (f"{fmt_change(r['change'], int(r['decimals'] or 0))} {TREND_ARROW.get(trend, '')} {trend}"
+            f" sedan {r['prev_period']}").replace("  ", " ")
+
+
 def display_rows(report: MeetingReport) -> list[dict]:
     out = []
     for ind in report.indicators:
@@ -62,6 +77,10 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "datum_value": pd.Timestamp(r["period_end"]).date(), "period": r["period"],
             "uppdrag": fmt_yes(r["uppdrag"]), "budget": fmt_yes(r["budgetpaverkan"]), "kf": fmt_yes(r["indikator_kf"]),
             "status": r["status"], "status_class": STATUS_CLASS.get(r["status"], ""),
+            "status_symbol": STATUS_SYMBOL.get(r["status"], ""),
+            "arrow": TREND_ARROW.get(r.get("trend") if isinstance(r.get("trend"), str) else "", ""),
+            "change": _change(r), "change_value": None if is_missing(r.get("change")) else r["change"],
+            "stale": r.get("stale") if isinstance(r.get("stale"), str) else "",
             "peer": _peer(r), "reason": _reason(r), "name": r["name"], "unit": r["unit"],
             "target_year": None if pd.isna(r.get("target_year")) else int(r["target_year"]),
             "direction": r["direction"],
@@ -71,6 +90,16 @@ def display_rows(report: MeetingReport) -> list[dict]:
     return out
 
 
+def provenance_note(report: MeetingReport) -> str:
+    """What the reader must know before trusting the figures: replayed recordings, example targets."""
+    notes = []
+    if report.replay:
+        notes.append("Siffrorna kommer från inspelade svar (replay-läge), inte från källorna i dag.")
+    if report.targets_example:
+        notes.append("Önskade värden är exempel tills nämnderna antagit sina planer.")
+    return " ".join(notes)
+
+
 def _title(report: MeetingReport) -> str:
     return f"Indikatorer till KF {report.meeting}" + (f" – {report.namnd}" if report.namnd else "")
 
@@ -78,12 +107,13 @@ def _title(report: MeetingReport) -> str:
 def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     rows = display_rows(report)
-    chart_list = [{"svg": charts.svg(ind, report.kommun_namn, report.group_title),
+    chart_list = [{"svg": charts.svg(ind, report.kommun_namn, report.group_title,
+                                     None if is_missing(ind.row.get("peer_total")) else int(ind.row["peer_total"])),
                    "why": f"{row['name']}: {row['reason']}; värdet {row['aktuellt']} avser {row['period']}. "
                           f"Källa: {row['source_name']}."}
                   for ind, row in zip(report.indicators, rows)]
     html = env.get_template("meeting.html.j2").render(
-        title=_title(report), r=report, rows=rows, charts=chart_list, revisions=revision_rows(report.revisions),
+        title=_title(report), r=report, provenance=provenance_note(report), rows=rows, charts=chart_list, revisions=revision_rows(report.revisions),
         generated=generated.strftime("%Y-%m-%d %H:%M"))
     path.write_text(html, encoding="utf-8")
     return path
@@ -101,6 +131,8 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (f"Kommunfullmäktige {report.meeting}, handlingar senast {report.paper_deadline}, "
                 f"{report.kommun_namn} ({report.kommun}). Framtagen {generated:%Y-%m-%d %H:%M}.")
+    ws["A3"] = provenance_note(report)
+    ws["A3"].font = Font(bold=True, color="9C0006")
     header = 4
     for col, name in enumerate(COLUMNS, start=1):
         cell = ws.cell(header, col, name)
@@ -109,24 +141,29 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     rows = display_rows(report)
     for i, row in enumerate(rows, start=header + 1):
-        values = [row["namnd"], row["malomrade"], row["indikator_kalla"], row["onskat_value"], row["aktuellt_value"],
-                  row["datum_value"], row["uppdrag"], row["budget"], row["kf"], row["status"], row["peer"], row["reason"]]
+        values = [row["namnd"], row["malomrade"], row["name"], row["indikator_kalla"], row["onskat_value"],
+                  row["aktuellt_value"], row["unit"], row["datum_value"], row["change_value"], row["uppdrag"],
+                  row["budget"], row["kf"], f'{row["status_symbol"]} {row["status"]}', row["peer"],
+                  row["reason"] + (f'; OBS: {row["stale"]}' if row["stale"] else "")]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(i, col, None if isinstance(value, float) and pd.isna(value) else value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         # Numbers stay numbers; the direction and year of the target and what the source says
         # of the value are text in the number format, as the HTML shows them.
-        ws.cell(i, 4).number_format = (f'"{target_sign(row["direction"])}"' + _number_format(row["decimals"])
+        ws.cell(i, 5).number_format = (f'"{target_sign(row["direction"])}"' + _number_format(row["decimals"])
                                        + (f'" år {int(row["target_year"])}"' if row["target_year"] else ""))
-        ws.cell(i, 5).number_format = (_number_format(row["decimals"])
+        ws.cell(i, 6).number_format = (_number_format(row["decimals"])
                                        + (f'" ({row["value_status"]})"' if row["value_status"] else ""))
-        ws.cell(i, 6).number_format = "yyyy-mm-dd"
-        ws.cell(i, 10).fill = PatternFill("solid", fgColor=STATUS_FILL.get(row["status"], "FFFFFF"))
-        ws.cell(i, 10).font = Font(bold=True)
-        ws.cell(i, 11).font = Font(italic=True, color="404040")
+        ws.cell(i, 8).number_format = "yyyy-mm-dd"
+        # A change keeps its sign and shows its direction as an arrow, as the HTML does.
+        arrow = row["arrow"]
+        ws.cell(i, 9).number_format = f'+{_number_format(row["decimals"])}" {arrow}";-{_number_format(row["decimals"])}" {arrow}";0" {arrow}"'
+        ws.cell(i, 13).fill = PatternFill("solid", fgColor=STATUS_FILL.get(row["status"], "FFFFFF"))
+        ws.cell(i, 13).font = Font(bold=True)
+        ws.cell(i, 14).font = Font(italic=True, color="404040")
     if not rows:
         ws.cell(header + 1, 1, "Inga indikatorer ska redovisas vid detta sammanträde.")
-    widths = [28, 16, 48, 12, 12, 12, 9, 14, 11, 14, 30, 30]
+    widths = [24, 14, 20, 40, 12, 12, 10, 11, 12, 8, 12, 10, 14, 28, 30]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     # Row heights for the wrapped cells: Excel fits them on open, LibreOffice does not.
