@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
     mode = http_mode()
     print(f"Databas: {db.database_path()}   HTTP-läge: {mode}")
+    if mode == "replay":
+        print("OBS: replay-läge – siffrorna kommer från inspelade svar (verkliga värden t.o.m. 2022, delvis\n"
+              "konstruerade inspelningar), inte från källorna i dag; önskade värden och KF-kalendern är exempel.\n"
+              "Varifrån varje inspelning kommer står sist.")
     refresh = Refresh(out=lambda line: print(line, flush=True))
     if not (refresh.years(years_range(args.years)) and refresh.af()
             and (args.no_files or refresh.inbox(drop_samples=True)) and refresh.indicators(args.as_of)):

@@ -132,6 +132,7 @@ def test_demo_command_prints_the_indicators_and_the_due_list(tmp_path):
         assert ind.name in out.stdout
     assert "KF 2026-12-14 (handlingar senast 2026-11-27), per 2026-12-01:" in out.stdout
     assert "replay-läge" in out.stdout
+    assert "OBS: replay-läge" in "".join(out.stdout.splitlines(keepends=True)[:3])  # said first, not only last
     # The KF side for a sample year: ten meetings with what is due and why, the next meeting's
     # report, and that meeting marked reported.
     kf = out.stdout[out.stdout.index("KF-rapportering"):]
