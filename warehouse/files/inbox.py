@@ -18,6 +18,7 @@ from indicator_catalog.ekonomi import load_mapping
 from sources.csv_export import decode_text
 from sources.clock import STOCKHOLM
 from sources.hr import parse_hr
+from sources.comments import parse_comments
 from sources.manual import XLSX_MAGIC, parse_manual, xlsx_text
 from sources.personnummer import PersonalData, mask, personnummer_line
 from sources.prognos import parse_prognos
@@ -25,6 +26,7 @@ from sources.sie import decode as decode_sie
 from sources.sie import parse_decoded
 from warehouse.files import ekonomi as wh_ekonomi
 from warehouse.files import hr as wh_hr
+from warehouse.files import comments as wh_comments
 from warehouse.files import manual as wh_manual
 from warehouse.core.db import one
 
@@ -62,6 +64,8 @@ def classify(raw: bytes) -> str:
         return "prognos"
     if b"inmatad_av" in first and b"serie" in first:
         return "manuell"
+    if b"kommentar" in first and b"forfattare" in first:
+        return "kommentarer"
     return "okänd"
 
 
@@ -71,7 +75,8 @@ def already_loaded(conn: duckdb.DuckDBPyConnection, sha: str) -> str | None:
 
 
 def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: str, now: datetime,
-              frequencies: dict[str, str] | None = None, manual_series: set[str] | None = None) -> Outcome:
+              frequencies: dict[str, str] | None = None, manual_series: set[str] | None = None,
+              indicator_ids: set[str] | None = None) -> Outcome:
     """Load one inbox file. Raises nothing for bad files: the outcome says what happened.
 
     The file's name is masked (sources/personnummer.py) before it is used anywhere: in
@@ -120,6 +125,16 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
             frame = wh_ekonomi.prognos_series(parse_prognos(text, name, not_after=month), region=kommun,
                                               fetched_at=now, sha=sha)
             load = wh_ekonomi.load
+        elif kind == "kommentarer":
+            parsed = parse_comments(text, name)
+            known = indicator_ids if indicator_ids is not None else {
+                i for (i,) in conn.execute("SELECT indicator_id FROM cfg.indicators").fetchall()}
+            wh_comments.check_known(parsed, known, name)
+            written = wh_comments.load(conn, parsed, sha=sha, received_at=now)
+            periods = sorted(parsed["period"].unique())
+            _record(conn, sha, name, kind, now, "loaded", None, periods, len(parsed))
+            return Outcome(kind, "loaded", f"{len(parsed)} kommentarer, {written} nya eller ändrade", periods,
+                           len(parsed))
         elif kind == "manuell":
             parsed = parse_manual(text, name)
             known = manual_series if manual_series is not None else wh_manual.known_series(conn)
@@ -129,8 +144,9 @@ def load_file(conn: duckdb.DuckDBPyConnection, path: Path, sha: str, *, kommun: 
                 return wh_manual.load(c, parsed, f, n, sha)
         else:
             raise UnsupportedFile("okänd filtyp: väntade en SIE-fil (#FLAGGA …), en HR-export (kolumnen "
-                                  "sjuk_timmar_dag1_14), en prognosfil (kolumnen prognos_arets_resultat_mnkr) "
-                                  "eller en fil med manuella värden (kolumnerna serie … inmatad_av)")
+                                  "sjuk_timmar_dag1_14), en prognosfil (kolumnen prognos_arets_resultat_mnkr), "
+                                  "en fil med manuella värden (kolumnerna serie … inmatad_av) eller en "
+                                  "kommentarsfil (indikator;period;kommentar;forfattare)")
         if frame.empty:
             raise UnsupportedFile(f"{name}: inga värden att räkna fram (saknas #UB, #PSALDO och #TRANS?)")
         # No file may bring a period that has not begun (by the warehouse clock, Stockholm):

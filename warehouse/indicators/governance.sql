@@ -1,3 +1,12 @@
+-- The förvaltning's comment per indicator and period (rep.comments, loaded from the inbox), the
+-- newest version written before known_before; every version stays in rep.comments.
+CREATE OR REPLACE MACRO ind.kommentarer_asof(known_before) AS TABLE
+SELECT indicator_id, period, text AS kommentar, author AS forfattare, written_at AS skriven, version
+FROM rep.comments WHERE written_at < known_before
+QUALIFY row_number() OVER (PARTITION BY indicator_id, period ORDER BY version DESC) = 1;
+
+CREATE OR REPLACE VIEW ind.kommentarer AS SELECT * FROM ind.kommentarer_asof(TIMESTAMPTZ 'infinity');
+
 -- The governance document's table, one row per indicator: the controllers' stable view
 -- (README "Stable views": names and columns are the API; new columns are added at the end).
 -- After peers.sql, whose comparison it shows beside the status.
@@ -32,11 +41,14 @@ SELECT
          ELSE p.group_position || ' (' || p.group_n || ' av ' || p.group_size || ' i gruppen)' END
                                AS "Jämförelse",
     CASE WHEN p.rank IS NULL THEN NULL ELSE p.rank || ' av ' || p.ranked_of END AS "Plats bland kommuner",
-    target_year                AS "Målår"
+    target_year                AS "Målår",
+    kommentar                  AS "Kommentar",
+    forfattare                 AS "Kommentar av"
 FROM ind.indicator_status
 LEFT JOIN (SELECT indicator_id, varde AS m_varde, period AS m_period, beskrivning AS m_beskrivning
            FROM ind.manadsvarden) USING (indicator_id)
 LEFT JOIN ind.peer_comparison p USING (indicator_id)
+LEFT JOIN (SELECT indicator_id, period, kommentar, forfattare FROM ind.kommentarer) USING (indicator_id, period)
 -- The nämnder's tables: KF's own mått are in ind.kf_malpreciseringar (warehouse/goals/).
 WHERE niva = 'nämnd'
 ORDER BY namnd, malomrade, indicator_id;

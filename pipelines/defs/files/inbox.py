@@ -83,7 +83,8 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
     try:
         with warehouse(duckdb) as conn:
             outcome = load_file(conn, path, config.sha256, kommun=cat.settings.kommun, now=clock.now(),
-                                frequencies=cat.ekonomi_frequencies(), manual_series=cat.manual_series())
+                                frequencies=cat.ekonomi_frequencies(), manual_series=cat.manual_series(),
+                                indicator_ids=set(cat.by_id))
     except FileNotFoundError:
         # Another run (a second `indikator refresh`, the sensor's run) took it meanwhile.
         return _gone(context, name)

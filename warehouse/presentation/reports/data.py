@@ -83,7 +83,8 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
                c.group_position AS peer_position, c.rank, c.ranked_of,
                -- the warning beside an old aktuellt värde (warehouse/indicators/status.sql)
                ind.stale_reason(ind.periods_behind(s.source, s.series, s.breakdown, s.period_end, length(s.period),
-                                                   ind.stockholm_day_start(?)), s.period_end, ?) AS stale
+                                                   ind.stockholm_day_start(?)), s.period_end, ?) AS stale,
+               k.kommentar, k.forfattare
         FROM ind.kf_papers(?) p
         JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
         JOIN ind.papers_status(?) s USING (indicator_id)
@@ -91,10 +92,13 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         -- the values the papers show.
         LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?),
                                            available_before := ind.stockholm_day_start(?)) c USING (indicator_id)
+        -- the comment on the value shown, as written by the end of the paper deadline day
+        LEFT JOIN ind.kommentarer_asof(ind.stockholm_day_start(CAST(? AS DATE) + 1)) k
+            ON k.indicator_id = s.indicator_id AND k.period = s.period
         WHERE ? IS NULL OR s.namnd = ?
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, deadline, meeting, meeting, meeting, meeting, deadline, namnd, namnd],
+        [meeting, deadline, meeting, meeting, meeting, meeting, deadline, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(

@@ -26,7 +26,7 @@ from warehouse.presentation.reports.data import MeetingReport, meeting_report
 TEMPLATES = Path(__file__).parent / "templates"
 COLUMNS = ["Nämnd", "KF målområde", "Indikator", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Enhet",
            "Datum", "Förändring", "Uppdrag", "Budgetpåverkan", "Indikator KF", "Status mot önskat värde",
-           "Jämfört med liknande kommuner", "Skäl"]
+           "Jämfört med liknande kommuner", "Skäl", "Kommentar"]
 # Status readable without colour (print in black and white, colour blindness): a symbol too.
 STATUS_SYMBOL = {"uppnått": "●", "nära": "◐", "ej uppnått": "○", "kan inte bedömas": "–", "ingen data": "–"}
 TREND_ARROW = {"bättre": "↑", "sämre": "↓", "oförändrat": "→"}
@@ -81,6 +81,8 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "arrow": TREND_ARROW.get(r.get("trend") if isinstance(r.get("trend"), str) else "", ""),
             "change": _change(r), "change_value": None if is_missing(r.get("change")) else r["change"],
             "stale": r.get("stale") if isinstance(r.get("stale"), str) else "",
+            "comment": r.get("kommentar") if isinstance(r.get("kommentar"), str) else "",
+            "comment_by": r.get("forfattare") if isinstance(r.get("forfattare"), str) else "",
             "peer": _peer(r), "reason": _reason(r), "name": r["name"], "unit": r["unit"],
             "target_year": None if pd.isna(r.get("target_year")) else int(r["target_year"]),
             "direction": r["direction"],
@@ -144,7 +146,8 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         values = [row["namnd"], row["malomrade"], row["name"], row["indikator_kalla"], row["onskat_value"],
                   row["aktuellt_value"], row["unit"], row["datum_value"], row["change_value"], row["uppdrag"],
                   row["budget"], row["kf"], f'{row["status_symbol"]} {row["status"]}', row["peer"],
-                  row["reason"] + (f'; OBS: {row["stale"]}' if row["stale"] else "")]
+                  row["reason"] + (f'; OBS: {row["stale"]}' if row["stale"] else ""),
+                  f'{row["comment"]} ({row["comment_by"]})' if row["comment"] else None]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(i, col, None if isinstance(value, float) and pd.isna(value) else value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -163,7 +166,7 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         ws.cell(i, 14).font = Font(italic=True, color="404040")
     if not rows:
         ws.cell(header + 1, 1, "Inga indikatorer ska redovisas vid detta sammanträde.")
-    widths = [24, 14, 20, 40, 12, 12, 10, 11, 12, 8, 12, 10, 14, 28, 30]
+    widths = [24, 14, 20, 40, 12, 12, 10, 11, 12, 8, 12, 10, 14, 28, 30, 40]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     # Row heights for the wrapped cells: Excel fits them on open, LibreOffice does not.
