@@ -31,6 +31,7 @@ from warehouse.publishing.snapshot import connect_published
 from warehouse.presentation.text import render_due, render_forecast, render_reported, render_status, status_frame, table_text
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
+from warehouse.presentation.export import export_view, exportable
 from warehouse.presentation.goals_text import render_goals
 from warehouse.presentation.reports.bokslut import write_bokslut_reports
 from warehouse.meetings.log import ReportingError, mark_reported, reported_at
@@ -144,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("ar", type=_year, help="året som bokslutet gäller, t.ex. 2025")
     b.add_argument("--as-of", type=_date, help="med siffrorna kända detta datum (standard: i dag)")
     b.add_argument("--out", default="rapporter", help="katalog att skriva till (standard: rapporter)")
+    ex = sub.add_parser("export", help="skriv en vy (t.ex. rapport.indikatorer) till CSV eller XLSX")
+    ex.add_argument("vy", nargs="?", help="vyns namn; utan namn listas vyerna")
+    ex.add_argument("--out", help="fil att skriva, .csv eller .xlsx (standard: <vy>.csv)")
     fr = sub.add_parser("refresh", help="hämta och ladda om (Kolada, SCB, AF, inkorgen), räkna status och publicera")
     fr.add_argument("--years", help="år att hämta, t.ex. 2020-2022 (standard: de tre senaste hela åren)")
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
@@ -184,6 +188,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "report":
         for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd):
             print(f"Skrev {path}")
+    elif args.command == "export":
+        if not args.vy:
+            print("Vyer att exportera:\n" + "\n".join(f"  {v}" for v in exportable(conn)))
+        else:
+            out = Path(args.out or f"{args.vy}.csv")
+            n = export_view(conn, args.vy, out)
+            print(f"Skrev {out} ({n} rader)")
     elif args.command == "mal":
         as_of = args.as_of or today
         print(render_goals(bokslut(conn, args.ar, as_of)))

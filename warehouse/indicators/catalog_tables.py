@@ -81,11 +81,22 @@ def kf_goal_frames(catalog: Catalog) -> dict[str, pd.DataFrame]:
     }
 
 
+def unit_rows() -> pd.DataFrame:
+    """Kommuner, regions and Riket with their names, from the lists shipped in sources/."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "sources"
+    kommuner = pd.read_csv(root / "kommuner.csv", dtype=str).assign(typ="kommun")
+    regioner = pd.read_csv(root / "regioner.csv", dtype=str)
+    regioner["typ"] = ["riket" if k == "0000" else "region" for k in regioner["kod"]]
+    return pd.concat([kommuner, regioner], ignore_index=True)
+
+
 def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
     """Replace cfg.indicators, cfg.kf_meetings, KF's goals (cfg.kf_*) and cfg.settings in one
     transaction."""
     indicators = indicator_rows(catalog)
-    goal_frames = kf_goal_frames(catalog)
+    goal_frames = {**kf_goal_frames(catalog), "enheter": unit_rows()}
     meetings = pd.DataFrame(
         [
             {"meeting_date": m.datum, "paper_deadline": m.handlingar_senast, "note": m.note}
