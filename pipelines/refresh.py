@@ -22,7 +22,7 @@ from typing import Callable
 import dagster as dg
 
 from pipelines.definitions import defs as load_defs
-from pipelines.defs.files.inbox import inbox_dir, inbox_requests
+from pipelines.defs.files.inbox import run_status, inbox_dir, inbox_requests
 from pipelines.defs.partitions import range_label, range_tags, scb_yearly_partition, yearly_partition
 
 # Dagster's console logger prints an ERROR event with its whole stack trace; a failed step is
@@ -126,11 +126,14 @@ class Refresh:
         self.out(f"  Inkorgen {inbox}: {len(requests)} fil(er)")
         silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the outcome is printed below
         for request in requests:
-            result = self._run("inbox_job", "inbox_job", run_config={**silent, **request.run_config})
-            if result is None:
+            result = self.defs.resolve_job_def("inbox_job").execute_in_process(
+                instance=self.instance, raise_on_error=False, run_config={**silent, **request.run_config},
+                tags=request.tags)
+            status = run_status(result)
+            if status == "failed":
+                self.failed(result, "inbox_job")
                 return False
             name = request.tags["malstyrning/fil"]
-            status = result.output_for_node("load_inbox_file")
             text = {"loaded": "inläst, flyttad till arkiv", "duplicate": "redan inläst, flyttad till arkiv",
                     "rejected": "AVVISAD, flyttad till karantän"}.get(status, status)
             self.out(f"    {name}: {text}")

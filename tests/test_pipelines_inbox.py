@@ -42,8 +42,11 @@ def tick(instance, cursor=None):
 
 
 def run_all(requests, instance):
+    from pipelines.defs.files.inbox import run_status
+
     job = load_defs().resolve_job_def("inbox_job")
-    return [job.execute_in_process(run_config=r.run_config, instance=instance).output_for_node("load_inbox_file")
+    return [run_status(job.execute_in_process(run_config=r.run_config, instance=instance, raise_on_error=False,
+                                              tags=r.tags))
             for r in requests]
 
 
@@ -231,8 +234,16 @@ def test_a_file_is_requested_once_and_again_when_sent_again_identically(inbox, t
         drop(inbox, "hr_2025-01.csv", GOOD)
         os.utime(inbox / "hr_2025-01.csv", (mtime, mtime))
         again = inbox_requests(inbox, requested=cursor)
-        assert len(again) == 1 and again[0].run_key != first[0].run_key
-        assert run_all(again, instance) == ["duplicate"]
+        # Within the same retry window the run key is the same: Dagster drops the repeat, and
+        # the file waits for the next window (at most RETRY_SECONDS), which gets a new key.
+        assert len(again) == 1 and again[0].run_key == first[0].run_key
+        from pipelines.defs.files.inbox import RETRY_SECONDS
+        with pytest.MonkeyPatch.context() as mp:
+            later = time.time() + RETRY_SECONDS
+            mp.setattr("pipelines.defs.files.inbox.time.time", lambda: later)
+            next_window = inbox_requests(inbox, requested=cursor)
+        assert len(next_window) == 1 and next_window[0].run_key != first[0].run_key
+        assert run_all(next_window, instance) == ["duplicate"]
 
 
 def _everything_dagster_kept(instance, cursor: str | None) -> str:
@@ -376,3 +387,16 @@ def test_a_sie_file_for_a_year_not_yet_begun_is_refused(inbox, tmp_path):
     note = next((inbox.parent / "karantan").glob("*.fel.txt")).read_text(encoding="utf-8")
     assert "perioden 2062M01 ligger efter innevarande månad 2026-11" in note, note
     assert observations(tmp_path / "warehouse.duckdb") == []
+
+
+def test_a_rejected_file_fails_its_run_with_the_reason_and_the_file_name_as_tag(inbox, tmp_path):
+    drop(inbox, "hr_2025-01_fel.csv", HEADER + "2025-01;Barn- och utbildningsförvaltningen;många;1;1;1;262;0;0;0;0\n")
+    with dg.instance_for_test() as instance:
+        requests = tick(instance)
+        assert run_all(requests, instance) == ["rejected"]
+        (record,) = instance.get_run_records()
+        assert record.dagster_run.status == dg.DagsterRunStatus.FAILURE  # red in the run list
+        assert record.dagster_run.tags["malstyrning/fil"] == "hr_2025-01_fel.csv"
+        failure = next(e for e in instance.all_logs(record.dagster_run.run_id)
+                       if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.STEP_FAILURE)
+        assert "hr_2025-01_fel.csv avvisades: " in failure.dagster_event.step_failure_data.user_failure_data.description

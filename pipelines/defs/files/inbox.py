@@ -112,9 +112,27 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
             context.log.error(f"{name}: {outcome.message}")
     except FileNotFoundError:
         context.log.warning(f"{name}: flyttad av en annan körning medan den lästes; {outcome.message}")
-    context.add_output_metadata({"file": name, "kind": outcome.kind, "status": outcome.status,
-                                 "periods": ", ".join(outcome.periods) or "–", "rows": outcome.rows})
+    metadata = {"file": name, "kind": outcome.kind, "status": outcome.status,
+                "periods": ", ".join(outcome.periods) or "–", "rows": outcome.rows}
+    if outcome.status == "rejected":
+        # A rejected file fails the run, so the analyst sees it in the run list (red) with the
+        # reason, instead of a green run that only logged it. Retrying would reject it again.
+        raise dg.Failure(description=f"{name} avvisades: {outcome.message}", metadata=metadata, allow_retries=False)
+    context.add_output_metadata(metadata)
     return outcome.status
+
+
+def run_status(result: dg.ExecuteInProcessResult) -> str:
+    """What a run of inbox_job did with its file: its output, 'rejected' for a run failed by a
+    rejected file, or 'failed' for any other failure."""
+    if result.success:
+        return result.output_for_node("load_inbox_file")
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            data = event.step_failure_data.user_failure_data
+            if data and data.metadata.get("status") and data.metadata["status"].value == "rejected":
+                return "rejected"
+    return "failed"
 
 
 @dg.job(description="Läs in en fil från inkorgen (startas av inbox_sensor).")
@@ -156,7 +174,9 @@ def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS,
             continue
         requested[key] = now
         requests.append(dg.RunRequest(
-            run_key=f"{key}:{time.time_ns()}",
+            # Stable while the file waits (Dagster drops a repeated request with the same key);
+            # a new key once RETRY_SECONDS have passed, so a retry still gets its run.
+            run_key=f"{key}:{int(now // RETRY_SECONDS)}",
             run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.parent.resolve() / _safe(path.name)),
                                                                 "sha256": sha}}}},
             tags={"malstyrning/fil": _safe(path.name)},
