@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.catalog.assets import indicator_catalog
+from pipelines.defs.indicators.automation import FOLLOW_UPDATES
 from pipelines.defs.af.assets import af_observations
 from pipelines.defs.kolada.assets import kolada_observations
 from pipelines.defs.metadata import preview
@@ -18,7 +19,8 @@ from warehouse.meetings.log import due_list, next_meeting
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
 
-@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, af_observations, indicator_catalog], **COMMON)
+@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, af_observations, indicator_catalog],
+          automation_condition=FOLLOW_UPDATES, **COMMON)
 def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Indikatorstatus: aktuellt värde, datum och status mot önskat värde per indikator.
 
@@ -47,7 +49,7 @@ class DueListConfig(dg.Config):
     as_of: str | None = None  # YYYY-MM-DD; default today (Europe/Stockholm)
 
 
-@dg.asset(key=["ind", "kf_due_list"], deps=[indicator_status], **COMMON)
+@dg.asset(key=["ind", "kf_due_list"], deps=[indicator_status], automation_condition=FOLLOW_UPDATES, **COMMON)
 def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """KF-listan: vilka KF-indikatorer som ska redovisas vid nästa kommunfullmäktige.
 

@@ -1,6 +1,8 @@
 """The controllers' snapshot, published only when every quality rule passes on the data."""
 
 import dagster as dg
+
+from pipelines.defs.indicators.automation import PUBLISH_WHEN_CHECKED
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -18,7 +20,8 @@ from warehouse.publishing.snapshot import PublishRefused, published_path, publis
 # unknown KPI in the catalog, a broken catalog) skips it: Dagster runs a step only when all
 # its upstream steps in the run succeeded. A job that adds steps must make them upstream too.
 @dg.asset(key=["pub", "snapshot"], deps=[indicator_catalog, kolada_kpi, indicator_status, kf_due_list],
-          group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
+          group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL,
+          automation_condition=PUBLISH_WHEN_CHECKED)
 def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Publicerad ögonblicksbild för controllers: en skrivskyddad kopia av lagret.
 
