@@ -41,6 +41,9 @@ class Expected:
     period: str
     expected: date
     basis: str
+    # The day the source should have published it (before "at the earliest tomorrow"): a day
+    # already past means the publication is late or not yet fetched (overdue_publications).
+    due_by: date | None = None
 
 
 def _year_later(d: date) -> date:
@@ -93,7 +96,7 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
                 if seen < earliest:
                     out.append(Expected(indicator_id, publ_period, earliest,
                                         f"Kolada: {publ_period} skulle publiceras {kpi_date} men finns inte i lagret "
-                                        "ännu (hämtas varje natt)"))
+                                        "ännu (hämtas varje natt)", kpi_date))
                 else:
                     out.append(Expected(indicator_id, publ_period, seen,
                                         f"Kolada: publiceras {kpi_date}, hämtas natten efter"))
@@ -108,13 +111,29 @@ def expected_publications(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[
             nxt = last + timedelta(days=31) if monthly else _year_later(last)
             out.append(Expected(indicator_id, _next_period(have), max(nxt, earliest),
                                 f"uppskattat: {'en månad' if monthly else 'ett år'} efter SCB:s "
-                                f"förra publicering ({last})"))
+                                f"förra publicering ({last})", nxt))
         elif source == "arbetsformedlingen" and have and "M" in have:
             nxt = _next_period(have)
             y, m = int(nxt[:4]), int(nxt[5:])
             day = date(y + m // 12, m % 12 + 1, 15)
-            out.append(Expected(indicator_id, nxt, max(day, earliest), "Arbetsförmedlingen: mitten av månaden efter"))
+            out.append(Expected(indicator_id, nxt, max(day, earliest), "Arbetsförmedlingen: mitten av månaden efter",
+                                day))
     return out
+
+
+# Days after the expected publication before a missing figure counts as late: publication
+# dates slip by days, and the nightly fetch needs a night.
+GRACE_DAYS = 7
+
+
+def overdue_publications(conn: duckdb.DuckDBPyConnection, as_of: date, source: str,
+                         grace_days: int = GRACE_DAYS) -> list[Expected]:
+    """The figures of `source` that should have been published more than `grace_days` before
+    `as_of` (Kolada's release date, SCB's and AF's rhythm) but are not in the warehouse: the
+    source's freshness, as the forecast knows it."""
+    sources = dict(conn.execute("SELECT indicator_id, source FROM cfg.indicators").fetchall())
+    return [e for e in expected_publications(conn, as_of)
+            if sources.get(e.indicator_id) == source and e.due_by and e.due_by + timedelta(days=grace_days) < as_of]
 
 
 def due_meetings(conn: duckdb.DuckDBPyConnection, expected: list[Expected], body: str = "KF") -> dict[str, date | None]:
