@@ -28,3 +28,24 @@ def test_a_new_kolada_partition_brings_status_due_list_and_snapshot_once():
         again = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection,
                                                   cursor=after.cursor)
         assert _requested(again) == set()  # requested once, not on every tick
+
+
+def test_a_loaded_inbox_file_brings_the_three_assets_too(tmp_path, monkeypatch):
+    from pipelines.defs.files.inbox import inbox_requests, run_status
+    from tests.test_pipelines_inbox import GOOD
+
+    inbox = tmp_path / "inkorg"
+    inbox.mkdir()
+    monkeypatch.setenv("MALSTYRNING_INBOX", str(inbox))
+    (inbox / "hr_2025-01.csv").write_text(GOOD, encoding="utf-8")
+    defs = load_defs()
+    selection = dg.AssetSelection.assets(*TARGET)
+    with dg.instance_for_test() as instance:
+        assert defs.resolve_job_def("indicators_job").execute_in_process(instance=instance).success
+        settled = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection)
+        (request,) = inbox_requests(inbox, settle_seconds=0)
+        result = defs.resolve_job_def("inbox_job").execute_in_process(instance=instance, run_config=request.run_config)
+        assert run_status(result) == "loaded"
+        after = dg.evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection,
+                                                  cursor=settled.cursor)
+        assert _requested(after) == set(TARGET)

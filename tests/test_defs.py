@@ -16,6 +16,7 @@ def test_definitions_load_with_expected_keys():
         "raw/kolada_values", "stg/kolada_observations", "raw/kolada_kpi",
         "cfg/indicator_catalog", "ind/indicator_status", "ind/kf_due_list",
         "raw/scb_values", "stg/scb_observations", "raw/af_files", "stg/af_observations", "pub/snapshot",
+        "stg/file_observations",
     }
     jobs = {j.name for j in defs.resolve_all_job_defs()}
     assert {"kolada_job", "scb_job", "af_job", "indicators_job", "mark_kf_reported_job", "kf_report_job",

@@ -373,7 +373,7 @@ def test_a_file_taken_by_another_run_is_skipped_not_an_error(inbox, tmp_path, mo
     monkeypatch.setattr(inbox_module, "load_file", taken_while_loading)
     with dg.instance_for_test() as instance:
         assert run_all(requests, instance) == ["loaded"]
-        requests[0].run_config["ops"]["load_inbox_file"]["config"]["path"] = str(first)  # gone now
+        requests[0].run_config["ops"]["stg__file_observations"]["config"]["path"] = str(first)  # gone now
         assert run_all(requests, instance) == ["saknas"]
 
 

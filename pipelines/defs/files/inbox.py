@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.policies import DUCKDB_POOL
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
 from warehouse.core.db import database_path
@@ -42,7 +42,7 @@ def _folders(inbox: Path) -> tuple[Path, Path]:
 
 class InboxFileConfig(dg.Config):
     # The inbox path with the file's name masked (a run's config is kept in Dagster's run
-    # storage and shown in the UI): load_inbox_file finds the file by its masked name and sha.
+    # storage and shown in the UI): the asset finds the file by its masked name and sha.
     path: str
     sha256: str
 
@@ -65,15 +65,39 @@ def _locate(path: Path, sha: str) -> Path | None:
     return candidates[0] if candidates else None  # overwritten since the tick: load_file says so
 
 
-def _gone(context: dg.OpExecutionContext, name: str) -> str:
+def _gone(context, name: str) -> str:
     context.log.warning(f"{name} finns inte längre i inkorgen (redan hanterad av en annan körning?)")
-    return "saknas"
+    return _report(context, "saknas", file=name), {}
 
 
-@dg.op(pool=DUCKDB_POOL)
-def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duckdb: DuckDBResource,
-                    catalog: CatalogResource) -> str:
-    """Läs in en fil från inkorgen (HR-export, SIE, prognos) och flytta den till arkiv eller karantän."""
+FILE_OBSERVATIONS = dg.AssetKey(["stg", "file_observations"])
+NODE = "stg__file_observations"
+
+
+def _report(context, outcome: str, **metadata) -> str:
+    """An outcome that brings no new data (duplicate, gone, changed) is an observation of the
+    asset, not a materialization: status and what follows it are not recomputed for it."""
+    context.log_event(dg.AssetObservation(asset_key=FILE_OBSERVATIONS, metadata={**metadata, "status": outcome}))
+    return outcome
+
+
+@dg.asset(key=FILE_OBSERVATIONS, group_name="files", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL,
+          output_required=False)
+def file_observations(context: dg.AssetExecutionContext, config: InboxFileConfig, duckdb: DuckDBResource,
+                      catalog: CatalogResource):
+    """Kommunens egna filer i lagret: HR-export, SIE, prognos, manuella värden och kommentarer.
+
+    En körning per fil i inkorgen (startas av inbox_sensor när filen legat still i fem
+    sekunder). Filen läses in helt eller inte alls och flyttas sedan till arkiv/ (inläst) eller
+    karantan/ (avvisad, med en .fel.txt som säger rad och kolumn; körningen misslyckas då med
+    orsaken). En fil med personnummer raderas. Samma innehåll igen arkiveras som dubblett."""
+    status, metadata = _load_inbox_file(context, config, duckdb, catalog)
+    if status == "loaded":
+        yield dg.MaterializeResult(metadata=metadata)
+
+
+def _load_inbox_file(context, config: InboxFileConfig, duckdb: DuckDBResource,
+                     catalog: CatalogResource) -> tuple[str, dict]:
     name = _safe(Path(config.path).name)
     path = _locate(Path(config.path), config.sha256)
     if path is None:
@@ -93,7 +117,7 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
         context.log.error(f"{name}: {_safe(repr(exc))}")
     if outcome.status == "changed":
         context.log.warning(f"{name}: {outcome.message}")
-        return outcome.status
+        return _report(context, outcome.status, file=name), {}
     # Real time and the sha prefix: names stay unique even under a fixed MALSTYRNING_NOW.
     stamp = f"{time.strftime('%Y%m%dT%H%M%S')}_{config.sha256[:8]}"
     try:
@@ -118,15 +142,22 @@ def load_inbox_file(context: dg.OpExecutionContext, config: InboxFileConfig, duc
         # A rejected file fails the run, so the analyst sees it in the run list (red) with the
         # reason, instead of a green run that only logged it. Retrying would reject it again.
         raise dg.Failure(description=f"{name} avvisades: {outcome.message}", metadata=metadata, allow_retries=False)
-    context.add_output_metadata(metadata)
-    return outcome.status
+    if outcome.status != "loaded":
+        return _report(context, outcome.status, **metadata), metadata
+    return outcome.status, metadata
 
 
 def run_status(result: dg.ExecuteInProcessResult) -> str:
-    """What a run of inbox_job did with its file: its output, 'rejected' for a run failed by a
-    rejected file, or 'failed' for any other failure."""
+    """What a run of inbox_job did with its file: 'loaded' (a materialization of
+    stg/file_observations), 'duplicate', 'changed' or 'saknas' (an observation), 'rejected' for a
+    run failed by a rejected file, or 'failed' for any other failure."""
     if result.success:
-        return result.output_for_node("load_inbox_file")
+        for mat in result.asset_materializations_for_node(NODE):
+            return mat.metadata["status"].value
+        for event in result.all_events:
+            if event.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+                return event.event_specific_data.asset_observation.metadata["status"].value
+        return "failed"
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data.user_failure_data
@@ -135,9 +166,8 @@ def run_status(result: dg.ExecuteInProcessResult) -> str:
     return "failed"
 
 
-@dg.job(description="Läs in en fil från inkorgen (startas av inbox_sensor).")
-def inbox_job():
-    load_inbox_file()
+inbox_job = dg.define_asset_job("inbox_job", selection=[file_observations],
+                                description="Läs in en fil från inkorgen (startas av inbox_sensor).")
 
 
 # A file still in the inbox this long after its run was requested is requested again (its run
@@ -177,7 +207,7 @@ def inbox_requests(inbox: Path, settle_seconds: float = SETTLE_SECONDS,
             # Stable while the file waits (Dagster drops a repeated request with the same key);
             # a new key once RETRY_SECONDS have passed, so a retry still gets its run.
             run_key=f"{key}:{int(now // RETRY_SECONDS)}",
-            run_config={"ops": {"load_inbox_file": {"config": {"path": str(path.parent.resolve() / _safe(path.name)),
+            run_config={"ops": {NODE: {"config": {"path": str(path.parent.resolve() / _safe(path.name)),
                                                                 "sha256": sha}}}},
             tags={"malstyrning/fil": _safe(path.name)},
         ))

@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.catalog.assets import indicator_catalog
 from pipelines.defs.indicators.automation import FOLLOW_UPDATES
 from pipelines.defs.af.assets import af_observations
+from pipelines.defs.files.inbox import file_observations
 from pipelines.defs.kolada.assets import kolada_observations
 from pipelines.defs.metadata import preview
 from pipelines.defs.scb.assets import scb_observations
@@ -19,7 +20,8 @@ from warehouse.meetings.log import due_list, next_meeting
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
 
-@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, af_observations, indicator_catalog],
+@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, af_observations, file_observations,
+                                                      indicator_catalog],
           automation_condition=FOLLOW_UPDATES, **COMMON)
 def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Indikatorstatus: aktuellt värde, datum och status mot önskat värde per indikator.
