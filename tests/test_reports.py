@@ -170,3 +170,14 @@ def test_the_report_shows_the_target_year_and_what_the_source_says_of_a_value(co
     turnover = next(v for k, v in formats.items() if k.startswith("Avgångna"))
     assert gast[0] == '"≥ "#,##0.00" år 2030"'
     assert turnover[1] == '#,##0.0" (1 av 12 mån)"' and turnover[2] == "– kan inte bedömas"
+
+
+def test_the_documents_write_a_true_minus_and_narrow_thousands(conn, tmp_path):
+    # Befolkningsutveckling falls by 37 (11 534 → 11 497): the change carries a real minus sign.
+    conn.execute("UPDATE cfg.indicators SET indikator_kf = true, source = 'kolada', series = 'N01951' "
+                 "WHERE indicator_id = 'gastnatter'")
+    observe(conn, "N01951", 2021, 11534.0, "2026-11-01")
+    observe(conn, "N01951", 2022, 11497.0, "2026-11-01")
+    conn.execute("UPDATE cfg.indicators SET decimals = 0 WHERE indicator_id = 'gastnatter'")
+    html = write_meeting_reports(conn, MEETING, tmp_path / "r", generated=GENERATED)[0].read_text(encoding="utf-8")
+    assert "\u221237 ↓ sämre sedan 2021" in html and "11\u202f497" in html

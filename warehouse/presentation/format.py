@@ -52,11 +52,11 @@ def fmt_number(value, decimals: int = 1, *, typographic: bool = False) -> str:
     return text.replace(" ", NARROW_NBSP).replace("-", MINUS) if typographic else text
 
 
-def fmt_change(value, decimals: int) -> str:
-    """A change with its sign: '+0,4', '-1,2', '0,0'."""
+def fmt_change(value, decimals: int, *, typographic: bool = False) -> str:
+    """A change with its sign: '+0,4', '-1,2', '0,0' (typographic: a true minus '−1,2')."""
     if is_missing(value):
         return MISSING
-    return ("+" if value > 0 else "") + fmt_number(value, decimals)
+    return ("+" if value > 0 else "") + fmt_number(value, decimals, typographic=typographic)
 
 
 def target_sign(direction: str) -> str:
@@ -74,9 +74,9 @@ def fmt_target(direction: str, value, decimals: int, target_year=None) -> str:
     return text
 
 
-def fmt_value(value, decimals: int, value_status=None) -> str:
+def fmt_value(value, decimals: int, value_status=None, *, typographic: bool = False) -> str:
     """Aktuellt värde with what the source says of it beside it ('1,5 (1 av 12 mån)')."""
-    text = fmt_number(value, decimals)
+    text = fmt_number(value, decimals, typographic=typographic)
     if isinstance(value_status, str) and value_status and text != MISSING:
         text += f" ({value_status})"
     return text

@@ -59,7 +59,7 @@ def _change(r: dict) -> str:
     if is_missing(r.get("change")):
         return "–"
     trend = r.get("trend") if isinstance(r.get("trend"), str) else ""
-    return (f"{fmt_change(r['change'], int(r['decimals'] or 0))} {TREND_ARROW.get(trend, '')} {trend}"
+    return (f"{fmt_change(r['change'], int(r['decimals'] or 0), typographic=True)} {TREND_ARROW.get(trend, '')} {trend}"
             f" sedan {r['prev_period']}").replace("  ", " ")
 
 
@@ -71,7 +71,8 @@ def display_rows(report: MeetingReport) -> list[dict]:
             "namnd": r["namnd"], "malomrade": r["malomrade"], "indikator_kalla": r["indikator_kalla"],
             "onskat": fmt_target(r["direction"], r["onskat_varde"], r["decimals"] or 0, r.get("target_year")),
             "onskat_value": r["onskat_varde"],
-            "aktuellt": fmt_value(r["aktuellt_varde"], r["decimals"] or 0, r.get("value_status")),
+            # in the documents: a true minus and narrow no-break spaces between thousands
+            "aktuellt": fmt_value(r["aktuellt_varde"], r["decimals"] or 0, r.get("value_status"), typographic=True),
             "aktuellt_value": r["aktuellt_varde"],
             "decimals": int(r["decimals"] or 0), "datum": fmt_date(r["period_end"]),
             "datum_value": pd.Timestamp(r["period_end"]).date(), "period": r["period"],
