@@ -22,7 +22,7 @@ from sources.replay import recording_notes
 from warehouse.core import db
 from warehouse.presentation.format import fmt_number
 from warehouse.presentation.text import (render_af_month, render_due, render_forecast, render_mandatory_notes,
-                                         render_manadsvarden, render_sources, render_status, status_frame)
+                                         render_manadsvarden, render_sources, render_status, status_frame, fit)
 from warehouse.meetings.log import mark_reported
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
@@ -86,13 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "replay":
         print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
         for note in recording_notes(recordings_dir()):
-            print(f"  - {note}")
+            print(fit(f"  - {note}"))
     calendar_note = one(conn, "SELECT count(*) FROM cfg.kf_meetings")[0]
     print(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
     if not args.no_files:
-        print("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
+        print(fit("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
               "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade, och "
-              "filen med manuella värden har påhittade siffror, inte Svenskt Näringslivs.")
+              "filen med manuella värden har påhittade siffror, inte Svenskt Näringslivs."))
     return 0
 
 
@@ -136,8 +136,8 @@ def _kf_year(as_of: date) -> None:
     # on the meeting evening (the `now` a real mark-reported would have then).
     evening = clock.day_start(meeting) + timedelta(hours=18)
     n = mark_reported(conn, meeting, reported_by="demo", now=evening)
-    print(f"\nKF {meeting} markerat som redovisat (som på mötesdagens kväll): {n} indikator(er) sparade i "
-          f"rep.report_log (i kopian {work}).")
+    print("\n" + fit(f"KF {meeting} markerat som redovisat (som på mötesdagens kväll): {n} indikator(er) sparade i "
+                     f"rep.report_log (i kopian {work})."))
     after = meeting + timedelta(days=1)
     print("Listan dagen efter mötet: de redovisade är borta tills nya värden kommer.\n")
     print(render_due(conn, after, show_all=True))

@@ -24,6 +24,18 @@ def table_text(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, line_width=width)
 
 
+def fit(line: str, hang: int = 4) -> str:
+    """A line of prose as wide as the terminal, continuation lines indented `hang` beyond the
+    line's own indent; piped, unchanged (one line per item, for grep)."""
+    if not sys.stdout.isatty():
+        return line
+    import textwrap
+
+    indent = " " * (len(line) - len(line.lstrip(" ")))
+    return textwrap.fill(line, shutil.get_terminal_size().columns, subsequent_indent=indent + " " * hang,
+                         break_on_hyphens=False)
+
+
 def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
     sql = ("SELECT s.*, p.group_mean, p.group_n, p.group_size, p.group_position, p.rank, p.ranked_of "
            "FROM ind.indicator_status s LEFT JOIN ind.peer_comparison p USING (indicator_id) "
@@ -196,7 +208,7 @@ def render_forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int 
         if rows.empty:
             lines.append("  inget väntas")
         for r in rows.itertuples():
-            lines.append(f"  {r.namnd} · {r.name} · {r.kind}: {r.why}")
+            lines.append(fit(f"  {r.namnd} · {r.name} · {r.kind}: {r.why}"))
     return "\n".join(lines)
 
 

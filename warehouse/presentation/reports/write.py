@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sources import clock
-from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_target, fmt_value, fmt_yes,
+from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value, fmt_yes,
                                            is_missing, target_sign)
 from warehouse.presentation.tables import revision_rows
 from warehouse.presentation.reports import charts
@@ -112,7 +112,7 @@ def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
     rows = display_rows(report)
     chart_list = [{"svg": charts.svg(ind, report.kommun_namn, report.group_title,
                                      None if is_missing(ind.row.get("peer_total")) else int(ind.row["peer_total"])),
-                   "why": f"{row['name']}: {row['reason']}; värdet {row['aktuellt']} avser {row['period']}. "
+                   "why": f"{row['name']}: {row['reason']}; värdet {row['aktuellt']} avser {fmt_period(row['period'])}. "
                           f"Källa: {row['source_name']}."}
                   for ind, row in zip(report.indicators, rows)]
     html = env.get_template("meeting.html.j2").render(
