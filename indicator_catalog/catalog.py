@@ -281,7 +281,6 @@ def load_kf_goals(path: Path, *, organ: str, namnd_indicators: dict[str, Catalog
     and is an Indikator KF; `serie_fran: <id>` takes the series (source, query, unit,
     decimals, frequency, indikator/källa) from that nämnd indicator, any of them overridable;
     `indikatorer` must name nämnd indicators that exist."""
-    indicator_ids = namnd_indicators
     try:
         doc = KfGoalsFile.model_validate(_read_yaml(path))
     except ValidationError as exc:
@@ -295,7 +294,7 @@ def load_kf_goals(path: Path, *, organ: str, namnd_indicators: dict[str, Catalog
                     raise CatalogError(f"{path}: {what} '{ident}': fält 'id': används redan av {goal_ids[ident]}")
                 goal_ids[ident] = f"{what} '{ident}'"
             for prec in goal.malpreciseringar:
-                unknown = [i for i in prec.indikatorer if i not in indicator_ids]
+                unknown = [i for i in prec.indikatorer if i not in namnd_indicators]
                 if unknown:
                     raise CatalogError(f"{path}: målprecisering '{prec.id}': fält 'indikatorer': okänd nämndindikator "
                                        f"{', '.join(unknown)}")

@@ -28,7 +28,7 @@ from sources import clock
 from warehouse.core import db
 from warehouse.indicators.lookup import require_match
 from warehouse.publishing.snapshot import connect_published
-from warehouse.presentation.text import render_due, render_forecast, render_reported, render_status, status_frame, table_text
+from warehouse.presentation.text import render_due, render_forecast, render_reported, render_status, status_frame
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
 from warehouse.presentation.export import export_view, exportable
@@ -201,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "bokslut":
         result = bokslut(conn, args.ar, args.as_of)
         print(result.summary_line())
-        for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of):
+        for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of, result=result):
             print(f"Skrev {path}")
     elif args.command == "reported":
         print(render_reported(reported_at(conn, args.meeting), args.meeting))

@@ -102,7 +102,7 @@ def _kf_goals(conn, as_of: date) -> None:
     year = as_of.year - 1
     result = bokslut(conn, year, as_of)
     out = db.database_path().parent / "rapporter"
-    paths = write_bokslut_reports(conn, year, out, as_of=as_of)
+    paths = write_bokslut_reports(conn, year, out, as_of=as_of, result=result)
     print(f"\nBokslut {year}, KF:s mål: {result.summary_line()}")
     for path in paths:
         print(f"  {path}")

@@ -124,10 +124,9 @@ class Refresh:
                     shutil.copy(sample, inbox / sample.name)
         requests = list(inbox_requests(inbox, settle_seconds=0))
         self.out(f"  Inkorgen {inbox}: {len(requests)} fil(er)")
-        silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the outcome is printed below
         for request in requests:
             result = self.defs.resolve_job_def("inbox_job").execute_in_process(
-                instance=self.instance, raise_on_error=False, run_config={**silent, **request.run_config},
+                instance=self.instance, raise_on_error=False, run_config={**QUIET, **request.run_config},  # the outcome is printed below
                 tags=request.tags)
             status = run_status(result)
             if status == "failed":

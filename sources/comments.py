@@ -21,20 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources.csv_export import decode_text, read_table
+from sources.csv_export import ContractFileError, decode_text, read_table
 from sources.manual import XLSX_MAGIC, period_code, xlsx_text
 
 COLUMNS = ["indikator", "period", "kommentar", "forfattare"]
 
 
-class CommentFileError(ValueError):
-    def __init__(self, path, message: str):
-        self.path = str(path)
-        super().__init__(f"{path}: {message}")
-
-
-def is_comment_header(header: list[str]) -> bool:
-    return "kommentar" in header and "forfattare" in header
+class CommentFileError(ContractFileError):
+    pass
 
 
 def parse_comments(raw: bytes | str, path: str | Path = "<kommentarer>") -> pd.DataFrame:

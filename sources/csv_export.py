@@ -12,6 +12,14 @@ from typing import Callable, Iterator, NoReturn
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
+class ContractFileError(ValueError):
+    """A file that breaks its contract: the message starts with the file's name."""
+
+    def __init__(self, path, message: str):
+        self.path = str(path)
+        super().__init__(f"{path}: {message}")
+
+
 def decode_text(raw: bytes | str) -> str:
     """Text of an exported CSV whatever Excel or the system chose: UTF-16 with a BOM
     ("Unicode text"), UTF-8 with or without BOM, else Windows-1252. NULs are dropped so a

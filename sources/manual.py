@@ -24,11 +24,12 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from sources.csv_export import decode_text, number, read_table
+from sources.csv_export import ContractFileError, decode_text, number, read_table
 from sources.jsonstat import period_bounds
 from sources.kommuner import LIST as KOMMUN_LIST
 
@@ -38,10 +39,8 @@ SERIES = re.compile(r"^[a-z0-9_]+$")
 LINK = re.compile(r"^https?://\S+$")
 
 
-class ManualFileError(ValueError):
-    def __init__(self, path, message: str):
-        self.path = str(path)
-        super().__init__(f"{path}: {message}")
+class ManualFileError(ContractFileError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -57,11 +56,6 @@ class ManualContract:
     @property
     def required(self) -> list[str]:
         return [self.serie, self.kommun, self.period, self.varde, self.kalla, self.inmatad_av]
-
-
-def is_manual_header(header: list[str], contract: ManualContract = ManualContract()) -> bool:
-    """Whether a (lower-cased) header is this contract's: it has `inmatad_av` and `serie`."""
-    return contract.inmatad_av in header and contract.serie in header
 
 
 def xlsx_text(raw: bytes) -> str:
@@ -101,11 +95,12 @@ def period_code(text: str) -> str:
     return text
 
 
-def _kommun_codes() -> set[str]:
+@lru_cache(maxsize=1)
+def _kommun_codes() -> frozenset[str]:
     import csv
 
     with KOMMUN_LIST.open(encoding="utf-8") as f:
-        return {r["kod"] for r in csv.DictReader(f)}
+        return frozenset(r["kod"] for r in csv.DictReader(f))
 
 
 def parse_manual(raw: bytes | str, path: str | Path = "<manuella värden>",

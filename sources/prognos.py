@@ -14,13 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sources.csv_export import MONTH, decode_text, number, read_table
+from sources.csv_export import MONTH, ContractFileError, decode_text, number, read_table
 
 
-class PrognosFileError(ValueError):
-    def __init__(self, path, message: str):
-        self.path = str(path)
-        super().__init__(f"{path}: {message}")
+class PrognosFileError(ContractFileError):
+    pass
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ ORDER BY ordning;
 -- for the same period (ind.peer_comparison_asof), and for a survey whether the kommun took
 -- part in the year itself (ind.kf_survey_participation_asof) with its answer count.
 CREATE OR REPLACE MACRO ind.kf_bokslut_matt_asof(as_of, bokslut_ar) AS TABLE
+-- participation once, joined for the bokslut year and for the year of the value shown
+WITH participation AS MATERIALIZED (SELECT * FROM ind.kf_survey_participation_asof(as_of))
 SELECT m.indicator_id, m.name, m.indikator_kalla, m.malomrade, g.mal_id, m.malprecisering_id, m.unit, m.decimals,
        m.direction, m.onskat_varde, m.target_year, m.tolerance, m.source, m.series, m.region, m.period, m.period_end,
        m.aktuellt_varde, m.value_status, m.status, m.prev_period, m.prev_value, m.change, m.trend, m.older_than_year,
@@ -99,9 +101,9 @@ JOIN cfg.kf_malpreciseringar p USING (malprecisering_id)
 JOIN cfg.kf_strategiska_mal g USING (mal_id)
 LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1),
                                    period_end_max := make_date(bokslut_ar, 12, 31)) c USING (indicator_id)
-LEFT JOIN ind.kf_survey_participation_asof(as_of) part
+LEFT JOIN participation part
     ON part.enkat = m.enkat AND part.region = m.region AND part.ar = bokslut_ar
-LEFT JOIN ind.kf_survey_participation_asof(as_of) own
+LEFT JOIN participation own
     ON own.enkat = m.enkat AND own.region = m.region AND own.ar = year(m.period_end) AND length(m.period) = 4
 ORDER BY g.ordning, p.ordning, m.indicator_id;
 

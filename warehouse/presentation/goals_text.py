@@ -17,9 +17,9 @@ def _wrap(text: str, indent: int) -> str:
     return textwrap.fill(text, WIDTH, initial_indent=pad, subsequent_indent=pad + "  ")
 
 
-def render_goals(b: Bokslut, *, heading: str | None = None) -> str:
-    lines = [heading or (f"KF:s mål – måluppfyllelse på de senaste värdena (per {b.as_of})" if b.current
-                         else f"KF:s mål – måluppfyllelse {b.ar} (bokslut, siffror kända per {b.as_of})")]
+def render_goals(b: Bokslut) -> str:
+    lines = [f"KF:s mål – måluppfyllelse på de senaste värdena (per {b.as_of})" if b.current
+             else f"KF:s mål – måluppfyllelse {b.ar} (bokslut, siffror kända per {b.as_of})"]
     if b.constructed:
         lines.append("  EXEMPEL: målen och önskade värden är konstruerade, inte antagna av KF.")
     lines.append(_wrap(b.summary_line(), 2))

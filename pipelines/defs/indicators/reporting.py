@@ -79,8 +79,9 @@ def write_bokslut_report(context: dg.OpExecutionContext, config: BokslutConfig, 
     out = database_path().parent / "rapporter"
     as_of = date.fromisoformat(config.as_of) if config.as_of else None
     with warehouse(duckdb) as conn:
-        summary = bokslut(conn, config.ar, as_of).summary_line()
-        paths = write_bokslut_reports(conn, config.ar, out, as_of=as_of)
+        result = bokslut(conn, config.ar, as_of)
+        paths = write_bokslut_reports(conn, config.ar, out, as_of=as_of, result=result)
+    summary = result.summary_line()
     context.log.info(summary)
     for path in paths:
         context.log.info(f"Skrev {path}")

@@ -17,17 +17,18 @@ from openpyxl.utils import get_column_letter
 from sources import clock
 from warehouse.goals.bokslut import Bokslut, bokslut
 from warehouse.presentation.format import fmt_number, fmt_target, fmt_value, is_missing
+from warehouse.presentation.reports.write import (HEADER_FILL, STATUS_CLASS, STATUS_FILL, STATUS_SYMBOL, TREND_ARROW,
+                                                  number_format)
 
 TEMPLATES = Path(__file__).parent / "templates"
-JUDGEMENT_CLASS = {"uppfyllt": "uppnatt", "delvis uppfyllt": "nara", "ej uppfyllt": "ej-uppnatt",
-                   "kan inte bedömas": "kan-inte-bedomas"}
-STATUS_CLASS = {"uppnått": "uppnatt", "nära": "nara", "ej uppnått": "ej-uppnatt", "kan inte bedömas": "kan-inte-bedomas",
-                "ingen data": "ingen-data"}
-# Readable without colour: a symbol beside every judgement and status.
-SYMBOL = {"uppfyllt": "●", "delvis uppfyllt": "◐", "ej uppfyllt": "○", "kan inte bedömas": "–",
-          "uppnått": "●", "nära": "◐", "ej uppnått": "○", "ingen data": "–"}
-FILL = {"uppnatt": "C6EFCE", "nara": "FFEB9C", "ej-uppnatt": "FFC7CE", "kan-inte-bedomas": "EDEDED", "ingen-data": "FFFFFF"}
-TREND = {"bättre": "↑ bättre", "sämre": "↓ sämre", "oförändrat": "→ oförändrat"}
+# A judgement takes the look of the status it corresponds to (the meeting report's classes,
+# fills and symbols, readable without colour), so both documents speak one visual language.
+AS_STATUS = {"uppfyllt": "uppnått", "delvis uppfyllt": "nära", "ej uppfyllt": "ej uppnått",
+             "kan inte bedömas": "kan inte bedömas"}
+JUDGEMENT_CLASS = {j: STATUS_CLASS[s] for j, s in AS_STATUS.items()}
+SYMBOL = {**STATUS_SYMBOL, **{j: STATUS_SYMBOL[s] for j, s in AS_STATUS.items()}}
+FILL = {STATUS_CLASS[s]: fill for s, fill in STATUS_FILL.items()}
+TREND = {t: f"{arrow} {t}" for t, arrow in TREND_ARROW.items()}
 SURVEY_SHORT = {"medborgarundersokning": "Medborgarundersökningen", "insikt": "Insikt", "foretagsklimat": "Företagsklimat"}
 
 
@@ -154,7 +155,7 @@ def write_xlsx(b: Bokslut, path: Path, generated: datetime) -> Path:
     for c, name in enumerate(cols, start=1):
         cell = ws.cell(header, c, name)
         cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     r = header
     for area in structure(b):
@@ -169,7 +170,7 @@ def write_xlsx(b: Bokslut, path: Path, generated: datetime) -> Path:
                               f"{m['symbol']} {m['status']}", m["trend"], m["peer"], m["notes"]]
                     for c, v in enumerate(values, start=1):
                         ws.cell(r, c, v).alignment = Alignment(wrap_text=True, vertical="top")
-                    fmt = "#,##0" + ("." + "0" * m["decimals"] if m["decimals"] else "")
+                    fmt = number_format(m["decimals"])
                     ws.cell(r, 3).number_format = ws.cell(r, 4).number_format = fmt
                     ws.cell(r, 6).fill = PatternFill("solid", fgColor=FILL.get(m["status_class"], "FFFFFF"))
                     for e in m["earlier"]:
@@ -207,10 +208,11 @@ def _judgement_row(ws, r: int, level: str, text: str, j: dict, bold: bool = Fals
 
 
 def write_bokslut_reports(conn: duckdb.DuckDBPyConnection, ar: int, out_dir: Path, *, as_of=None,
-                          generated: datetime | None = None) -> list[Path]:
-    """The bokslut report of year `ar` as HTML and XLSX in `out_dir`."""
+                          generated: datetime | None = None, result: Bokslut | None = None) -> list[Path]:
+    """The bokslut report of year `ar` as HTML and XLSX in `out_dir`; `result`: the bokslut
+    already read (a caller that prints its summary line too), else it is read here."""
     generated = generated or clock.now()
-    b = bokslut(conn, ar, as_of)
+    b = result or bokslut(conn, ar, as_of)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [write_html(b, out_dir / f"Bokslut_{ar}_KF-mal.html", generated),
             write_xlsx(b, out_dir / f"Bokslut_{ar}_KF-mal.xlsx", generated)]

@@ -122,7 +122,8 @@ def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
     return path
 
 
-def _number_format(decimals: int) -> str:
+def number_format(decimals: int) -> str:
+    """Excel's number format for the catalog's decimals: '#,##0.00'."""
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 
 
@@ -154,14 +155,14 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         # Numbers stay numbers; the direction and year of the target and what the source says
         # of the value are text in the number format, as the HTML shows them.
-        ws.cell(i, 5).number_format = (f'"{target_sign(row["direction"])}"' + _number_format(row["decimals"])
+        ws.cell(i, 5).number_format = (f'"{target_sign(row["direction"])}"' + number_format(row["decimals"])
                                        + (f'" år {int(row["target_year"])}"' if row["target_year"] else ""))
-        ws.cell(i, 6).number_format = (_number_format(row["decimals"])
+        ws.cell(i, 6).number_format = (number_format(row["decimals"])
                                        + (f'" ({row["value_status"]})"' if row["value_status"] else ""))
         ws.cell(i, 8).number_format = "yyyy-mm-dd"
         # A change keeps its sign and shows its direction as an arrow, as the HTML does.
         arrow = row["arrow"]
-        ws.cell(i, 9).number_format = f'+{_number_format(row["decimals"])}" {arrow}";-{_number_format(row["decimals"])}" {arrow}";0" {arrow}"'
+        ws.cell(i, 9).number_format = f'+{number_format(row["decimals"])}" {arrow}";-{number_format(row["decimals"])}" {arrow}";0" {arrow}"'
         ws.cell(i, 13).fill = PatternFill("solid", fgColor=STATUS_FILL.get(row["status"], "FFFFFF"))
         ws.cell(i, 13).font = Font(bold=True)
         ws.cell(i, 14).font = Font(italic=True, color="404040")
@@ -197,7 +198,7 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
             rv.append([v.namnd, v.name, v.period, v.reported_value, pd.Timestamp(v.reported_meeting).date(),
                        v.revised_value, fmt_yes(v.due_again)])
             for col in (4, 6):
-                rv.cell(rv.max_row, col).number_format = _number_format(int(v.decimals or 0))
+                rv.cell(rv.max_row, col).number_format = number_format(int(v.decimals or 0))
             rv.cell(rv.max_row, 5).number_format = "yyyy-mm-dd"
     wb.properties.creator = "malstyrning"
     wb.properties.created = wb.properties.modified = generated.replace(tzinfo=None)
@@ -216,7 +217,7 @@ def _charts(wb: Workbook, report: MeetingReport, rows: list[dict]) -> None:
         data.cell(first, 1, row["name"]).font = Font(bold=True)
         for col, name in enumerate(["Period", report.kommun_namn, "Önskat värde", group], start=1):
             data.cell(first + 1, col, name).font = Font(bold=True)
-        fmt = _number_format(row["decimals"])
+        fmt = number_format(row["decimals"])
         for i, s in enumerate(ind.series.itertuples(), start=first + 2):
             data.cell(i, 1, s.period)
             for col, value in ((2, s.value), (3, ind.row["onskat_varde"]),
