@@ -28,7 +28,8 @@ from sources import clock
 from warehouse.core import db
 from warehouse.indicators.lookup import require_match
 from warehouse.publishing.snapshot import connect_published
-from warehouse.presentation.text import render_due, render_forecast, render_reported, render_status, status_frame
+from warehouse.presentation.text import (render_due, render_forecast, render_reported, render_status, say,
+                                         status_frame)
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
 from warehouse.presentation.export import export_view, exportable
@@ -83,9 +84,9 @@ def _refresh(args: argparse.Namespace) -> int:
     os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
     this_year = clock.now().year
     years = years_range(args.years or f"{this_year - 3}-{this_year - 1}")
-    print(f"Uppdaterar {db.database_path()}: {len(years)} år ({years[0]}–{years[-1]}), "
-          f"{'utan' if args.no_af else 'med'} AF, inkorgen, status och publicering", flush=True)
-    run = Refresh(out=lambda line: print(line, flush=True))
+    say(f"Uppdaterar {db.database_path()}: {len(years)} år ({years[0]}–{years[-1]}), "
+        f"{'utan' if args.no_af else 'med'} AF, inkorgen, status och publicering")
+    run = Refresh(out=say)
     confirm = args.bekrafta_borttagning
     ok = (run.years(years, confirm_retirements=confirm) and (args.no_af or run.af(confirm_retirements=confirm))
           and run.inbox() and run.indicators())
@@ -171,8 +172,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         else:
-            print(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}; "
-                  "syns i ögonblicksbilden efter nästa publicering.")
+            say(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}; "
+                "syns i ögonblicksbilden efter nästa publicering.")
         return 0
     # Controllers read the published snapshot, never the working file the pipeline writes.
     conn = db.connect(args.db, read_only=True) if args.db else connect_published()
@@ -180,31 +181,31 @@ def run(args: argparse.Namespace) -> int:
     _check_filters(conn, args)
     if args.command == "status":
         frame = status_frame(conn, args.namnd, args.malomrade)
-        print(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")
+        say(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")
     elif args.command == "due":
-        print(render_due(conn, args.as_of or today, show_all=args.all, namnd=args.namnd, malomrade=args.malomrade))
+        say(render_due(conn, args.as_of or today, show_all=args.all, namnd=args.namnd, malomrade=args.malomrade))
     elif args.command == "forecast":
-        print(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
+        say(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
     elif args.command == "report":
         for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd):
-            print(f"Skrev {path}")
+            say(f"Skrev {path}")
     elif args.command == "export":
         if not args.vy:
-            print("Vyer att exportera:\n" + "\n".join(f"  {v}" for v in exportable(conn)))
+            say("Vyer att exportera:\n" + "\n".join(f"  {v}" for v in exportable(conn)))
         else:
             out = Path(args.out or f"{args.vy}.csv")
             n = export_view(conn, args.vy, out)
-            print(f"Skrev {out} ({n} rader)")
+            say(f"Skrev {out} ({n} rader)")
     elif args.command == "mal":
         as_of = args.as_of or today
-        print(render_goals(bokslut(conn, args.ar, as_of)))
+        say(render_goals(bokslut(conn, args.ar, as_of)))
     elif args.command == "bokslut":
         result = bokslut(conn, args.ar, args.as_of)
-        print(result.summary_line())
+        say(result.summary_line())
         for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of, result=result):
-            print(f"Skrev {path}")
+            say(f"Skrev {path}")
     elif args.command == "reported":
-        print(render_reported(reported_at(conn, args.meeting), args.meeting))
+        say(render_reported(reported_at(conn, args.meeting), args.meeting))
     return 0
 
 

@@ -22,7 +22,8 @@ from sources.replay import recording_notes
 from warehouse.core import db
 from warehouse.presentation.format import fmt_number
 from warehouse.presentation.text import (render_af_month, render_due, render_forecast, render_mandatory_notes,
-                                         render_manadsvarden, render_sources, render_status, status_frame, fit)
+                                         render_manadsvarden, render_sources, render_status, status_frame, say,
+                                         width)
 from warehouse.meetings.log import mark_reported
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
@@ -40,57 +41,57 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
     mode = http_mode()
-    print(f"Databas: {db.database_path()}   HTTP-läge: {mode}")
+    say(f"Databas: {db.database_path()}   HTTP-läge: {mode}")
     if mode == "replay":
-        print("OBS: replay-läge – siffrorna kommer från inspelade svar (verkliga värden t.o.m. 2022, delvis\n"
+        say("OBS: replay-läge – siffrorna kommer från inspelade svar (verkliga värden t.o.m. 2022, delvis\n"
               "konstruerade inspelningar), inte från källorna i dag; önskade värden och KF-kalendern är exempel.\n"
               "Varifrån varje inspelning kommer står sist.")
-    refresh = Refresh(out=lambda line: print(line, flush=True))
+    refresh = Refresh(out=say)
     if not (refresh.years(years_range(args.years)) and refresh.af()
             and (args.no_files or refresh.inbox(drop_samples=True)) and refresh.indicators(args.as_of)):
         return 1
-    print()
+    say()
 
     # Read what controllers read: the snapshot the run published after its checks passed.
     conn = connect_published()
-    print(f"Publicerad ögonblicksbild för controllers: {published_path()} (öppnas skrivskyddat)\n")
+    say(f"Publicerad ögonblicksbild för controllers: {published_path()} (öppnas skrivskyddat)\n")
     settings = one(conn, "SELECT kommun, kommun_namn, jamforelsegrupp FROM cfg.settings")
     frame = status_frame(conn)
-    print(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
-    print(render_status(frame))
-    print("\nIndikator/källa:\n" + render_sources(frame))
+    say(f"Indikatorer för {settings[1]} ({settings[0]}), {len(frame)} st\n")
+    say(render_status(frame))
+    say("\nIndikator/källa:\n" + render_sources(frame))
     checks = conn.execute("SELECT name, ar, manader, eget_varde, kolada_kpi, kolada_varde FROM ind.kolada_kontroll").fetchall()
     if checks:
-        print("\nKontroll mot Kolada (årssiffra ur kommunens egna filer eller AF:s månadsfiler bredvid Koladas, samma år):")
+        say("\nKontroll mot Kolada (årssiffra ur kommunens egna filer eller AF:s månadsfiler bredvid Koladas, samma år):")
         for name, year, months, own, kpi, kol in checks:
             if year is None:
-                print(f"  {name}: inga egna data ännu ({kpi})")
+                say(f"  {name}: inga egna data ännu ({kpi})")
                 continue
             own_text = f"{fmt_number(own, 1)} ({year}, {months} mån)" if own is not None else "–"
             kol_text = fmt_number(kol, 1) if kol is not None else "inget värde"
-            print(f"  {name}: beräknad {own_text}, Kolada {kpi} {kol_text}")
-    print(f"\nArbetsförmedlingen, senaste månaden för {settings[1]}:\n" + render_af_month(conn, settings[0]))
-    print("\nFärskare månadsvärden bredvid årsindikatorerna (jämförs inte med önskat värde):\n"
+            say(f"  {name}: beräknad {own_text}, Kolada {kpi} {kol_text}")
+    say(f"\nArbetsförmedlingen, senaste månaden för {settings[1]}:\n" + render_af_month(conn, settings[0]))
+    say("\nFärskare månadsvärden bredvid årsindikatorerna (jämförs inte med önskat värde):\n"
           + render_manadsvarden(conn))
     notes = render_mandatory_notes(conn)
     if notes:
-        print("\n" + notes)
+        say("\n" + notes)
     as_of = args.as_of or clock.today()
     # All due indicators, with the meeting each is due at: on the paper-deadline day the
     # next meeting's list is closed and new values wait for the one after.
-    print("\n" + render_due(conn, as_of, show_all=True))
-    print("\nStatus (bedömd på det visade, avrundade värdet): uppnått / nära (inom toleransen) / ej uppnått / "
+    say("\n" + render_due(conn, as_of, show_all=True))
+    say("\nStatus (bedömd på det visade, avrundade värdet): uppnått / nära (inom toleransen) / ej uppnått / "
           "kan inte bedömas (värdet täcker bara en del av sin period) / ingen data. Önskat värde: exempelvärden.")
     _kf_goals(conn, as_of)
     _kf_year(as_of)
     if mode == "replay":
-        print("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
+        say("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
         for note in recording_notes(recordings_dir()):
-            print(fit(f"  - {note}"))
+            say(f"  - {note}")
     calendar_note = one(conn, "SELECT count(*) FROM cfg.kf_meetings")[0]
-    print(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
+    say(f"  - KF-kalendern ({calendar_note} möten) är en exempelkalender, inte fastställd.")
     if not args.no_files:
-        print(fit("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
+        say(("  - Inkorgens exempelfiler (sources/samples/README.md): SIE-filen är SIE-gruppens officiella "
               "testfil (ett övningsbolag 2011, inte en kommun); HR- och prognosfilerna är konstruerade, och "
               "filen med manuella värden har påhittade siffror, inte Svenskt Näringslivs."))
     return 0
@@ -98,14 +99,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _kf_goals(conn, as_of: date) -> None:
     """KF's own goals on the latest values, and the bokslut report of the last full year."""
-    print("\n" + "=" * 100 + "\n" + render_goals(bokslut(conn, None, as_of)))
+    say("\n" + "=" * width() + "\n" + render_goals(bokslut(conn, None, as_of)))
     year = as_of.year - 1
     result = bokslut(conn, year, as_of)
     out = db.database_path().parent / "rapporter"
     paths = write_bokslut_reports(conn, year, out, as_of=as_of, result=result)
-    print(f"\nBokslut {year}, KF:s mål: {result.summary_line()}")
+    say(f"\nBokslut {year}, KF:s mål: {result.summary_line()}")
     for path in paths:
-        print(f"  {path}")
+        say(f"  {path}")
 
 
 def _kf_year(as_of: date) -> None:
@@ -116,31 +117,31 @@ def _kf_year(as_of: date) -> None:
     Marking writes the report log, so the demo does it in a copy of the snapshot
     (data/kf_demo.duckdb, the same code as `indikator mark-reported` on the working file):
     `make demo` can then be run again and shows the same year."""
-    print("\n" + "=" * 100 + "\nKF-rapportering\n")
+    say("\n" + "=" * width() + "\nKF-rapportering\n")
     source = published_path()
     work = source.with_name("kf_demo.duckdb")
     shutil.copyfile(source, work)
     conn = db.connect(work)
-    print(render_forecast(conn, as_of, meetings=10))
+    say(render_forecast(conn, as_of, meetings=10))
     due = conn.execute("SELECT min(due_meeting) FROM ind.kf_due_asof(?) WHERE due_meeting IS NOT NULL",
                        [as_of]).fetchone()[0]
     if due is None:
-        print("\nInget nytt att redovisa i kalendern.")
+        say("\nInget nytt att redovisa i kalendern.")
         return
     meeting = max(due, one(conn, "SELECT min(meeting_date) FROM cfg.kf_meetings WHERE meeting_date >= ?", [as_of])[0])
     out = source.parent / "rapporter"
-    print(f"\nRapport till KF {meeting}:")
+    say(f"\nRapport till KF {meeting}:")
     for path in write_meeting_reports(conn, meeting, out):
-        print(f"  {path}")
+        say(f"  {path}")
     # A meeting can be marked only once its paper deadline has passed: the demo marks it as
     # on the meeting evening (the `now` a real mark-reported would have then).
     evening = clock.day_start(meeting) + timedelta(hours=18)
     n = mark_reported(conn, meeting, reported_by="demo", now=evening)
-    print("\n" + fit(f"KF {meeting} markerat som redovisat (som på mötesdagens kväll): {n} indikator(er) sparade i "
+    say("\n" + (f"KF {meeting} markerat som redovisat (som på mötesdagens kväll): {n} indikator(er) sparade i "
                      f"rep.report_log (i kopian {work})."))
     after = meeting + timedelta(days=1)
-    print("Listan dagen efter mötet: de redovisade är borta tills nya värden kommer.\n")
-    print(render_due(conn, after, show_all=True))
+    say("Listan dagen efter mötet: de redovisade är borta tills nya värden kommer.\n")
+    say(render_due(conn, after, show_all=True))
     conn.close()
 
 

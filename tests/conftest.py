@@ -48,12 +48,14 @@ def dump_value(kpi: str, geo: str, year: int, gender: str = "T") -> float | None
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """Every test: replay mode, its own DuckDB file, the bundled catalog, no env leaking in,
-    and a fixed clock, so what is due at which meeting of the bundled calendar does not
+    a 100-column terminal and a fixed clock, so what is due at which meeting of the bundled calendar does not
     depend on the day the suite runs."""
     monkeypatch.setenv("MALSTYRNING_HTTP_MODE", "replay")
     monkeypatch.setenv("MALSTYRNING_NOW", FIXED_NOW)
     monkeypatch.setenv("MALSTYRNING_RATELIMIT_DIR", str(tmp_path / "ratelimit"))
     monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "warehouse.duckdb"))
+    # Text output is laid out for the terminal's width: the same width whatever window runs the suite.
+    monkeypatch.setenv("COLUMNS", "100")
     for var in ("MALSTYRNING_CATALOG_DIR", "MALSTYRNING_KOMMUN", "MALSTYRNING_JAMFORELSEGRUPP", "MALSTYRNING_RECORDINGS_DIR",
                 "MALSTYRNING_OMFATTNING"):
         monkeypatch.delenv(var, raising=False)

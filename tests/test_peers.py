@@ -58,7 +58,7 @@ def test_only_the_same_period_is_compared(wh):
     assert rank is None and ranked_of is None  # alone with the figure: no place
 
 
-def test_the_governance_view_and_the_cli_table_show_the_comparison_beside_the_status(wh):
+def test_the_governance_view_and_the_cli_table_show_the_comparison_beside_the_status(wh, monkeypatch):
     from warehouse.presentation.text import render_status, status_frame
 
     for region, v in {"1882": 8.49, "0617": 9.0, "0840": 12.0}.items():
@@ -66,9 +66,13 @@ def test_the_governance_view_and_the_cli_table_show_the_comparison_beside_the_st
     (row,) = wh.execute('SELECT "Status", "Snitt jämförelsegrupp", "Jämförelse", "Plats bland kommuner" '
                         """FROM ind.namnd_indikatorer WHERE "Indikator-id" = 'gastnatter'""").fetchall()
     assert row == ("uppnått", pytest.approx(10.5), "sämre än snittet (2 av 3 i gruppen)", "3 av 3")
+    monkeypatch.setenv("COLUMNS", "400")  # a window wide enough for one line per row
     out = render_status(status_frame(wh, "social"))
     line = next(x for x in out.splitlines() if "Gästnätter" in x)
     assert "uppnått" in line and "sämre än snittet (10,50, 2 av 3); plats 3 av 3" in line
+    monkeypatch.setenv("COLUMNS", "80")  # too narrow for the table: a card headed by name and status
+    card = render_status(status_frame(wh, "social")).split("Gästnätter · uppnått\n", 1)[1]
+    assert "sämre än snittet (10,50, 2 av 3); plats 3 av 3" in " ".join(" ".join(card.split("\n")[:4]).split())
 
 
 def test_as_the_mean_is_judged_at_the_shown_precision(wh):

@@ -67,7 +67,7 @@ def target_sign(direction: str) -> str:
 def fmt_target(direction: str, value, decimals: int, target_year=None) -> str:
     """Önskat värde as the governance document writes it: '≥ 11 600', with its year when the
     catalog gives one ('≥ 11 600 år 2030'). A target with a year is judged against today's
-    value like any other (README, Status- och KF-regler)."""
+    value like any other (docs/rules.md, Status and KF due rules)."""
     text = target_sign(direction) + fmt_number(value, decimals)
     if not is_missing(target_year):
         text += f" år {int(target_year)}"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-import sys
+import textwrap
 from datetime import date
 
 import duckdb
@@ -16,24 +17,147 @@ from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt
 from warehouse.presentation.tables import revision_rows
 
 
-def table_text(frame: pd.DataFrame) -> str:
-    """A table as text. In a terminal, as wide as the terminal: pandas moves the columns that
-    do not fit into blocks below (a table of 200 characters in a 100-column window otherwise
-    breaks every row in two). Piped to a file or another program, every row stays one line."""
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    return frame.to_string(index=False, line_width=width)
+def width() -> int:
+    """The terminal's width; piped or captured, 100 (a normal terminal), so that a log or a
+    pasted output reads like the screen. COLUMNS overrides both, as for other tools."""
+    return shutil.get_terminal_size((100, 24)).columns
 
 
-def fit(line: str, hang: int = 4) -> str:
-    """A line of prose as wide as the terminal, continuation lines indented `hang` beyond the
-    line's own indent; piped, unchanged (one line per item, for grep)."""
-    if not sys.stdout.isatty():
-        return line
+_NUMBER = re.compile(r"^[−+\-≥≤]?\s?[\d\u202f\u00a0 ,.–]*\d[\d\u202f\u00a0 ,.]*\s?(%|st)?$|^[–-]$")
+
+
+def table_text(frame: pd.DataFrame, cols: int | None = None, title: str | tuple[str, ...] | None = None,
+               group: str | None = None) -> str:
+    """A table no wider than the terminal. Text columns (and headers) wrap at spaces inside
+    their cells, the widest column giving way first and none narrower than its longest word;
+    figures stay on one line, right-aligned. When even that cannot fit (many columns in a
+    small window), each row becomes a short block of "Kolumn: värde" pairs headed by the
+    `title` column(s), as psql's expanded display does, rather than cutting words. (Rich's
+    tables were tried: they fold words mid-word when the window is narrower than the text.)
+    `group` names a column shown as a heading line whenever it changes instead of in every
+    row (the nämnd, say), with the rows indented under it: one column less to fit."""
+    cols = cols or width()
+    pad = "  " if group else ""
+    cols -= len(pad)
+    cells = frame.astype(object).where(frame.notna(), "–").astype(str)
+    groups = cells.pop(group).tolist() if group else [None] * len(cells)
+    names = [str(c) for c in cells.columns]
+    numeric = [bool(len(cells)) and cells[c].map(lambda v: bool(_NUMBER.match(v))).all() for c in cells.columns]
+    natural, least = [], []
+    for name, col, num in zip(names, cells.columns, numeric):
+        values = cells[col].tolist()
+        natural.append(max([len(name), *map(len, values)]))
+        words = [len(w) for w in name.split()] + ([len(v) for v in values] if num
+                                                   else [len(w) for v in values for w in v.split()])
+        least.append(max(words, default=1))
+    gaps = _GAP * (len(names) - 1)
+    if sum(least) + gaps > cols:
+        # A card is headed by the `title` columns (the indicator and its status, say), else the first.
+        heads = [title] if isinstance(title, str) else list(title or cells.columns[:1])
+        return _cards(cells[[*heads, *[c for c in cells.columns if c not in heads]]], groups, cols, pad, len(heads))
+    widths = _fit_widths([names, *cells.itertuples(index=False)], natural, least, cols - gaps)
+
+    def line_block(values: list[str]) -> list[str]:
+        wrapped = [textwrap.wrap(v, w, break_long_words=False, break_on_hyphens=False) or [""]
+                   for v, w in zip(values, widths)]
+        rows = []
+        for k in range(max(map(len, wrapped))):
+            parts = [(c[k] if k < len(c) else "") for c in wrapped]
+            rows.append(pad + (" " * _GAP).join(p.rjust(w) if right else p.ljust(w)
+                                         for p, w, right in zip(parts, widths, numeric)).rstrip())
+        return rows
+
+    out = line_block(names)
+    out.append(pad + (" " * _GAP).join("─" * w for w in widths))
+    for heading, row in zip(_headings(groups, cols + len(pad)), cells.itertuples(index=False)):
+        out.extend(heading)
+        out.extend(line_block(list(row)))
+    return "\n".join(out)
+
+
+_GAP = 2
+
+
+def _fit_widths(rows: list, natural: list[int], least: list[int], room: int) -> list[int]:
+    """Column widths summing to at most `room`: one character at a time, take it from the
+    column whose narrowing adds the fewest lines to the table (the widest on a tie), so a
+    long comparison text wraps before a short unit does."""
+    import numpy as np
+
+    widths = list(natural)
+    cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def heights(i: int, w: int) -> np.ndarray:
+        if (i, w) not in cache:
+            cache[i, w] = np.array([len(textwrap.wrap(str(r[i]), w, break_long_words=False,
+                                                      break_on_hyphens=False)) or 1 for r in rows])
+        return cache[i, w]
+
+    current = np.column_stack([heights(i, w) for i, w in enumerate(widths)])
+    while sum(widths) > room:
+        best = None
+        for i in (i for i in range(len(widths)) if widths[i] > least[i]):
+            trial = current.copy()
+            trial[:, i] = heights(i, widths[i] - 1)
+            key = (int(trial.max(axis=1).sum()), -widths[i])
+            if best is None or key < best[0]:
+                best = (key, i, trial)
+        _, i, current = best
+        widths[i] -= 1
+    return widths
+
+
+def _headings(groups: list, cols: int):
+    """Per row, the heading lines to print before it: the group's name where it changes."""
+    previous = object()
+    for k, g in enumerate(groups):
+        yield ([] if g is None or g == previous else ([""] if k else []) + [textwrap.fill(g, cols)])
+        previous = g
+
+
+def _cards(cells: pd.DataFrame, groups: list, cols: int, pad: str, n_head: int) -> str:
+    """Rows as blocks: the first `n_head` columns as the heading, the others as pairs filling lines."""
+    blocks = []
+    for heading, row in zip(_headings(groups, cols + len(pad)), cells.itertuples(index=False)):
+        title = " · ".join(v for v in row[:n_head] if v)
+        lines, line = [textwrap.fill(title, cols + len(pad), initial_indent=pad, subsequent_indent=pad + "  ")], ""
+        for name, value in zip(cells.columns[n_head:], row[n_head:]):
+            if not value:
+                continue
+            pair = f"{name}: {value}"
+            if line and len(line) + 3 + len(pair) <= cols - 4:
+                line += " · " + pair
+            else:
+                if line:
+                    lines.append(line)
+                line = pair
+        lines.append(line)
+        body = [textwrap.fill(t, cols + len(pad), initial_indent=pad + "    ", subsequent_indent=pad + "      ")
+                for t in lines[1:]]
+        blocks.append("\n".join([*heading, lines[0], *body]))
+    return "\n".join(blocks)
+
+
+def fit(text: str, hang: int = 4) -> str:
+    """Prose as wide as the terminal: each line longer than it wraps, continuation lines
+    indented `hang` beyond the line's own indent. Lines that fit are left alone, so a block
+    holding a table can pass through too."""
     import textwrap
 
-    indent = " " * (len(line) - len(line.lstrip(" ")))
-    return textwrap.fill(line, shutil.get_terminal_size().columns, subsequent_indent=indent + " " * hang,
-                         break_on_hyphens=False)
+    cols = width()
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= cols:
+            out.append(line)
+            continue
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        out.append(textwrap.fill(line, cols, subsequent_indent=indent + " " * hang, break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def say(text: str = "") -> None:
+    """Print as wide as the terminal (100 columns when piped): tables already fit, long prose wraps."""
+    print(fit(text), flush=True)
 
 
 def status_frame(conn: duckdb.DuckDBPyConnection, namnd: str | None = None, malomrade: str | None = None) -> pd.DataFrame:
@@ -86,7 +210,7 @@ def render_status(frame: pd.DataFrame) -> str:
                 "Jämförelse": [_comparison(r) for r in rows.itertuples()],
             }
         )
-        out.append(f"{namnd}\n{table_text(table)}")
+        out.append(f"{namnd}\n{table_text(table, title=('Indikator', 'Status'))}")
     return "\n\n".join(out)
 
 
@@ -169,7 +293,9 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
             "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
         }
     )
-    return f"{head}\n{table_text(table)}{revisions}"
+    if not table["Försenad"].any():
+        table = table.drop(columns="Försenad")  # an empty column only takes width
+    return f"{fit(head)}\n{table_text(table, title=('Indikator', 'Status'), group='Nämnd')}{revisions}"
 
 
 def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | None = None,
@@ -181,7 +307,7 @@ def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | 
     table = pd.DataFrame(revision_rows(frame)).rename(columns={
         "namnd": "Nämnd", "name": "Indikator", "period": "Period", "reported": "Redovisat",
         "reported_meeting": "Vid KF", "revised": "Reviderat till", "due_again": "Redovisas igen"})
-    return "\n\nReviderad efter redovisning:\n" + table_text(table)
+    return "\n\nReviderad efter redovisning:\n" + table_text(table, title="Indikator", group="Nämnd")
 
 
 def render_forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int = 10,
@@ -212,8 +338,9 @@ def render_forecast(conn: duckdb.DuckDBPyConnection, as_of: date, meetings: int 
     return "\n".join(lines)
 
 
-def render_mandatory_notes(conn: duckdb.DuckDBPyConnection, width: int = 220) -> str:
-    """The notes SCB marks as mandatory for the responses behind today's SCB values."""
+def render_mandatory_notes(conn: duckdb.DuckDBPyConnection) -> str:
+    """The notes SCB marks as mandatory for the responses behind today's SCB values, whole:
+    SCB requires them shown with the figures, so they are wrapped, never cut."""
     rows = conn.execute(
         """
         SELECT DISTINCT n.table_id, n.text FROM ind.indicator_status s
@@ -225,9 +352,7 @@ def render_mandatory_notes(conn: duckdb.DuckDBPyConnection, width: int = 220) ->
     if not rows:
         return ""
     lines = ["Noter som SCB kräver ska visas med siffrorna:"]
-    for table, text in rows:
-        flat = " ".join(text.split())
-        lines.append(f"  {table}: {flat[:width]}{'…' if len(flat) > width else ''}")
+    lines += [fit(f"  {table}: {' '.join(text.split())}") for table, text in rows]
     return "\n".join(lines)
 
 
@@ -298,5 +423,6 @@ def render_reported(frame: pd.DataFrame, meeting: date) -> str:
         "Markerat": [pd.Timestamp(t).tz_convert("Europe/Stockholm").strftime("%Y-%m-%d %H:%M")
                      for t in frame["reported_at"]],
     })
-    return f"Redovisat vid KF {meeting} ({len(frame)} indikatorer), som handlingarna visade det:\n{table_text(table)}"
+    return (f"Redovisat vid KF {meeting} ({len(frame)} indikatorer), som handlingarna visade det:\n"
+            f"{table_text(table, title=('Indikator', 'Status'), group='Nämnd')}")
 

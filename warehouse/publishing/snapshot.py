@@ -30,7 +30,7 @@ from warehouse.publishing import checks as quality
 from warehouse.core.db import configure, database_path
 
 PUBLISHED_ENV = "MALSTYRNING_PUBLISHED"
-# The controllers' stable views (README "For controllers"): counted in every publication.
+# The controllers' stable views (docs/warehouse.md, "For controllers"): counted in every publication.
 CONTROLLER_VIEWS = ["ind.namnd_indikatorer", "ind.kf_due_list", "ind.indicator_status", "ind.manadsvarden",
                     "ind.kolada_kontroll", "rep.report_log"]
 
