@@ -399,4 +399,5 @@ def test_a_rejected_file_fails_its_run_with_the_reason_and_the_file_name_as_tag(
         assert record.dagster_run.tags["malstyrning/fil"] == "hr_2025-01_fel.csv"
         failure = next(e for e in instance.all_logs(record.dagster_run.run_id)
                        if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.STEP_FAILURE)
-        assert "hr_2025-01_fel.csv avvisades: " in failure.dagster_event.step_failure_data.user_failure_data.description
+        description = failure.dagster_event.step_failure_data.user_failure_data.description
+        assert description.startswith("hr_2025-01_fel.csv avvisades: rad 2, ") and description.count("hr_2025") == 1

@@ -141,7 +141,9 @@ def _load_inbox_file(context, config: InboxFileConfig, duckdb: DuckDBResource,
     if outcome.status == "rejected":
         # A rejected file fails the run, so the analyst sees it in the run list (red) with the
         # reason, instead of a green run that only logged it. Retrying would reject it again.
-        raise dg.Failure(description=f"{name} avvisades: {outcome.message}", metadata=metadata, allow_retries=False)
+        # The contract's messages already start with the file's name: not said twice.
+        reason = outcome.message.removeprefix(f"{name}: ")
+        raise dg.Failure(description=f"{name} avvisades: {reason}", metadata=metadata, allow_retries=False)
     if outcome.status != "loaded":
         return _report(context, outcome.status, **metadata), metadata
     return outcome.status, metadata
