@@ -3,7 +3,8 @@
 Layout of the catalog directory (default: this package's folder, override with
 MALSTYRNING_CATALOG_DIR):
 
-    namnder/*.yaml      one file per nämnd: {namnd: ..., indicators: [...]}
+    namnder/*.yaml      one file per nämnd, its uppdragsplan: {namnd, indicators: [...],
+                        uppdrag: [...], sammantraden: {meetings: [...]}}
     kf_calendar.yaml    KF meetings with the deadline for the meeting papers
     kf_mal.yaml         KF's own goals: strategiska mål, målpreciseringar and their mått
                         (optional; indicator_catalog/kf_goals.py)
@@ -12,7 +13,7 @@ MALSTYRNING_CATALOG_DIR):
 The kommun and group can be overridden with MALSTYRNING_KOMMUN and
 MALSTYRNING_JAMFORELSEGRUPP, so nothing is tied to Askersund.
 
-Every error names the file, the indicator id and the field.
+Every error names the file, the indicator or uppdrag id and the field.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import yaml
 from pydantic import ValidationError
 
 from indicator_catalog.kf_goals import SURVEYS, KfGoalsFile, MattExtras
-from indicator_catalog.models import Calendar, Indicator, NamndFile, ScbQuery, Settings
+from indicator_catalog.models import (Calendar, Indicator, NamndCalendar, NamndFile, ScbQuery, Settings,
+                                     Uppdrag)
 
 CATALOG_DIR_ENV = "MALSTYRNING_CATALOG_DIR"
 KOMMUN_ENV = "MALSTYRNING_KOMMUN"
@@ -61,12 +63,41 @@ class CatalogIndicator:
 
 
 @dataclass(frozen=True)
+class CatalogUppdrag:
+    """An uppdrag with its nämnd and file; `exempel` when the nämnd's plan is an example."""
+
+    namnd: str
+    spec: Uppdrag
+    file: Path
+    exempel: bool = False
+
+    def __getattr__(self, name):
+        return getattr(self.spec, name)
+
+
+@dataclass(frozen=True)
+class NamndPlan:
+    """One nämnd's uppdragsplan: its indicator table, its uppdrag, its sammanträdesplan."""
+
+    namnd: str
+    file: Path
+    indicators: tuple[CatalogIndicator, ...]
+    uppdrag: tuple[CatalogUppdrag, ...] = ()
+    calendar: NamndCalendar | None = None
+
+
+@dataclass(frozen=True)
 class Catalog:
     indicators: tuple[CatalogIndicator, ...]
     calendar: Calendar
     settings: Settings
     directory: Path
     kf_goals: KfGoalsFile | None = None
+    plans: tuple[NamndPlan, ...] = ()
+
+    @property
+    def uppdrag(self) -> list[CatalogUppdrag]:
+        return [u for p in self.plans for u in p.uppdrag]
 
     @cached_property
     def by_id(self) -> dict[str, CatalogIndicator]:
@@ -211,22 +242,64 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def load_namnd_file(path: Path) -> list[CatalogIndicator]:
+def _one_by_one(path: Path, rows: list, model, what: str) -> list:
+    """Validate list entries one at a time, so an error names the entry's id."""
+    out = []
+    for pos, raw in enumerate(rows, start=1):
+        ident = raw.get("id") if isinstance(raw, dict) else None
+        label = f"{what} '{ident}'" if ident else f"{what} nr {pos} (id saknas)"
+        try:
+            out.append(model.model_validate(raw))
+        except ValidationError as exc:
+            raise CatalogError(f"{path}: {label}: {_describe(exc)}") from exc
+    return out
+
+
+def load_namnd_file(path: Path) -> NamndPlan:
     doc = _read_yaml(path)
     try:
         namnd_file = NamndFile.model_validate(doc)
     except ValidationError as exc:
         raise CatalogError(f"{path}: {_describe(exc)}") from exc
-    out = []
-    for pos, raw in enumerate(namnd_file.indicators, start=1):
-        ident = raw.get("id") if isinstance(raw, dict) else None
-        label = f"indikator '{ident}'" if ident else f"indikator nr {pos} (id saknas)"
-        try:
-            spec = Indicator.model_validate(raw)
-        except ValidationError as exc:
-            raise CatalogError(f"{path}: {label}: {_describe(exc)}") from exc
-        out.append(CatalogIndicator(namnd=namnd_file.namnd, spec=spec, file=path, target_example=namnd_file.exempel))
-    return out
+    indicators = tuple(CatalogIndicator(namnd=namnd_file.namnd, spec=spec, file=path, target_example=namnd_file.exempel)
+                       for spec in _one_by_one(path, namnd_file.indicators, Indicator, "indikator"))
+    uppdrag = tuple(CatalogUppdrag(namnd=namnd_file.namnd, spec=spec, file=path, exempel=namnd_file.exempel)
+                    for spec in _one_by_one(path, namnd_file.uppdrag, Uppdrag, "uppdrag"))
+    plan = NamndPlan(namnd=namnd_file.namnd, file=path, indicators=indicators, uppdrag=uppdrag,
+                     calendar=namnd_file.sammantraden)
+    _check_uppdrag(plan)
+    return plan
+
+
+def _check_uppdrag(plan: NamndPlan) -> None:
+    """The two tables of one uppdragsplan agree: an uppdrag names only the nämnd's own
+    indicators; an indicator marked `uppdrag: true` is named by an uppdrag, and one an uppdrag
+    starts from is marked; delrapporter and slutrapport fall on the nämnd's meetings (where
+    its sammanträdesplan reaches)."""
+    own = {i.id: i for i in plan.indicators}
+    meetings = {m.datum for m in plan.calendar.meetings} if plan.calendar else set()
+    last = max(meetings, default=None)
+    for u in plan.uppdrag:
+        for field, ids in (("ursprung.indikatorer", u.ursprung.indikatorer),
+                           ("uppfoljning.indikatorer", u.uppfoljning.indikatorer)):
+            for ident in ids:
+                if ident not in own:
+                    raise CatalogError(f"{plan.file}: uppdrag '{u.id}': fält '{field}': okänd indikator {ident!r} "
+                                       f"(nämndens indikatorer: {', '.join(sorted(own))})")
+        for ident in u.ursprung.indikatorer:
+            if not own[ident].uppdrag:
+                raise CatalogError(f"{plan.file}: indikator '{ident}': fält 'uppdrag': false, men uppdrag "
+                                   f"'{u.id}' utgår från indikatorn; sätt uppdrag: true")
+        dates = [("tidplan.delrapporter", d.datum) for d in u.tidplan.delrapporter]
+        for field, day in [*dates, ("tidplan.slutrapport", u.tidplan.slutrapport)]:
+            if last is not None and day <= last and day not in meetings:
+                raise CatalogError(f"{plan.file}: uppdrag '{u.id}': fält '{field}': {day} är inget av nämndens "
+                                   "sammanträden (sammantraden)")
+    named = {ident for u in plan.uppdrag for ident in u.indikatorer}
+    for ind in plan.indicators:
+        if ind.uppdrag and ind.id not in named:
+            raise CatalogError(f"{plan.file}: indikator '{ind.id}': fält 'uppdrag': true, men inget uppdrag i "
+                               "filen nämner indikatorn (ursprung eller uppfoljning)")
 
 
 def load_calendar(path: Path) -> Calendar:
@@ -339,8 +412,19 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
     indicators: list[CatalogIndicator] = []
     first_file: dict[str, Path] = {}
     by_id: dict[str, CatalogIndicator] = {}
-    for f in files:
-        for ind in load_namnd_file(f):
+    plans = [load_namnd_file(f) for f in files]
+    uppdrag_file: dict[str, Path] = {}
+    for plan in plans:
+        for u in plan.uppdrag:
+            if u.id in uppdrag_file:
+                raise CatalogError(f"{plan.file}: uppdrag '{u.id}': fält 'id': finns redan i {uppdrag_file[u.id]}")
+            uppdrag_file[u.id] = plan.file
+    names = [p.namnd for p in plans]
+    for plan in plans:
+        if names.count(plan.namnd) > 1:
+            raise CatalogError(f"{plan.file}: fält 'namnd': {plan.namnd} har redan en annan fil")
+    for f, plan in zip(files, plans):
+        for ind in plan.indicators:
             if ind.id in first_file:
                 raise CatalogError(
                     f"{f}: indikator '{ind.id}': fält 'id': finns redan i {first_file[ind.id]}"
@@ -361,6 +445,7 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
     catalog = Catalog(
         indicators=tuple(indicators),
         calendar=calendar,
+        plans=tuple(plans),
         settings=load_settings(root / "settings.yaml"),
         directory=root,
         kf_goals=kf_goals,

@@ -1,5 +1,5 @@
-"""The shape of the catalog: one indicator row of a nämnd's uppdragsplan, the KF calendar
-and the region settings. Field names are the YAML keys; Swedish domain terms stay Swedish."""
+"""The shape of the catalog: a nämnd's uppdragsplan (its indicator table, its uppdrag and
+its sammanträdesplan), the KF calendar and the region settings. Field names are the YAML keys; Swedish domain terms stay Swedish."""
 
 from __future__ import annotations
 
@@ -181,6 +181,71 @@ class NamndFile(_Strict):
     # The önskade värden are examples until the nämnd adopts its plan: said in every report.
     exempel: bool = False
     indicators: list[dict]  # validated one by one, so errors can name the indicator id
+    # The uppdragsplan's second table, validated one by one like the indicators.
+    uppdrag: list[dict] = Field(default_factory=list)
+    # The nämnd's own sammanträdesplan: its indicators are followed at these meetings.
+    sammantraden: "NamndCalendar | None" = None
+
+
+class Ursprung(_Strict):
+    """Why the uppdrag exists: to improve named indicators, or an initiative of the nämnd."""
+    typ: Literal["indikator", "initiativ"]
+    indikatorer: list[str] = Field(default_factory=list)
+    beskrivning: str | None = None
+
+    @model_validator(mode="after")
+    def _indicators_for_indicator_origin(self):
+        if self.typ == "indikator" and not self.indikatorer:
+            raise ValueError("typ 'indikator' kräver minst en indikator i 'indikatorer'")
+        if self.typ == "initiativ" and self.indikatorer:
+            raise ValueError("typ 'initiativ' har inga indikatorer (ange dem under uppfoljning)")
+        return self
+
+
+class Uppfoljning(_Strict):
+    hur: str = Field(min_length=1)
+    indikatorer: list[str] = Field(default_factory=list)
+
+
+class Delrapport(_Strict):
+    datum: date  # the nämnd meeting it is presented at
+    innehall: str | None = None
+
+
+class Tidplan(_Strict):
+    start: date
+    delrapporter: list[Delrapport] = Field(default_factory=list)
+    slutrapport: date  # the nämnd meeting the final report is presented at
+
+    @model_validator(mode="after")
+    def _in_order(self):
+        dates = [d.datum for d in self.delrapporter]
+        if dates != sorted(set(dates)):
+            raise ValueError("delrapporternas datum ska vara olika och i tidsordning")
+        if any(not self.start < d < self.slutrapport for d in dates):
+            raise ValueError("delrapporter ska ligga mellan start och slutrapport")
+        if self.slutrapport <= self.start:
+            raise ValueError("slutrapport måste ligga efter start")
+        return self
+
+
+class Uppdrag(_Strict):
+    """One row of the uppdragsplan's uppdrag table (reference: malstruktur.md §2)."""
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    malomrade: Malomrade
+    rubrik: str = Field(min_length=1)
+    syfte: str = Field(min_length=1)
+    forflyttning: str = Field(min_length=1, description="the change sought")
+    onskad_niva: str = Field(min_length=1, description="the level wanted when the uppdrag ends")
+    ursprung: Ursprung
+    uppfoljning: Uppfoljning
+    tidplan: Tidplan
+    budgetpaverkan: bool
+
+    @property
+    def indikatorer(self) -> list[str]:
+        """Every indicator the uppdrag follows: its origin's and its follow-up's, in order."""
+        return list(dict.fromkeys([*self.ursprung.indikatorer, *self.uppfoljning.indikatorer]))
 
 
 class Meeting(_Strict):
@@ -199,6 +264,37 @@ class Meeting(_Strict):
         return self
 
 
+class NamndMeeting(_Strict):
+    """A nämnd's meeting: no välfärd turns (all its indicators are followed at each)."""
+    datum: date
+    handlingar_senast: date
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _deadline_before_meeting(self):
+        if self.handlingar_senast >= self.datum:
+            raise ValueError("handlingar_senast måste ligga före datum")
+        return self
+
+
+def _sorted_unique(meetings: list):
+    dates = [m.datum for m in meetings]
+    if len(set(dates)) != len(dates):
+        raise ValueError("samma sammanträdesdatum förekommer två gånger")
+    return sorted(meetings, key=lambda m: m.datum)
+
+
+class NamndCalendar(_Strict):
+    constructed: bool = False
+    note: str | None = None
+    meetings: list[NamndMeeting] = Field(min_length=1)
+
+    @field_validator("meetings")
+    @classmethod
+    def _sorted_unique(cls, meetings: list[NamndMeeting]):
+        return _sorted_unique(meetings)
+
+
 class Calendar(_Strict):
     organ: str = "Kommunfullmäktige"
     constructed: bool = False
@@ -208,10 +304,7 @@ class Calendar(_Strict):
     @field_validator("meetings")
     @classmethod
     def _sorted_unique(cls, meetings: list[Meeting]):
-        dates = [m.datum for m in meetings]
-        if len(set(dates)) != len(dates):
-            raise ValueError("samma sammanträdesdatum förekommer två gånger")
-        return sorted(meetings, key=lambda m: m.datum)
+        return _sorted_unique(meetings)
 
     @property
     def rolling(self) -> bool:
@@ -232,3 +325,6 @@ class Settings(_Strict):
     # this many months before the report's day.
     max_perioder_efter: int = Field(default=2, ge=1)
     max_alder_manader: int = Field(default=30, ge=1)
+
+
+NamndFile.model_rebuild()  # its sammanträdesplan's model is defined below it
