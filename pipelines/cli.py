@@ -26,7 +26,7 @@ import duckdb
 
 from sources import clock
 from warehouse.core import db
-from warehouse.indicators.lookup import require_match
+from warehouse.indicators.lookup import require_match, resolve_body, resolve_one
 from warehouse.publishing.snapshot import connect_published
 from warehouse.presentation.text import (render_due, render_forecast, render_reported, render_status, say,
                                          status_frame)
@@ -35,7 +35,9 @@ from warehouse.goals.bokslut import bokslut
 from warehouse.presentation.export import export_view, exportable
 from warehouse.presentation.goals_text import render_goals
 from warehouse.presentation.reports.bokslut import write_bokslut_reports
-from warehouse.meetings.log import ReportingError, mark_reported, reported_at
+from warehouse.meetings.log import ReportingError, body_label, mark_reported, reported_at
+from warehouse.meetings.uppdrag import record_uppdrag_report
+from warehouse.presentation.uppdrag_text import render_uppdrag
 
 
 def _date(text: str) -> date:
@@ -117,12 +119,13 @@ def parser() -> argparse.ArgumentParser:
                                 "prognos och KF-rapporter.")
     p.add_argument("--db", help="DuckDB-fil att läsa (standard: den publicerade ögonblicksbilden, "
                                 "$MALSTYRNING_PUBLISHED eller data/malstyrning.publicerad.duckdb); "
-                                "mark-reported skriver i arbetsdatabasen ($MALSTYRNING_DUCKDB)")
+                                "mark-reported och uppdrag-rapport skriver i arbetsdatabasen ($MALSTYRNING_DUCKDB)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("status", help="nämndernas indikatortabeller med status mot önskat värde")
     s.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
     s.add_argument("--malomrade", help="filtrera på KF målområde")
-    d = sub.add_parser("due", help="indikatorer att redovisa vid nästa KF, och reviderade värden")
+    d = sub.add_parser("due", help="indikatorer att redovisa vid nästa KF eller nämndsmöte, och reviderade värden")
+    d.add_argument("--organ", help="KF (standard) eller en nämnd (del av namnet): dess nästa sammanträde")
     d.add_argument("--as-of", type=_date, help="räkna som om det vore detta datum (standard: i dag)")
     d.add_argument("--all", action="store_true", help="visa även indikatorer som ska till senare möten")
     _filters(d)
@@ -134,11 +137,20 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
     rp.add_argument("--namnd", help="bara denna nämnd (del av namnet)")
     rp.add_argument("--out", default="rapporter", help="katalog att skriva till (standard: rapporter)")
-    m = sub.add_parser("mark-reported", help="markera ett KF-möte som redovisat")
+    m = sub.add_parser("mark-reported", help="markera ett KF- eller nämndsmöte som redovisat")
     m.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
+    m.add_argument("--organ", help="KF (standard) eller en nämnd (del av namnet)")
     m.add_argument("--by", help="vem som redovisade (standard: inloggad användare)")
-    r = sub.add_parser("reported", help="vad som redovisades vid ett KF-möte")
+    r = sub.add_parser("reported", help="vad som redovisades vid ett KF- eller nämndsmöte")
     r.add_argument("meeting", type=_date)
+    r.add_argument("--organ", help="KF (standard) eller en nämnd (del av namnet)")
+    u = sub.add_parser("uppdrag", help="nämndernas uppdrag: indikatorernas status, tidplan och vad som behöver åtgärdas")
+    u.add_argument("--namnd", help="bara denna nämnd (del av namnet)")
+    u.add_argument("--as-of", type=_date, help="räkna som om det vore detta datum (standard: i dag)")
+    ur = sub.add_parser("uppdrag-rapport", help="registrera att ett uppdrag rapporterades vid ett nämndsmöte")
+    ur.add_argument("uppdrag", help="uppdragets id, t.ex. sn_behalla_medarbetare")
+    ur.add_argument("meeting", type=_date, help="nämndens sammanträdesdatum ÅÅÅÅ-MM-DD")
+    ur.add_argument("--by", help="vem som rapporterade (standard: inloggad användare)")
     g = sub.add_parser("mal", help="KF:s mål: strategiska mål, målpreciseringar, mått och måluppfyllelse")
     g.add_argument("--ar", type=_year, help="bedöm som bokslutet för detta år (standard: senaste värdena)")
     g.add_argument("--as-of", type=_date, help="med siffrorna kända detta datum (standard: i dag)")
@@ -160,21 +172,8 @@ def parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     if args.command == "refresh":
         return _refresh(args)
-    if args.command == "mark-reported":
-        conn = db.connect(args.db)
-        db.migrate(conn)
-        db.ensure_views(conn)
-        n = mark_reported(conn, args.meeting, reported_by=args.by)
-        if n == 0:
-            print(
-                f"indikator: inget att registrera för KF {args.meeting}: inga indikatorer var aktuella "
-                "(redan markerat, eller inga nya värden före handlingsstoppet).",
-                file=sys.stderr,
-            )
-        else:
-            say(f"{n} indikator(er) sparade som redovisade vid KF {args.meeting}; "
-                "syns i ögonblicksbilden efter nästa publicering.")
-        return 0
+    if args.command in ("mark-reported", "uppdrag-rapport"):
+        return _write(args)
     # Controllers read the published snapshot, never the working file the pipeline writes.
     conn = db.connect(args.db, read_only=True) if args.db else connect_published()
     today = clock.today()
@@ -183,7 +182,10 @@ def run(args: argparse.Namespace) -> int:
         frame = status_frame(conn, args.namnd, args.malomrade)
         say(render_status(frame) if not frame.empty else "Inga indikatorer matchar filtret.")
     elif args.command == "due":
-        say(render_due(conn, args.as_of or today, show_all=args.all, namnd=args.namnd, malomrade=args.malomrade))
+        say(render_due(conn, args.as_of or today, show_all=args.all, namnd=args.namnd, malomrade=args.malomrade,
+                       body=resolve_body(conn, args.organ)))
+    elif args.command == "uppdrag":
+        say(render_uppdrag(conn, args.as_of or today, resolve_one(conn, "namnd", args.namnd) if args.namnd else None))
     elif args.command == "forecast":
         say(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
     elif args.command == "report":
@@ -205,7 +207,32 @@ def run(args: argparse.Namespace) -> int:
         for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of, result=result):
             say(f"Skrev {path}")
     elif args.command == "reported":
-        say(render_reported(reported_at(conn, args.meeting), args.meeting))
+        body = resolve_body(conn, args.organ)
+        say(render_reported(reported_at(conn, args.meeting, body), args.meeting, body))
+    return 0
+
+
+def _write(args: argparse.Namespace) -> int:
+    """The commands that write the report logs: in the working file, never the snapshot."""
+    conn = db.connect(args.db)
+    db.migrate(conn)
+    db.ensure_views(conn)
+    if args.command == "uppdrag-rapport":
+        if record_uppdrag_report(conn, args.uppdrag, args.meeting, reported_by=args.by):
+            say(f"Uppdraget {args.uppdrag} registrerat som rapporterat vid {args.meeting}; syns i "
+                "ögonblicksbilden efter nästa publicering.")
+        else:
+            print(f"indikator: {args.uppdrag} var redan registrerat vid {args.meeting}.", file=sys.stderr)
+        return 0
+    body = resolve_body(conn, args.organ)
+    n = mark_reported(conn, args.meeting, body=body, reported_by=args.by)
+    label = body_label(body)
+    if n == 0:
+        print(f"indikator: inget att registrera för {label} {args.meeting}: inga indikatorer var aktuella "
+              "(redan markerat, eller inga nya värden före handlingsstoppet).", file=sys.stderr)
+    else:
+        say(f"{n} indikator(er) sparade som redovisade vid {label} {args.meeting}; "
+            "syns i ögonblicksbilden efter nästa publicering.")
     return 0
 
 

@@ -40,7 +40,7 @@ def test_at_kf_under_the_rolling_schedule_valfard_waits_for_its_namnds_turn(roll
 
 
 def test_a_body_without_meetings_has_no_due_meeting(rolling):
-    assert rule(rolling, datetime(2026, 1, 1, tzinfo=clock.STOCKHOLM), SOCIAL, "Attraktion", body="Socialnämnden") is None
+    assert rule(rolling, datetime(2026, 1, 1, tzinfo=clock.STOCKHOLM), SOCIAL, "Attraktion", body="Valnämnden") is None
 
 
 def test_the_forecast_places_an_expected_day_by_the_same_rule_as_the_due_list(rolling):

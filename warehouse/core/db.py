@@ -125,6 +125,7 @@ WAREHOUSE_DIR = Path(__file__).parent.parent
 # Views and macros, each file beside the package that owns its rule, in the order they build
 # on each other (status reads observations; the due rule reads status; governance reads all).
 VIEW_FILES = ("core/observations.sql", "af/af.sql", "indicators/status.sql", "meetings/due.sql",
+              "meetings/uppdrag.sql",
               "indicators/peers.sql", "indicators/governance.sql", "goals/goals.sql", "goals/judgement.sql",
               "presentation/views.sql")
 

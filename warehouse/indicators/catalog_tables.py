@@ -92,11 +92,31 @@ def unit_rows() -> pd.DataFrame:
     return pd.concat([kommuner, regioner], ignore_index=True)
 
 
+def uppdrag_frames(catalog: Catalog) -> dict[str, pd.DataFrame]:
+    """The nämnder's sammanträdesplaner and uppdrag as the rows of their cfg tables."""
+    meetings = [{"namnd": p.namnd, "meeting_date": m.datum, "paper_deadline": m.handlingar_senast, "note": m.note}
+                for p in catalog.plans if p.calendar for m in p.calendar.meetings]
+    uppdrag = [{"uppdrag_id": u.id, "namnd": u.namnd, "malomrade": u.malomrade, "rubrik": u.rubrik,
+                "syfte": u.syfte, "forflyttning": u.forflyttning, "onskad_niva": u.onskad_niva,
+                "ursprung": u.ursprung.typ, "ursprung_beskrivning": u.ursprung.beskrivning,
+                "uppfoljning": u.uppfoljning.hur, "start_date": u.tidplan.start,
+                "slutrapport": u.tidplan.slutrapport, "budgetpaverkan": u.budgetpaverkan,
+                "exempel": u.exempel, "catalog_file": str(u.file)} for u in catalog.uppdrag]
+    links = [{"uppdrag_id": u.id, "indicator_id": ident, "fran_ursprung": ident in u.ursprung.indikatorer}
+             for u in catalog.uppdrag for ident in u.indikatorer]
+    tidplan = [{"uppdrag_id": u.id, "meeting_date": d.datum, "slutrapport": False, "innehall": d.innehall}
+               for u in catalog.uppdrag for d in u.tidplan.delrapporter]
+    tidplan += [{"uppdrag_id": u.id, "meeting_date": u.tidplan.slutrapport, "slutrapport": True,
+                 "innehall": "Slutrapport"} for u in catalog.uppdrag]
+    return {"namnd_meetings": pd.DataFrame(meetings), "uppdrag": pd.DataFrame(uppdrag),
+            "uppdrag_indikatorer": pd.DataFrame(links), "uppdrag_tidplan": pd.DataFrame(tidplan)}
+
+
 def load_catalog_tables(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> dict[str, int]:
-    """Replace cfg.indicators, cfg.kf_meetings, KF's goals (cfg.kf_*) and cfg.settings in one
-    transaction."""
+    """Replace cfg.indicators, cfg.kf_meetings, KF's goals (cfg.kf_*), the nämnder's meetings and
+    uppdrag (cfg.namnd_meetings, cfg.uppdrag*) and cfg.settings in one transaction."""
     indicators = indicator_rows(catalog)
-    goal_frames = {**kf_goal_frames(catalog), "enheter": unit_rows()}
+    goal_frames = {**kf_goal_frames(catalog), **uppdrag_frames(catalog), "enheter": unit_rows()}
     meetings = pd.DataFrame(
         [
             {"meeting_date": m.datum, "paper_deadline": m.handlingar_senast, "note": m.note}

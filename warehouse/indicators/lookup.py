@@ -35,3 +35,13 @@ def resolve_one(conn: duckdb.DuckDBPyConnection, field: str, text: str) -> str:
         raise LookupError(f"{one} {text!r} matchar {len(names)} {many}"
                           + (f" ({', '.join(names)})" if names else "") + "; ange en")
     return names[0]
+
+
+def resolve_body(conn: duckdb.DuckDBPyConnection, text: str | None) -> str:
+    """The body that meets, from what people type: 'KF' (the default, also for "kf" or part of
+    KF's own name) or the one nämnd whose name contains `text`; as in ind.meetings."""
+    if not text or text.strip().lower() == "kf":
+        return "KF"
+    kf = {v for (v,) in conn.execute("SELECT DISTINCT namnd FROM cfg.indicators WHERE niva = 'KF'").fetchall()}
+    name = resolve_one(conn, "namnd", text)
+    return "KF" if name in kf else name

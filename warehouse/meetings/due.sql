@@ -27,10 +27,17 @@ CREATE OR REPLACE MACRO ind.kf_rolling() AS
 CREATE OR REPLACE MACRO ind.stockholm_day_start(day) AS
     timezone('Europe/Stockholm', CAST(CAST(day AS DATE) AS TIMESTAMP));
 
--- Every body that meets, with its meetings and paper deadlines: KF today; the nämnder's own
--- calendars join here, and the due rule below serves them all.
+-- Every body that meets, with its meetings and paper deadlines: KF ('KF') and each nämnd (its
+-- name) from its sammanträdesplan; the due rule below serves them all.
 CREATE OR REPLACE VIEW ind.meetings AS
-SELECT 'KF' AS body, meeting_date, paper_deadline FROM cfg.kf_meetings;
+SELECT 'KF' AS body, meeting_date, paper_deadline FROM cfg.kf_meetings
+UNION ALL
+SELECT namnd AS body, meeting_date, paper_deadline FROM cfg.namnd_meetings;
+
+-- The indicators a body follows: KF its Indikator KF ones and its own mått, a nämnd all of its
+-- indicator table (not KF's mått, which are KF's own).
+CREATE OR REPLACE MACRO ind.follows(of_body, indikator_kf, namnd, niva) AS
+    CASE WHEN of_body = 'KF' THEN indikator_kf ELSE namnd = of_body AND niva = 'nämnd' END;
 
 -- THE due rule, the one definition the due list, the papers and the forecast use: a value that
 -- became available at `available` (a timestamp) is due at the first meeting of `due_body`
@@ -58,13 +65,16 @@ CREATE OR REPLACE MACRO ind.report_counts(meeting_date, reported_at, as_of) AS
 -- available (ind.available_at, the due rule's availability) before its paper deadline. An SCB
 -- figure published before the deadline and fetched on it is due at the meeting and in its
 -- papers alike; a Kolada value first seen on the deadline day is in neither.
-CREATE OR REPLACE MACRO ind.papers_status(meeting) AS TABLE
+CREATE OR REPLACE MACRO ind.papers_status(meeting, of_body := 'KF') AS TABLE
 SELECT * FROM ind.indicator_status_asof(
     ind.stockholm_day_start(CAST(meeting AS DATE)),
     available_before := ind.stockholm_day_start(
-        (SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = CAST(meeting AS DATE))));
+        (SELECT paper_deadline FROM ind.meetings WHERE body = of_body AND meeting_date = CAST(meeting AS DATE))));
 
-CREATE OR REPLACE MACRO ind.kf_due_asof(as_of) AS TABLE
+-- The due list of any body as of a day: `of_body` is 'KF' or a nämnd's name (ind.meetings).
+-- One rule for all: a nämnd's indicators are due at its own meetings exactly as Indikator KF
+-- ones are at KF's, each body with its own report log rows (rep.report_log.body).
+CREATE OR REPLACE MACRO ind.due_asof(as_of, of_body) AS TABLE
 WITH status AS (
     SELECT * FROM ind.indicator_status_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
 ),
@@ -85,7 +95,7 @@ last_report AS (
                arg_max(period_end, meeting_date) AS period_end, arg_max(vintage, meeting_date) AS vintage,
                arg_max(value, meeting_date) AS value, max(meeting_date) AS last_meeting
         FROM rep.report_log
-        WHERE ind.report_counts(meeting_date, reported_at, as_of)
+        WHERE body = of_body AND ind.report_counts(meeting_date, reported_at, as_of)
         GROUP BY indicator_id) l
 ),
 unreported AS (
@@ -100,7 +110,7 @@ unreported AS (
     JOIN known k ON k.source = o.source AND k.series = o.series AND k.breakdown = o.breakdown
         AND k.region = o.region AND k.period = o.period
     LEFT JOIN last_report r ON r.indicator_id = i.indicator_id
-    WHERE i.indikator_kf AND NOT o.is_deleted AND o.value IS NOT NULL
+    WHERE ind.follows(of_body, i.indikator_kf, i.namnd, i.niva) AND NOT o.is_deleted AND o.value IS NOT NULL
       AND o.fetched_at < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
       AND (r.indicator_id IS NULL
            OR o.period_end > r.period_end
@@ -117,15 +127,15 @@ due AS (
             WHEN s.period <> r.period THEN 'ny period'
             ELSE 'reviderat värde'
         END AS reason,
-        ind.due_meeting(u.pending_since, 'KF', ind.turn_namnd(s.niva, s.namnd), s.malomrade) AS due_meeting,
-        s.malomrade = 'Välfärd' AND ind.kf_rolling() AND s.niva = 'nämnd' AS rolling_turn
+        ind.due_meeting(u.pending_since, of_body, ind.turn_namnd(s.niva, s.namnd), s.malomrade) AS due_meeting,
+        of_body = 'KF' AND s.malomrade = 'Välfärd' AND ind.kf_rolling() AND s.niva = 'nämnd' AS rolling_turn
     FROM unreported u
     JOIN status s USING (indicator_id)
     LEFT JOIN last_report r USING (indicator_id)
 ),
 next_meeting AS (
-    SELECT min(meeting_date) AS meeting_date FROM cfg.kf_meetings
-    WHERE meeting_date >= CAST(as_of AS DATE)
+    SELECT min(meeting_date) AS meeting_date FROM ind.meetings
+    WHERE body = of_body AND meeting_date >= CAST(as_of AS DATE)
 )
 SELECT
     due.indicator_id, due.namnd, due.malomrade, due.name, due.indikator_kalla, due.unit, due.decimals,
@@ -143,8 +153,10 @@ SELECT
     CASE WHEN due.enkat IS NOT NULL THEN year(due.period_end) END AS bokslut_ar
 FROM due
 CROSS JOIN next_meeting nm
-LEFT JOIN cfg.kf_meetings m ON m.meeting_date = due.due_meeting
+LEFT JOIN ind.meetings m ON m.body = of_body AND m.meeting_date = due.due_meeting
 ORDER BY due.due_meeting NULLS LAST, due.namnd, due.indicator_id;
+
+CREATE OR REPLACE MACRO ind.kf_due_asof(as_of) AS TABLE SELECT * FROM ind.due_asof(as_of, 'KF');
 
 -- As of the warehouse's today (ind.today(): the fixed clock when one is set, else Stockholm's day).
 CREATE OR REPLACE VIEW ind.kf_due_list AS
@@ -155,26 +167,28 @@ SELECT * FROM ind.kf_due_asof(ind.today());
 -- The due list is taken the day before the meeting, so the meeting's own report does not
 -- count: the papers (and the report document built from them) are the same before and after
 -- the meeting is marked reported.
-CREATE OR REPLACE MACRO ind.kf_papers(meeting) AS TABLE
+CREATE OR REPLACE MACRO ind.papers(meeting, of_body := 'KF') AS TABLE
 SELECT d.indicator_id, p.source, p.series, p.breakdown, p.region, p.period, p.period_end,
        p.aktuellt_varde AS value, p.vintage, p.first_seen
-FROM ind.kf_due_asof(CAST(meeting AS DATE) - 1) d
-JOIN ind.papers_status(meeting) p USING (indicator_id)
+FROM ind.due_asof(CAST(meeting AS DATE) - 1, of_body) d
+JOIN ind.papers_status(meeting, of_body := of_body) p USING (indicator_id)
 WHERE d.due_meeting <= CAST(meeting AS DATE) AND p.aktuellt_varde IS NOT NULL
   -- the papers' value must be one not reported before (a newer one may have come too late)
   AND NOT EXISTS (SELECT 1 FROM rep.report_log r
-                  WHERE r.indicator_id = d.indicator_id AND r.meeting_date < CAST(meeting AS DATE)
+                  WHERE r.body = of_body AND r.indicator_id = d.indicator_id AND r.meeting_date < CAST(meeting AS DATE)
                     AND r.source = p.source AND r.series = p.series AND r.region = p.region
                     AND coalesce(r.breakdown, p.breakdown) = p.breakdown
                     AND r.period = p.period AND r.vintage = p.vintage);
+
+CREATE OR REPLACE MACRO ind.kf_papers(meeting) AS TABLE SELECT * FROM ind.papers(meeting, of_body := 'KF');
 
 -- Revisions after reporting: per indicator, the value reported at its latest meeting on or
 -- before as_of, and the newest vintage of the same period first seen since (by the end of
 -- as_of). Shown as "reviderad" in the due list and the reports; due again only where the
 -- catalog sets report_revisions (then it is also in ind.kf_due_asof as 'reviderat värde').
-CREATE OR REPLACE MACRO ind.kf_revisions_asof(as_of) AS TABLE
+CREATE OR REPLACE MACRO ind.revisions_asof(as_of, of_body) AS TABLE
 WITH last_report AS (
-    SELECT * FROM rep.report_log WHERE ind.report_counts(meeting_date, reported_at, as_of)
+    SELECT * FROM rep.report_log WHERE body = of_body AND ind.report_counts(meeting_date, reported_at, as_of)
     QUALIFY row_number() OVER (PARTITION BY indicator_id ORDER BY meeting_date DESC) = 1
 ),
 newest AS (
@@ -197,3 +211,5 @@ JOIN newest n USING (indicator_id)
 -- A new vintage with the same value (only a status flag or SCB's table changed) is no revision.
 WHERE n.vintage > r.vintage AND NOT n.is_deleted AND n.value IS DISTINCT FROM r.value
 ORDER BY i.namnd, r.indicator_id;
+
+CREATE OR REPLACE MACRO ind.kf_revisions_asof(as_of) AS TABLE SELECT * FROM ind.revisions_asof(as_of, 'KF');

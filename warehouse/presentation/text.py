@@ -10,8 +10,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from warehouse.core.db import one
-from warehouse.meetings.log import due_list, next_meeting
+from warehouse.meetings.log import KF, body_label, due_list, next_meeting, open_meeting
 from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value,
                                            fmt_yes)
 from warehouse.presentation.tables import revision_rows
@@ -251,34 +250,42 @@ def _reason_text(row) -> str:
 
 
 def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = False,
-               namnd: str | None = None, malomrade: str | None = None) -> str:
-    meeting = next_meeting(conn, as_of)
+               namnd: str | None = None, malomrade: str | None = None, body: str = KF) -> str:
+    """The due list of `body` ('KF' or a nämnd) as of a day; for a nämnd, also the uppdrag
+    reports its next meeting should have (warehouse/meetings/uppdrag.sql)."""
+    label = body_label(body)
+    calendar = "indicator_catalog/kf_calendar.yaml" if body == KF else f"sammantraden i {body}s fil i indicator_catalog/namnder/"
+    meeting = next_meeting(conn, as_of, body)
     if meeting is None:
-        return f"Inget KF-sammanträde efter {as_of} i kalendern: uppdatera indicator_catalog/kf_calendar.yaml."
-    due = _filtered(due_list(conn, as_of), namnd, malomrade)
+        what = "KF-sammanträde" if body == KF else f"sammanträde för {body}"
+        return f"Inget {what} efter {as_of} i kalendern: uppdatera {calendar}."
+    due = _filtered(due_list(conn, as_of, body), namnd, malomrade)
     rows = due if show_all else due[due["at_next_meeting"].fillna(False).astype(bool)]
-    head = f"KF {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
-    opened = one(conn, "SELECT meeting_date, paper_deadline FROM cfg.kf_meetings WHERE paper_deadline > ? "
-                       "ORDER BY meeting_date LIMIT 1", [as_of])
+    head = f"{label} {fmt_date(meeting[0])} (handlingar senast {fmt_date(meeting[1])}), per {as_of}:"
+    opened = open_meeting(conn, as_of, body)
+    shown_meeting = meeting[0]
     if not show_all and meeting[1] <= as_of and opened:
         # The nearest meeting's papers are closed: what can still be prepared is the next list.
         closed = len(rows)
         rows = due[due["due_meeting"] == pd.Timestamp(opened[0])]
-        head = (f"Handlingarna till KF {fmt_date(meeting[0])} stängdes {fmt_date(meeting[1])} "
+        shown_meeting = opened[0]
+        head = (f"Handlingarna till {label} {fmt_date(meeting[0])} stängdes {fmt_date(meeting[1])} "
                 f"({closed} indikator(er) redovisas där). Nästa möte med öppna handlingar:\n"
-                f"KF {fmt_date(opened[0])} (handlingar senast {fmt_date(opened[1])}), per {as_of}:")
+                f"{label} {fmt_date(opened[0])} (handlingar senast {fmt_date(opened[1])}), per {as_of}:")
     if show_all:
         n_next = int(due["at_next_meeting"].fillna(False).astype(bool).sum())
         head += f" {n_next} att redovisa, {len(rows) - n_next} till senare möten"
-    revisions = render_revisions(conn, as_of, namnd, malomrade)
+    revisions = render_revisions(conn, as_of, namnd, malomrade, body)
     homeless = due[due["due_meeting"].isna()]
     if not show_all and not homeless.empty:
         # Otherwise a value after its nämnd's last turn (or the calendar's last meeting) would vanish.
         revisions = (f"\n\nOBS: {len(homeless)} indikator(er) har nya värden men inget möte i kalendern "
                      f"(ingen senare välfärdstur eller kalendern tar slut): {', '.join(homeless['name'])}. "
-                     "Uppdatera indicator_catalog/kf_calendar.yaml.") + revisions
+                     f"Uppdatera {calendar}.") + revisions
+    if body != KF:
+        revisions += render_uppdrag_due(conn, as_of, body, shown_meeting)
     if rows.empty:
-        return head + "\n  Inga indikatorer att redovisa." + revisions
+        return fit(head) + "\n  Inga indikatorer att redovisa." + revisions
     table = pd.DataFrame(
         {
             "Nämnd": rows["namnd"],
@@ -289,24 +296,46 @@ def render_due(conn: duckdb.DuckDBPyConnection, as_of: date, show_all: bool = Fa
             "Skäl": [_reason_text(r) for r in rows.itertuples()],
             # The date the due rule counts from: published (where the source says) or first seen.
             "Tillgänglig": [fmt_date(d) for d in rows["pending_since"]],
-            "Ska till KF": [fmt_date(d) if not pd.isna(d) else "ej i kalendern" for d in rows["due_meeting"]],
+            f"Ska till {'KF' if body == KF else 'mötet'}": [fmt_date(d) if not pd.isna(d) else "ej i kalendern"
+                                                           for d in rows["due_meeting"]],
             "Försenad": rows["overdue"].map({True: "ja", False: ""}).fillna(""),
         }
     )
     if not table["Försenad"].any():
         table = table.drop(columns="Försenad")  # an empty column only takes width
-    return f"{fit(head)}\n{table_text(table, title=('Indikator', 'Status'), group='Nämnd')}{revisions}"
+    if body != KF:
+        table = table.drop(columns="Nämnd")  # one nämnd: its name is in the heading
+    return (f"{fit(head)}\n{table_text(table, title=('Indikator', 'Status'), group='Nämnd' if body == KF else None)}"
+            f"{revisions}")
+
+
+def render_uppdrag_due(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str, meeting: date) -> str:
+    """The uppdrag reports a nämnd meeting should have: those its tidplan puts there, and any
+    whose meeting passed without them (late, still owed)."""
+    rows = conn.execute(
+        "SELECT r.*, u.rubrik FROM ind.uppdrag_rapporter_asof(?) r JOIN cfg.uppdrag u USING (uppdrag_id) "
+        "WHERE r.namnd = ? AND (r.lage = 'sen' OR (r.lage = 'kommande' AND r.planerat_mote = ?)) "
+        "ORDER BY r.planerat_mote, r.uppdrag_id", [as_of, namnd, meeting]).df()
+    if rows.empty:
+        return f"\n\nUppdrag att rapportera vid {namnd} {fmt_date(meeting)}: inga."
+    lines = [f"\n\nUppdrag att rapportera vid {namnd} {fmt_date(meeting)}:"]
+    for r in rows.itertuples():
+        what = "slutrapport" if r.slutrapport else f"delrapport {r.nr}"
+        late = f" – SEN, skulle ha lämnats {fmt_date(r.planerat_mote)}" if r.lage == "sen" else ""
+        lines.append(fit(f"  {r.rubrik} ({r.uppdrag_id}): {what}" + (f", {r.innehall}" if r.innehall and not r.slutrapport
+                                                                       else "") + late))
+    return "\n".join(lines)
 
 
 def render_revisions(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | None = None,
-                     malomrade: str | None = None) -> str:
-    """Reported values revised since (ind.kf_revisions_asof), flagged "reviderad"."""
-    frame = _filtered(conn.execute("SELECT * FROM ind.kf_revisions_asof(?)", [as_of]).df(), namnd, malomrade)
+                     malomrade: str | None = None, body: str = KF) -> str:
+    """Reported values revised since (ind.revisions_asof), flagged "reviderad"."""
+    frame = _filtered(conn.execute("SELECT * FROM ind.revisions_asof(?, ?)", [as_of, body]).df(), namnd, malomrade)
     if frame.empty:
         return ""
     table = pd.DataFrame(revision_rows(frame)).rename(columns={
         "namnd": "Nämnd", "name": "Indikator", "period": "Period", "reported": "Redovisat",
-        "reported_meeting": "Vid KF", "revised": "Reviderat till", "due_again": "Redovisas igen"})
+        "reported_meeting": "Vid KF" if body == KF else "Vid mötet", "revised": "Reviderat till", "due_again": "Redovisas igen"})
     return "\n\nReviderad efter redovisning:\n" + table_text(table, title="Indikator", group="Nämnd")
 
 
@@ -398,10 +427,11 @@ def render_af_month(conn: duckdb.DuckDBPyConnection, kommun: str) -> str:
             f"  Filernas korskontroller (samma antal inskrivna arbetslösa i alla fem filer): {summary}")
 
 
-def render_reported(frame: pd.DataFrame, meeting: date) -> str:
-    """What was presented at a KF meeting (rep.report_log), as the papers showed it."""
+def render_reported(frame: pd.DataFrame, meeting: date, body: str = KF) -> str:
+    """What was presented at a meeting of KF or a nämnd (rep.report_log), as the papers showed it."""
+    label = body_label(body)
     if frame.empty:
-        return f"Inget redovisat vid KF {meeting}."
+        return f"Inget redovisat vid {label} {meeting}."
     def target(r):
         return "–" if pd.isna(r.onskat_varde) else fmt_target(r.direction, r.onskat_varde, int(r.decimals))
 
@@ -423,6 +453,6 @@ def render_reported(frame: pd.DataFrame, meeting: date) -> str:
         "Markerat": [pd.Timestamp(t).tz_convert("Europe/Stockholm").strftime("%Y-%m-%d %H:%M")
                      for t in frame["reported_at"]],
     })
-    return (f"Redovisat vid KF {meeting} ({len(frame)} indikatorer), som handlingarna visade det:\n"
+    return (f"Redovisat vid {label} {meeting} ({len(frame)} indikatorer), som handlingarna visade det:\n"
             f"{table_text(table, title=('Indikator', 'Status'), group='Nämnd')}")
 

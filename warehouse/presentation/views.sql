@@ -105,14 +105,14 @@ LEFT JOIN cfg.enheter e ON e.kod = m.member_id
 ORDER BY m.member_id;
 
 CREATE OR REPLACE VIEW rapport.redovisat AS
-SELECT r.meeting_date AS "KF-möte", i.namnd AS "Nämnd", r.indicator_id AS "Indikator-id", i.name AS "Indikator",
+SELECT r.body AS "Organ", r.meeting_date AS "Möte", i.namnd AS "Nämnd", r.indicator_id AS "Indikator-id", i.name AS "Indikator",
        r.period AS "Period", round(r.value, coalesce(r.decimals, i.decimals)) AS "Redovisat värde",
        r.unit AS "Enhet", CASE r.direction WHEN 'lower' THEN '≤' WHEN 'higher' THEN '≥' END AS "Riktning",
        r.onskat_varde AS "Önskat värde då", r.status AS "Status då",
        round(r.group_mean, coalesce(r.decimals, i.decimals)) AS "Snitt jämförelsegrupp då",
        r.group_position AS "Jämförelse då", r.reported_by AS "Markerat av", r.reported_at AS "Markerat"
 FROM rep.report_log r LEFT JOIN cfg.indicators i USING (indicator_id)
-ORDER BY r.meeting_date, i.namnd, r.indicator_id;
+ORDER BY r.meeting_date, r.body, i.namnd, r.indicator_id;
 
 CREATE OR REPLACE VIEW rapport.kf_mal AS
 SELECT niva AS "Nivå", malomrade AS "KF målområde", id AS "Id", text AS "Text", horisont AS "Horisont",
