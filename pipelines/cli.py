@@ -136,6 +136,8 @@ def parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="skriv mötets rapport (HTML och XLSX) med tabell och diagram")
     rp.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
     rp.add_argument("--namnd", help="bara denna nämnd (del av namnet)")
+    rp.add_argument("--organ", help="KF (standard) eller en nämnd (del av namnet): dess eget sammanträde, "
+                                    "med nämndens uppdrag")
     rp.add_argument("--out", default="rapporter", help="katalog att skriva till (standard: rapporter)")
     m = sub.add_parser("mark-reported", help="markera ett KF- eller nämndsmöte som redovisat")
     m.add_argument("meeting", type=_date, help="sammanträdesdatum ÅÅÅÅ-MM-DD")
@@ -189,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "forecast":
         say(render_forecast(conn, args.as_of or today, args.meetings, args.namnd, args.malomrade))
     elif args.command == "report":
-        for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd):
+        for path in write_meeting_reports(conn, args.meeting, Path(args.out), namnd=args.namnd,
+                                          body=resolve_body(conn, args.organ)):
             say(f"Skrev {path}")
     elif args.command == "export":
         if not args.vy:

@@ -25,6 +25,8 @@ from warehouse.presentation.text import (render_af_month, render_due, render_for
                                          render_manadsvarden, render_sources, render_status, status_frame, say,
                                          width)
 from warehouse.meetings.log import mark_reported
+from warehouse.meetings.uppdrag import record_uppdrag_report
+from warehouse.presentation.uppdrag_text import render_uppdrag
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
 from warehouse.presentation.goals_text import render_goals
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
           "kan inte bedömas (värdet täcker bara en del av sin period) / ingen data. Önskat värde: exempelvärden.")
     _kf_goals(conn, as_of)
     _kf_year(as_of)
+    _namnd_meeting(as_of)
     if mode == "replay":
         say("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
         for note in recording_notes(recordings_dir()):
@@ -142,6 +145,40 @@ def _kf_year(as_of: date) -> None:
     after = meeting + timedelta(days=1)
     say("Listan dagen efter mötet: de redovisade är borta tills nya värden kommer.\n")
     say(render_due(conn, after, show_all=True))
+    conn.close()
+
+
+def _namnd_meeting(as_of: date) -> None:
+    """The nämnd side: the due list of the next nämnd meeting (all its indicators, and its
+    uppdrag reports), one delrapport recorded as given, the uppdrag follow-up, and that
+    meeting's report. In the demo's copy (data/kf_demo.duckdb), like the KF part."""
+    work = published_path().with_name("kf_demo.duckdb")
+    conn = db.connect(work)
+    say("\n" + "=" * width() + "\nNämndernas sammanträden och uppdrag\n")
+    nxt = one(conn, "SELECT namnd, meeting_date FROM cfg.namnd_meetings WHERE meeting_date >= ? "
+                    "ORDER BY meeting_date, namnd LIMIT 1", [as_of])
+    if nxt is None:
+        say("Inga nämndsammanträden framåt i sammanträdesplanerna.")
+        conn.close()
+        return
+    namnd, meeting = nxt
+    say(render_due(conn, as_of, show_all=True, body=namnd))
+    # The förvaltning presented the earliest late report at the meeting after it was due: the
+    # same as `indikator uppdrag-rapport <id> <datum>`, as on that meeting's evening.
+    late = one(conn, "SELECT r.uppdrag_id, min(m.meeting_date) FROM ind.uppdrag_rapporter_asof(?) r "
+                     "JOIN cfg.namnd_meetings m ON m.namnd = r.namnd AND m.meeting_date > r.planerat_mote "
+                     "AND m.meeting_date < ? WHERE r.lage = 'sen' GROUP BY r.uppdrag_id, r.planerat_mote "
+                     "ORDER BY r.planerat_mote LIMIT 1", [as_of, as_of])
+    if late:
+        record_uppdrag_report(conn, late[0], late[1], reported_by="demo",
+                              now=clock.day_start(late[1]) + timedelta(hours=18))
+        say(f"\nExempel: {late[0]} registrerat som rapporterat vid nämndens möte {late[1]} "
+            f"(indikator uppdrag-rapport {late[0]} {late[1]}), i kopian {work}.")
+    say("\n" + render_uppdrag(conn, as_of))
+    out = published_path().parent / "rapporter"
+    say(f"\nRapport till {namnd} {meeting} (indikatorer och uppdrag):")
+    for path in write_meeting_reports(conn, meeting, out, body=namnd):
+        say(f"  {path}")
     conn.close()
 
 

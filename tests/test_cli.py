@@ -316,3 +316,32 @@ def test_refresh_needs_no_environment_and_fails_in_one_line(tmp_path):
                              env={**env, "MALSTYRNING_RECORDINGS_DIR": str(tmp_path / "empty")})
     assert missing.returncode == 1 and "Traceback" not in missing.stderr + missing.stdout
     assert missing.stderr.splitlines()[0].startswith("FEL i kolada_job 2022, steg raw__kolada_values: replay: ingen inspelning")
+
+
+def test_a_nämnds_due_list_its_uppdrag_and_a_report_given(built, capsys, tmp_path):
+    # Socialnämnden meets 2026-12-09 (papers by 2026-11-27); the values first seen on the
+    # fixed day (2026-11-25) are due there, the nämnd's non-KF indicators too.
+    assert main(["--db", built, "due", "--organ", "social", "--as-of", "2026-11-26"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Socialnämnden 2026-12-09 (handlingar senast 2026-11-27), per 2026-11-26:")
+    assert "Gästnätter" in out and "Uppdrag att rapportera vid Socialnämnden 2026-12-09:" in out
+    assert "Utreda samlokalisering av öppna insatser (sn_samlokalisering): delrapport 1" in out
+    assert main(["--db", built, "due", "--organ", "nämnden"]) == 1
+    assert "matchar 3 nämnder" in capsys.readouterr().err
+    assert main(["--db", built, "uppdrag", "--namnd", "social", "--as-of", "2026-11-26"]) == 0
+    out = capsys.readouterr().out
+    assert "Behålla medarbetare i hemtjänsten (sn_behalla_medarbetare)" in out
+    assert "delrapport 1 2026-09-16 SEN" in " ".join(out.split())
+    assert "Barn- och utbildningsnämnden" not in out
+    # Recording writes the working file (a copy here) and the follow-up shows it given late.
+    work = tmp_path / "work.duckdb"
+    import shutil
+    shutil.copyfile(built, work)
+    assert main(["--db", str(work), "uppdrag-rapport", "sn_behalla_medarbetare", "2026-10-21", "--by", "test"]) == 0
+    assert "registrerat som rapporterat vid 2026-10-21" in capsys.readouterr().out
+    assert main(["--db", str(work), "uppdrag", "--namnd", "social", "--as-of", "2026-11-26"]) == 0
+    assert "delrapport 1 2026-09-16 given (sent) vid 2026-10-21" in " ".join(capsys.readouterr().out.split())
+    assert main(["--db", str(work), "uppdrag-rapport", "sn_okant", "2026-10-21"]) == 1
+    assert "okänt uppdrag 'sn_okant'" in capsys.readouterr().err
+    assert main(["--db", built, "report", "2026-12-09", "--organ", "social", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "socialnamnden_2026-12-09.html").exists()

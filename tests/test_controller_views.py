@@ -61,3 +61,23 @@ def test_export_writes_the_view_as_swedish_excel_reads_it(built, tmp_path, capsy
     assert ws.max_row == n + 1 and isinstance(ws.cell(2, 12).value, (int, float))
     assert main(["--db", built, "export", "raw.kolada_responses"]) == 1
     assert "okänd vy 'raw.kolada_responses'" in capsys.readouterr().err
+
+
+def test_the_uppdrag_views_follow_the_rules_in_swedish(conn):
+    # As of the warehouse's today (the fixed clock, 2026-11-25).
+    uppdrag = conn.execute('SELECT "Uppdrag-id", "Nämnd", "Indikatorer", "Sena rapporter", "Kandidat att avsluta" '
+                           "FROM rapport.uppdrag ORDER BY 1").fetchall()
+    rule = conn.execute("SELECT uppdrag_id, namnd, n_indikatorer, n_sena, kandidat_avslut "
+                        "FROM ind.uppdrag_uppfoljning_asof(ind.today()) ORDER BY 1").fetchall()
+    assert uppdrag == rule and len(uppdrag) == len(conn.execute("SELECT * FROM cfg.uppdrag").fetchall())
+    late = conn.execute("""SELECT "Uppdrag-id", "Planerat möte" FROM rapport.uppdrag_tidplan WHERE "Läge" = 'sen'"""
+                        ).fetchall()
+    flagged = conn.execute("""SELECT count(*) FROM rapport.flaggor WHERE "Flagga" = 'delrapport sen'""").fetchall()[0][0]
+    assert late and len(late) == flagged
+    assert all(str(day) < "2026-11-25" for _, day in late)
+    linked = conn.execute('SELECT "Roll", "Aktuellt värde" FROM rapport.uppdrag_indikatorer').fetchall()
+    assert {role for role, _ in linked} == {"ursprung", "uppföljning"}
+    # Each nämnd's list for its own meetings, beside KF's.
+    bodies = {n for (n,) in conn.execute('SELECT DISTINCT "Nämnd" FROM rapport.namnd_lista').fetchall()}
+    assert bodies <= {n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.namnd_meetings").fetchall()}
+    assert bodies

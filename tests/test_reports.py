@@ -181,3 +181,25 @@ def test_the_documents_write_a_true_minus_and_narrow_thousands(conn, tmp_path):
     conn.execute("UPDATE cfg.indicators SET decimals = 0 WHERE indicator_id = 'gastnatter'")
     html = write_meeting_reports(conn, MEETING, tmp_path / "r", generated=GENERATED)[0].read_text(encoding="utf-8")
     assert "\u221237 ↓ sämre sedan 2021" in html and "11\u202f497" in html
+
+
+def test_a_nämnd_meetings_report_has_all_its_indicators_and_its_uppdrag(conn, tmp_path):
+    # Gästnätter is Socialnämnden's; the nämnd's report lists it at the nämnd's own meeting
+    # (2026-12-09, papers by 2026-11-27) with the nämnd's uppdrag and their tidplan.
+    observe(conn, "N45850", 2022, 8.49, "2026-11-01")
+    paths = write_meeting_reports(conn, date(2026, 12, 9), tmp_path, generated=GENERATED, body="Socialnämnden")
+    assert [p.name for p in paths] == ["socialnamnden_2026-12-09.html", "socialnamnden_2026-12-09.xlsx"]
+    html = paths[0].read_text(encoding="utf-8")
+    assert "<h1>Indikatorer till Socialnämnden 2026-12-09</h1>" in html
+    assert "Gästnätter" in html and "<h2>Uppdrag</h2>" in html
+    assert "Behålla medarbetare i hemtjänsten" in html and "Utreda samlokalisering" in html
+    # As of the paper deadline (27 Nov) the delrapport of 16 Sep was not given: marked late.
+    assert re.search(r'class="late">⚠ delrapport 1 2026-09-16 SEN', html)
+    assert "Barn- och utbildningsnämnden" not in html and "Minska korttidssjukfrånvaron" not in html
+    ws = openpyxl.load_workbook(paths[1])["Uppdrag"]
+    assert [c.value for c in ws[1]][:3] == ["Uppdrag", "Id", "KF målområde"]
+    assert sorted(r[1].value for r in ws.iter_rows(min_row=2)) == ["sn_behalla_medarbetare", "sn_samlokalisering"]
+    assert "SEN" in next(r[9].value for r in ws.iter_rows(min_row=2) if r[1].value == "sn_behalla_medarbetare")
+    # Not a meeting of the nämnd: a clear error naming the nämnd.
+    with pytest.raises(ValueError, match="inget sammanträde för Socialnämnden"):
+        write_meeting_reports(conn, date(2026, 12, 8), tmp_path, body="Socialnämnden")

@@ -162,6 +162,12 @@ CREATE OR REPLACE MACRO ind.kf_due_asof(as_of) AS TABLE SELECT * FROM ind.due_as
 CREATE OR REPLACE VIEW ind.kf_due_list AS
 SELECT * FROM ind.kf_due_asof(ind.today());
 
+-- Every nämnd's due list for its own meetings, as of the warehouse's today (ind.due_asof per
+-- nämnd with a sammanträdesplan).
+CREATE OR REPLACE VIEW ind.namnd_due_list AS
+SELECT d.* FROM (SELECT DISTINCT namnd FROM cfg.namnd_meetings) n,
+     LATERAL (SELECT * FROM ind.due_asof(ind.today(), n.namnd)) d;
+
 -- What the meeting papers for `meeting` showed: per indicator due at that meeting, the value
 -- known when its paper deadline began. This is what mark-reported writes to rep.report_log.
 -- The due list is taken the day before the meeting, so the meeting's own report does not

@@ -33,32 +33,49 @@ def _indicator_line(r) -> str:
     return text + ("" if r.fran_ursprung else " (följs upp)")
 
 
+def uppdrag_rows(frames: dict[str, pd.DataFrame]) -> list[dict]:
+    """Per uppdrag the lines people read, shared by the terminal and the nämnd's report."""
+    out = []
+    for u in frames["uppdrag"].itertuples():
+        origin = ("utifrån indikator" if u.ursprung == "indikator"
+                  else "initiativ" + (f" ({u.ursprung_beskrivning})" if u.ursprung_beskrivning else ""))
+        plan = []
+        for p in frames["rapporter"][frames["rapporter"]["uppdrag_id"] == u.uppdrag_id].itertuples():
+            what = "slutrapport" if p.slutrapport else f"delrapport {p.nr}"
+            given = f" vid {fmt_date(p.givet_mote)}" if not pd.isna(p.givet_mote) else ""
+            plan.append({"text": f"{what} {fmt_date(p.planerat_mote)} {LAGE[p.lage]}{given}", "late": p.lage == "sen"})
+        out.append({
+            "namnd": u.namnd, "id": u.uppdrag_id, "rubrik": u.rubrik, "malomrade": u.malomrade, "ursprung": origin,
+            "tid": f"{fmt_date(u.start_date)}–{fmt_date(u.slutrapport)}", "budgetpaverkan": bool(u.budgetpaverkan),
+            "syfte": u.syfte, "forflyttning": u.forflyttning, "onskad_niva": u.onskad_niva, "uppfoljning": u.uppfoljning,
+            "indikatorer": [_indicator_line(r) for r in
+                            frames["indikatorer"][frames["indikatorer"]["uppdrag_id"] == u.uppdrag_id].itertuples()],
+            "tidplan": plan,
+            # A late report is marked in the tidplan itself; the other flags are said here.
+            "flaggor": [f"{f.flagga}: {f.text}" for f in
+                        frames["flaggor"][frames["flaggor"]["uppdrag_id"] == u.uppdrag_id].itertuples()
+                        if f.flagga != "delrapport sen"],
+        })
+    return out
+
+
 def render_uppdrag(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | None = None) -> str:
     frames = uppfoljning(conn, as_of, namnd)
-    uppdrag = frames["uppdrag"]
-    if uppdrag.empty:
+    if frames["uppdrag"].empty:
         return "Inga uppdrag i uppdragsplanerna" + (f" för {namnd}." if namnd else ".")
     lines = [f"Uppdrag och deras uppföljning, per {as_of}"]
-    if uppdrag["exempel"].any():
+    if frames["uppdrag"]["exempel"].any():
         lines.append("  EXEMPEL: uppdragen är konstruerade exempel, inte nämndernas antagna uppdragsplaner.")
-    for nm, rows in uppdrag.groupby("namnd", sort=True):
-        lines += ["", nm]
-        for u in rows.itertuples():
-            origin = ("utifrån indikator" if u.ursprung == "indikator"
-                      else "initiativ" + (f" ({u.ursprung_beskrivning})" if u.ursprung_beskrivning else ""))
-            lines.append(fit(f"  {u.rubrik} ({u.uppdrag_id}) · {u.malomrade} · {origin} · "
-                             f"{fmt_date(u.start_date)}–{fmt_date(u.slutrapport)}"
-                             + (" · budgetpåverkan" if u.budgetpaverkan else ""), hang=4))
-            lines.append(fit(f"    Förflyttning: {u.forflyttning} Önskad nivå: {u.onskad_niva}", hang=4))
-            for r in frames["indikatorer"][frames["indikatorer"]["uppdrag_id"] == u.uppdrag_id].itertuples():
-                lines.append(fit(f"    · {_indicator_line(r)}", hang=4))
-            plan = frames["rapporter"][frames["rapporter"]["uppdrag_id"] == u.uppdrag_id]
-            items = []
-            for p in plan.itertuples():
-                what = "slutrapport" if p.slutrapport else f"delrapport {p.nr}"
-                given = f" vid {fmt_date(p.givet_mote)}" if not pd.isna(p.givet_mote) else ""
-                items.append(f"{what} {fmt_date(p.planerat_mote)} {LAGE[p.lage]}{given}")
-            lines.append(fit("    Tidplan: " + " · ".join(items), hang=6))
+    current = None
+    for u in uppdrag_rows(frames):
+        if u["namnd"] != current:
+            current = u["namnd"]
+            lines += ["", current]
+        lines.append(fit(f"  {u['rubrik']} ({u['id']}) · {u['malomrade']} · {u['ursprung']} · {u['tid']}"
+                         + (" · budgetpåverkan" if u["budgetpaverkan"] else ""), hang=4))
+        lines.append(fit(f"    Förflyttning: {u['forflyttning']} Önskad nivå: {u['onskad_niva']}", hang=4))
+        lines += [fit(f"    · {text}", hang=4) for text in u["indikatorer"]]
+        lines.append(fit("    Tidplan: " + " · ".join(p["text"] for p in u["tidplan"]), hang=6))
     flags = frames["flaggor"]
     if not flags.empty:
         lines += ["", "Att uppmärksamma:"]

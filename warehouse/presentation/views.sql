@@ -119,3 +119,55 @@ SELECT niva AS "Nivå", malomrade AS "KF målområde", id AS "Id", text AS "Text
        bedomning AS "Bedömning", met AS "Uppfyllda delar", partly AS "Delvis uppfyllda delar",
        judged AS "Bedömda delar", parts AS "Delar"
 FROM ind.kf_maluppfyllelse;
+
+-- The nämnder's own due lists: per nämnd, what is due at which of its meetings.
+CREATE OR REPLACE VIEW rapport.namnd_lista AS
+SELECT
+    d.namnd                                       AS "Nämnd",
+    d.due_meeting                                 AS "Möte",
+    d.due_paper_deadline                          AS "Handlingar senast",
+    d.at_next_meeting                             AS "Till nästa möte",
+    d.overdue                                     AS "Försenad",
+    d.malomrade                                   AS "KF målområde",
+    d.indicator_id                                AS "Indikator-id",
+    d.name                                        AS "Indikator",
+    d.period                                      AS "Period",
+    round(d.aktuellt_varde, d.decimals)           AS "Värde",
+    d.unit                                        AS "Enhet",
+    d.status                                      AS "Status",
+    d.reason                                      AS "Skäl",
+    d.pending_since                               AS "Tillgänglig sedan"
+FROM ind.namnd_due_list d
+ORDER BY d.namnd, d.due_meeting NULLS LAST, d.indicator_id;
+
+-- The uppdrag of every uppdragsplan with their follow-up as of today.
+CREATE OR REPLACE VIEW rapport.uppdrag AS
+SELECT namnd AS "Nämnd", uppdrag_id AS "Uppdrag-id", rubrik AS "Rubrik", malomrade AS "KF målområde",
+       syfte AS "Syfte", forflyttning AS "Förflyttning", onskad_niva AS "Önskad nivå",
+       CASE ursprung WHEN 'indikator' THEN 'utifrån indikator' ELSE 'initiativ' END AS "Ursprung",
+       uppfoljning AS "Uppföljning", start_date AS "Start", slutrapport AS "Slutrapport",
+       budgetpaverkan AS "Budgetpåverkan", n_indikatorer AS "Indikatorer", n_uppnatt AS "Uppnådda",
+       n_battre AS "Bättre sedan start", n_samre AS "Sämre sedan start", n_planerade AS "Planerade rapporter",
+       n_givna AS "Givna rapporter", n_sena AS "Sena rapporter", nasta_rapport AS "Nästa rapport",
+       kandidat_avslut AS "Kandidat att avsluta", exempel AS "Exempel"
+FROM ind.uppdrag_uppfoljning_asof(ind.today());
+
+CREATE OR REPLACE VIEW rapport.uppdrag_indikatorer AS
+SELECT namnd AS "Nämnd", uppdrag_id AS "Uppdrag-id", indicator_id AS "Indikator-id", name AS "Indikator",
+       CASE WHEN fran_ursprung THEN 'ursprung' ELSE 'uppföljning' END AS "Roll",
+       status AS "Status", round(aktuellt_varde, decimals) AS "Aktuellt värde", unit AS "Enhet",
+       period AS "Period", round(start_value, decimals) AS "Värde vid start", start_period AS "Period vid start",
+       change_since_start AS "Förändring sedan start", trend_since_start AS "Trend sedan start"
+FROM ind.uppdrag_indikatorer_asof(ind.today());
+
+CREATE OR REPLACE VIEW rapport.uppdrag_tidplan AS
+SELECT namnd AS "Nämnd", uppdrag_id AS "Uppdrag-id", nr AS "Nr",
+       CASE WHEN slutrapport THEN 'slutrapport' ELSE 'delrapport' END AS "Rapport", innehall AS "Innehåll",
+       planerat_mote AS "Planerat möte", givet_mote AS "Givet vid möte", lage AS "Läge",
+       reported_by AS "Registrerat av"
+FROM ind.uppdrag_rapporter_asof(ind.today());
+
+CREATE OR REPLACE VIEW rapport.flaggor AS
+SELECT flagga AS "Flagga", namnd AS "Nämnd", uppdrag_id AS "Uppdrag-id", indicator_id AS "Indikator-id",
+       text AS "Text"
+FROM ind.uppdrag_flaggor_asof(ind.today());

@@ -1,10 +1,13 @@
-"""What a KF meeting's report shows, read from the warehouse as of the meeting's paper deadline.
+"""What a meeting's report shows, KF's or a nämnd's, read from the warehouse as of the meeting's
+paper deadline.
 
-The rows are the indicators due at the meeting (ind.kf_due_asof), with the value the papers
-could show: the newest value that became available before the paper deadline, by the due
-rule's availability (ind.kf_papers, ind.papers_status), its status against önskat värde, and, separately, the comparison group's mean for the same
+The rows are the indicators due at the meeting (ind.due_asof for the body that meets), with the
+value the papers could show: the newest value that became available before the paper deadline,
+by the due rule's availability (ind.papers, ind.papers_status), its status against önskat värde, and, separately, the comparison group's mean for the same
 period (Kolada's "liknande kommuner" group in settings.yaml). The two are never mixed: status
 is about the kommun's own target; the comparison says where the kommun stands among its peers.
+A nämnd's report also carries its uppdrag with their follow-up as of the paper deadline
+(warehouse/meetings/uppdrag.sql).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import pandas as pd
 
 from sources.http import http_mode
 from warehouse.indicators.lookup import resolve_one
+from warehouse.meetings.log import KF, paper_deadline
+from warehouse.meetings.uppdrag import uppfoljning
 
 
 def replay_mode() -> bool:
@@ -48,6 +53,12 @@ class MeetingReport:
     replay: bool = False  # figures from the bundled recordings, not the sources now
     max_perioder: int = 2  # settings.yaml aktualitet: when a value is flagged as old
     max_manader: int = 30
+    body: str = KF            # 'KF' or the nämnd whose meeting it is
+    uppdrag: dict[str, pd.DataFrame] = field(default_factory=dict)  # a nämnd's: uppfoljning() frames
+
+    @property
+    def organ(self) -> str:
+        return "Kommunfullmäktige" if self.body == KF else self.body
 
     @property
     def targets_example(self) -> bool:
@@ -62,17 +73,15 @@ def _peer_members(conn) -> tuple[str | None, list[str]]:
     return (rows[0], rows[1] or []) if rows else (None, [])
 
 
-def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | None = None) -> MeetingReport:
-    found = conn.execute("SELECT paper_deadline FROM cfg.kf_meetings WHERE meeting_date = ?", [meeting]).fetchone()
-    if not found:
-        raise ValueError(f"{meeting} är inget KF-sammanträde i kalendern (cfg.kf_meetings)")
-    deadline = found[0]
+def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | None = None,
+                   body: str = KF) -> MeetingReport:
+    deadline = paper_deadline(conn, meeting, body)
     namnd = resolve_one(conn, "namnd", namnd) if namnd else None
     kommun, kommun_namn = conn.execute("SELECT kommun, kommun_namn FROM cfg.settings").fetchone()
     group_title, members = _peer_members(conn)
     max_perioder, max_manader = conn.execute("SELECT max_perioder_efter, max_alder_manader FROM cfg.settings").fetchone()
     report = MeetingReport(meeting, deadline, kommun, kommun_namn, group_title, namnd,
-                           replay=replay_mode(), max_perioder=max_perioder, max_manader=max_manader)
+                           replay=replay_mode(), max_perioder=max_perioder, max_manader=max_manader, body=body)
     # Exactly the rows of ind.kf_papers, which is what mark-reported logs: the document and
     # the report log cannot disagree. Status and the governance columns come from the status
     # as of the paper deadline, i.e. for the same value.
@@ -85,9 +94,9 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
                ind.stale_reason(ind.periods_behind(s.source, s.series, s.breakdown, s.period_end, length(s.period),
                                                    ind.stockholm_day_start(?)), s.period_end, ?) AS stale,
                k.kommentar, k.forfattare
-        FROM ind.kf_papers(?) p
-        JOIN ind.kf_due_asof(CAST(? AS DATE) - 1) d USING (indicator_id)
-        JOIN ind.papers_status(?) s USING (indicator_id)
+        FROM ind.papers(?, of_body := ?) p
+        JOIN ind.due_asof(CAST(? AS DATE) - 1, ?) d USING (indicator_id)
+        JOIN ind.papers_status(?, of_body := ?) s USING (indicator_id)
         -- The comparison with the group, as in the status view (warehouse/indicators/peers.sql), for
         -- the values the papers show.
         LEFT JOIN ind.peer_comparison_asof(ind.stockholm_day_start(?),
@@ -98,7 +107,7 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         WHERE ? IS NULL OR s.namnd = ?
         ORDER BY s.namnd, s.malomrade, s.indicator_id
         """,
-        [meeting, deadline, meeting, meeting, meeting, meeting, deadline, deadline, namnd, namnd],
+        [meeting, deadline, meeting, body, meeting, body, meeting, body, meeting, deadline, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
         series = conn.execute(
@@ -121,5 +130,8 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         ).df()
         report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
     report.revisions = conn.execute(
-        "SELECT * FROM ind.kf_revisions_asof(?) WHERE ? IS NULL OR namnd = ?", [deadline, namnd, namnd]).df()
+        "SELECT * FROM ind.revisions_asof(?, ?) WHERE ? IS NULL OR namnd = ?", [deadline, body, namnd, namnd]).df()
+    if body != KF:
+        # The uppdrag as the papers can show them: reports given and values known by the deadline.
+        report.uppdrag = uppfoljning(conn, deadline, body)
     return report

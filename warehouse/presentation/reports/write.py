@@ -22,6 +22,8 @@ from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt
 from warehouse.presentation.tables import revision_rows
 from warehouse.presentation.reports import charts
 from warehouse.presentation.reports.data import MeetingReport, meeting_report
+from warehouse.meetings.log import KF
+from warehouse.presentation.uppdrag_text import uppdrag_rows
 
 TEMPLATES = Path(__file__).parent / "templates"
 COLUMNS = ["Nämnd", "KF målområde", "Indikator", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Enhet",
@@ -104,7 +106,8 @@ def provenance_note(report: MeetingReport) -> str:
 
 
 def _title(report: MeetingReport) -> str:
-    return f"Indikatorer till KF {report.meeting}" + (f" – {report.namnd}" if report.namnd else "")
+    organ = "KF" if report.body == KF else report.body
+    return f"Indikatorer till {organ} {report.meeting}" + (f" – {report.namnd}" if report.namnd else "")
 
 
 def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
@@ -117,6 +120,9 @@ def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
                   for ind, row in zip(report.indicators, rows)]
     html = env.get_template("meeting.html.j2").render(
         title=_title(report), r=report, provenance=provenance_note(report), rows=rows, charts=chart_list, revisions=revision_rows(report.revisions),
+        uppdrag=uppdrag_rows(report.uppdrag) if report.uppdrag else [],
+        flaggor=([] if not report.uppdrag else
+                 [f"{f.flagga}: {f.text}" for f in report.uppdrag["flaggor"].itertuples() if pd.isna(f.uppdrag_id)]),
         generated=generated.strftime("%Y-%m-%d %H:%M"))
     path.write_text(html, encoding="utf-8")
     return path
@@ -200,6 +206,8 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
             for col in (4, 6):
                 rv.cell(rv.max_row, col).number_format = number_format(int(v.decimals or 0))
             rv.cell(rv.max_row, 5).number_format = "yyyy-mm-dd"
+    if report.uppdrag and not report.uppdrag["uppdrag"].empty:
+        _uppdrag_sheet(wb, report)
     wb.properties.creator = "malstyrning"
     wb.properties.created = wb.properties.modified = generated.replace(tzinfo=None)
     wb.save(path)
@@ -245,17 +253,39 @@ def _charts(wb: Workbook, report: MeetingReport, rows: list[dict]) -> None:
         top += 18
 
 
+def _uppdrag_sheet(wb: Workbook, report: MeetingReport) -> None:
+    """The nämnd's uppdrag with their follow-up, one row per uppdrag (the HTML's section)."""
+    ws = wb.create_sheet("Uppdrag", 1)
+    ws.append(["Uppdrag", "Id", "KF målområde", "Ursprung", "Tid", "Budgetpåverkan", "Förflyttning", "Önskad nivå",
+               "Indikatorer", "Tidplan", "Att uppmärksamma"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for u in uppdrag_rows(report.uppdrag):
+        ws.append([u["rubrik"], u["id"], u["malomrade"], u["ursprung"], u["tid"], fmt_yes(u["budgetpaverkan"]),
+                   u["forflyttning"], u["onskad_niva"], "\n".join(u["indikatorer"]),
+                   "\n".join(p["text"] for p in u["tidplan"]), "\n".join(u["flaggor"])])
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for col, w in zip("ABCDEFGHIJK", (30, 22, 16, 18, 22, 14, 36, 30, 60, 40, 40)):
+        ws.column_dimensions[col].width = w
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+
+
 def slug(text: str) -> str:
     text = text.lower().translate(str.maketrans("åäöé", "aaoe"))
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 def write_meeting_reports(conn: duckdb.DuckDBPyConnection, meeting, out_dir: Path, *, namnd: str | None = None,
-                          generated: datetime | None = None) -> list[Path]:
-    """The meeting's report (all nämnder, or one) as HTML and XLSX in `out_dir`."""
+                          generated: datetime | None = None, body: str = KF) -> list[Path]:
+    """The meeting's report (all nämnder, or one) as HTML and XLSX in `out_dir`; `body` is 'KF'
+    or the nämnd whose own meeting it is (then with its uppdrag)."""
     generated = generated or clock.now()
-    report = meeting_report(conn, meeting, namnd)
+    report = meeting_report(conn, meeting, namnd, body)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"KF_{meeting}" + (f"_{slug(report.namnd)}" if report.namnd else "")
+    stem = (f"KF_{meeting}" if body == KF else f"{slug(body)}_{meeting}") + (f"_{slug(report.namnd)}" if report.namnd
+                                                                            else "")
     return [write_html(report, out_dir / f"{stem}.html", generated),
             write_xlsx(report, out_dir / f"{stem}.xlsx", generated)]
