@@ -10,10 +10,12 @@ from warehouse.indicators.catalog_tables import load_catalog_tables
 
 @dg.asset(key=["cfg", "indicator_catalog"], group_name="catalog", kinds={"duckdb", "yaml"}, owners=OWNERS, pool=DUCKDB_POOL)
 def indicator_catalog(duckdb: DuckDBResource, catalog: CatalogResource) -> dg.MaterializeResult:
-    """Indikatorkatalogen (indicator_catalog/namnder/*.yaml), KF-kalendern och inställningar.
+    """Nämndernas uppdragsplaner (indicator_catalog/namnder/*.yaml: indikatorer, uppdrag och
+    sammanträdesplan), KF-kalendern, KF:s mål och inställningar.
 
-    Validerar filerna och ersätter cfg.indicators, cfg.kf_meetings och cfg.settings. Ett fel i
-    en fil stoppar körningen med filnamn, indikator-id och fält; tabellerna lämnas orörda.
+    Validerar filerna och ersätter cfg.indicators, cfg.uppdrag (med indikatorer och tidplan),
+    cfg.namnd_meetings, cfg.kf_meetings och cfg.settings. Ett fel i en fil stoppar körningen med
+    filnamn, indikator- eller uppdrags-id och fält; tabellerna lämnas orörda.
     """
     cat = catalog.load()
     with warehouse(duckdb) as conn:
@@ -28,6 +30,8 @@ def indicator_catalog(duckdb: DuckDBResource, catalog: CatalogResource) -> dg.Ma
             "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
             "indicators": counts["indicators"],
             "kf_meetings": counts["meetings"],
+            "uppdrag": len(cat.uppdrag),
+            "namnd_meetings": sum(len(p.calendar.meetings) for p in cat.plans if p.calendar),
             "kommun": f"{cat.settings.kommun} {cat.settings.kommun_namn}",
             "jamforelsegrupp": cat.settings.jamforelsegrupp or "ingen",
             "calendar_constructed": cat.calendar.constructed,

@@ -1,4 +1,5 @@
-"""Marking a KF meeting as reported, and writing its report, from the UI (Launchpad) as well as the CLI."""
+"""Marking a meeting of KF or a nämnd as reported, and writing its report, from the UI (Launchpad)
+as well as the CLI. `organ` is empty for KF, or part of a nämnd's name for its own meeting."""
 
 from datetime import date
 
@@ -8,33 +9,39 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
 from warehouse.core.db import database_path
-from warehouse.meetings.log import mark_reported
+from warehouse.indicators.lookup import resolve_body
+from warehouse.meetings.log import body_label, mark_reported
 from warehouse.goals.bokslut import bokslut
 from warehouse.presentation.reports.bokslut import write_bokslut_reports
 from warehouse.presentation.reports.write import write_meeting_reports
 
 
 class MarkReportedConfig(dg.Config):
-    meeting_date: str  # YYYY-MM-DD, a meeting in kf_calendar.yaml
+    meeting_date: str  # YYYY-MM-DD, a meeting in kf_calendar.yaml (or the nämnd's sammantraden)
     reported_by: str | None = None
+    organ: str | None = None  # empty: KF; else part of the nämnd's name
 
 
 @dg.op(pool=DUCKDB_POOL)
 def mark_meeting_reported(context: dg.OpExecutionContext, config: MarkReportedConfig, duckdb: DuckDBResource) -> int:
-    """Spara vad som redovisades vid KF-mötet (värde, period, årgång, källa) i rep.report_log."""
+    """Spara vad som redovisades vid mötet (värde, period, årgång, källa, status) i rep.report_log:
+    KF:s möte, eller nämndens eget när organ anges."""
     with warehouse(duckdb) as conn:
-        n = mark_reported(conn, date.fromisoformat(config.meeting_date), reported_by=config.reported_by or "dagster")
+        body = resolve_body(conn, config.organ)
+        n = mark_reported(conn, date.fromisoformat(config.meeting_date), body=body,
+                          reported_by=config.reported_by or "dagster")
+    label = body_label(body)
     if n == 0:
         context.log.warning(
-            f"Inget registrerat för KF {config.meeting_date}: inga indikatorer var aktuella "
+            f"Inget registrerat för {label} {config.meeting_date}: inga indikatorer var aktuella "
             "(redan markerat, eller inga nya värden före handlingsstoppet)"
         )
     else:
-        context.log.info(f"{n} indikator(er) markerade som redovisade vid KF {config.meeting_date}")
+        context.log.info(f"{n} indikator(er) markerade som redovisade vid {label} {config.meeting_date}")
     return n
 
 
-@dg.job(description="Markera ett KF-möte som redovisat (konfig: meeting_date).")
+@dg.job(description="Markera ett KF-möte, eller en nämnds möte, som redovisat (konfig: meeting_date, ev. organ).")
 def mark_kf_reported_job():
     mark_meeting_reported()
 
@@ -42,6 +49,7 @@ def mark_kf_reported_job():
 class MeetingReportConfig(dg.Config):
     meeting_date: str  # YYYY-MM-DD, a meeting in kf_calendar.yaml
     namnd: str | None = None  # one nämnd's report; all nämnder when empty
+    organ: str | None = None  # empty: KF's meeting; else the nämnd's own meeting, with its uppdrag
 
 
 @dg.op(pool=DUCKDB_POOL)
@@ -53,14 +61,16 @@ def write_meeting_report(context: dg.OpExecutionContext, config: MeetingReportCo
     anges med en del av namnet."""
     out = database_path().parent / "rapporter"
     with warehouse(duckdb) as conn:
-        paths = write_meeting_reports(conn, date.fromisoformat(config.meeting_date), out, namnd=config.namnd)
+        paths = write_meeting_reports(conn, date.fromisoformat(config.meeting_date), out, namnd=config.namnd,
+                                      body=resolve_body(conn, config.organ))
     for path in paths:
         context.log.info(f"Skrev {path}")
     context.add_output_metadata({"filer": [str(p) for p in paths]})
     return [str(p) for p in paths]
 
 
-@dg.job(description="Skriv KF-mötets rapport som HTML och XLSX (konfig: meeting_date, ev. namnd).")
+@dg.job(description="Skriv mötets rapport som HTML och XLSX (konfig: meeting_date, ev. namnd; organ för en "
+                    "nämnds eget möte med dess uppdrag).")
 def kf_report_job():
     write_meeting_report()
 
