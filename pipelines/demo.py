@@ -149,20 +149,21 @@ def _kf_year(as_of: date) -> None:
 
 
 def _namnd_meeting(as_of: date) -> None:
-    """The nämnd side: the due list of the next nämnd meeting (all its indicators, and its
-    uppdrag reports), one delrapport recorded as given, the uppdrag follow-up, and that
+    """The nämnd side: the due list of the next nämnd meeting with open papers (all its
+    indicators, and its uppdrag reports), one delrapport recorded as given, the uppdrag follow-up, and that
     meeting's report. In the demo's copy (data/kf_demo.duckdb), like the KF part."""
     work = published_path().with_name("kf_demo.duckdb")
     conn = db.connect(work)
     say("\n" + "=" * width() + "\nNämndernas sammanträden och uppdrag\n")
-    nxt = one(conn, "SELECT namnd, meeting_date FROM cfg.namnd_meetings WHERE meeting_date >= ? "
+    # The next nämnd meeting whose papers are still open: the one the förvaltning prepares now.
+    nxt = one(conn, "SELECT namnd, meeting_date FROM cfg.namnd_meetings WHERE paper_deadline > ? "
                     "ORDER BY meeting_date, namnd LIMIT 1", [as_of])
     if nxt is None:
         say("Inga nämndsammanträden framåt i sammanträdesplanerna.")
         conn.close()
         return
     namnd, meeting = nxt
-    say(render_due(conn, as_of, show_all=True, body=namnd))
+    say(render_due(conn, as_of, body=namnd))
     # The förvaltning presented the earliest late report at the meeting after it was due: the
     # same as `indikator uppdrag-rapport <id> <datum>`, as on that meeting's evening.
     late = one(conn, "SELECT r.uppdrag_id, min(m.meeting_date) FROM ind.uppdrag_rapporter_asof(?) r "

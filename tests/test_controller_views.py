@@ -81,3 +81,12 @@ def test_the_uppdrag_views_follow_the_rules_in_swedish(conn):
     bodies = {n for (n,) in conn.execute('SELECT DISTINCT "Nämnd" FROM rapport.namnd_lista').fetchall()}
     assert bodies <= {n for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.namnd_meetings").fetchall()}
     assert bodies
+
+
+def test_the_governance_table_names_the_uppdrag_behind_its_uppdrag_column(conn):
+    rows = conn.execute('SELECT "Indikator-id", "Uppdrag", "Följs av uppdrag" FROM ind.namnd_indikatorer').fetchall()
+    links = conn.execute("SELECT indicator_id, uppdrag_id FROM cfg.uppdrag_indikatorer").fetchall()
+    for ident, flag, followed in rows:
+        ids = sorted(u for i, u in links if i == ident)
+        assert followed == (", ".join(ids) or None)
+        assert flag == "Nej" or ids  # every "Ja" has its uppdrag

@@ -135,3 +135,16 @@ def test_flags_candidate_to_close_and_below_target_without_uppdrag(conn):
     flags = conn.execute("SELECT flagga, coalesce(uppdrag_id, indicator_id) FROM ind.uppdrag_flaggor_asof('2027-03-02') "
                          "WHERE flagga <> 'delrapport sen' ORDER BY 1").fetchall()
     assert flags == [("ej uppnått utan uppdrag", "gastnatter"), ("kandidat att avsluta", "ktn_nya_foretag")]
+
+
+def test_every_nämnds_list_at_once_is_each_nämnds_own(conn):
+    observe(conn, PLAIN[1], 2023, 8.0, "2026-02-01")
+    observe(conn, "N03937", 2023, 3.5, "2026-02-01")  # Öppen arbetslöshet, Barn- och utbildningsnämnden
+    mark_reported(conn, SN_FEB, body=SOCIAL, now=clock.day_start(SN_FEB) + EVENING)
+    observe(conn, PLAIN[1], 2024, 8.2, "2026-02-20")
+    cols = "body, indicator_id, due_meeting, reason, at_next_meeting"
+    together = conn.execute(f"SELECT {cols} FROM ind.due_asof('2026-02-20', '*') ORDER BY 1, 2").fetchall()
+    one_by_one = sorted(r for (n,) in conn.execute("SELECT DISTINCT namnd FROM cfg.namnd_meetings").fetchall()
+                        for r in conn.execute(f"SELECT {cols} FROM ind.due_asof('2026-02-20', ?)", [n]).fetchall())
+    assert together == one_by_one and {r[0] for r in together} == {SOCIAL, "Barn- och utbildningsnämnden"}
+    assert (SOCIAL, PLAIN[0], SN_MAR, "ny period", True) in together

@@ -43,12 +43,16 @@ SELECT
     CASE WHEN p.rank IS NULL THEN NULL ELSE p.rank || ' av ' || p.ranked_of END AS "Plats bland kommuner",
     target_year                AS "Målår",
     kommentar                  AS "Kommentar",
-    forfattare                 AS "Kommentar av"
+    forfattare                 AS "Kommentar av",
+    -- The uppdrag that follow the indicator (cfg.uppdrag_indikatorer): its origin or its follow-up.
+    u_ids                      AS "Följs av uppdrag"
 FROM ind.indicator_status
 LEFT JOIN (SELECT indicator_id, varde AS m_varde, period AS m_period, beskrivning AS m_beskrivning
            FROM ind.manadsvarden) USING (indicator_id)
 LEFT JOIN ind.peer_comparison p USING (indicator_id)
 LEFT JOIN (SELECT indicator_id, period, kommentar, forfattare FROM ind.kommentarer) USING (indicator_id, period)
+LEFT JOIN (SELECT indicator_id, string_agg(uppdrag_id, ', ' ORDER BY uppdrag_id) AS u_ids
+           FROM cfg.uppdrag_indikatorer GROUP BY indicator_id) USING (indicator_id)
 -- The nämnder's tables: KF's own mått are in ind.kf_malpreciseringar (warehouse/goals/).
 WHERE niva = 'nämnd'
 ORDER BY namnd, malomrade, indicator_id;

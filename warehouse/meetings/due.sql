@@ -34,10 +34,14 @@ SELECT 'KF' AS body, meeting_date, paper_deadline FROM cfg.kf_meetings
 UNION ALL
 SELECT namnd AS body, meeting_date, paper_deadline FROM cfg.namnd_meetings;
 
--- The indicators a body follows: KF its Indikator KF ones and its own mått, a nämnd all of its
--- indicator table (not KF's mått, which are KF's own).
-CREATE OR REPLACE MACRO ind.follows(of_body, indikator_kf, namnd, niva) AS
-    CASE WHEN of_body = 'KF' THEN indikator_kf ELSE namnd = of_body AND niva = 'nämnd' END;
+-- The body whose list an indicator is on, for a due list asked for `of_body`: 'KF' for its
+-- Indikator KF ones and its own mått; a nämnd's name for all of that nämnd's indicator table
+-- (not KF's mått, which are KF's own); '*' for every nämnd at once, each indicator at its own
+-- nämnd. NULL: not on that list.
+CREATE OR REPLACE MACRO ind.body_for(of_body, indikator_kf, namnd, niva) AS
+    CASE WHEN of_body = 'KF' THEN CASE WHEN indikator_kf THEN 'KF' END
+         WHEN niva <> 'nämnd' THEN NULL
+         WHEN of_body = '*' OR of_body = namnd THEN namnd END;
 
 -- THE due rule, the one definition the due list, the papers and the forecast use: a value that
 -- became available at `available` (a timestamp) is due at the first meeting of `due_body`
@@ -71,11 +75,18 @@ SELECT * FROM ind.indicator_status_asof(
     available_before := ind.stockholm_day_start(
         (SELECT paper_deadline FROM ind.meetings WHERE body = of_body AND meeting_date = CAST(meeting AS DATE))));
 
--- The due list of any body as of a day: `of_body` is 'KF' or a nämnd's name (ind.meetings).
+-- The due list of any body as of a day: `of_body` is 'KF', a nämnd's name (ind.meetings), or
+-- '*' for every nämnd's own list at once (the column `body` says whose).
 -- One rule for all: a nämnd's indicators are due at its own meetings exactly as Indikator KF
--- ones are at KF's, each body with its own report log rows (rep.report_log.body).
+-- ones are at KF's, each body with its own report log rows (rep.report_log.body). Every
+-- indicator carries its body through the query rather than a per-nämnd call: a LATERAL call per
+-- nämnd is refused by the DuckDB 1.5 CLI controllers open the snapshot with.
 CREATE OR REPLACE MACRO ind.due_asof(as_of, of_body) AS TABLE
-WITH status AS (
+WITH followed AS (
+    SELECT i.*, ind.body_for(of_body, i.indikator_kf, i.namnd, i.niva) AS body FROM cfg.indicators i
+    WHERE ind.body_for(of_body, i.indikator_kf, i.namnd, i.niva) IS NOT NULL
+),
+status AS (
     SELECT * FROM ind.indicator_status_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
 ),
 known AS (
@@ -90,27 +101,27 @@ last_report AS (
                  WHERE o.source = l.source AND o.series = l.series AND o.region = l.region
                    AND o.period = l.period) AS period_start
     FROM (
-        SELECT indicator_id, arg_max(source, meeting_date) AS source, arg_max(series, meeting_date) AS series,
+        SELECT body, indicator_id, arg_max(source, meeting_date) AS source, arg_max(series, meeting_date) AS series,
                arg_max(region, meeting_date) AS region, arg_max(period, meeting_date) AS period,
                arg_max(period_end, meeting_date) AS period_end, arg_max(vintage, meeting_date) AS vintage,
                arg_max(value, meeting_date) AS value, max(meeting_date) AS last_meeting
         FROM rep.report_log
-        WHERE body = of_body AND ind.report_counts(meeting_date, reported_at, as_of)
-        GROUP BY indicator_id) l
+        WHERE ind.report_counts(meeting_date, reported_at, as_of)
+        GROUP BY body, indicator_id) l
 ),
 unreported AS (
     -- every value version not yet reported, of a period that still has a value at as_of
-    SELECT i.indicator_id,
+    SELECT i.indicator_id, i.body,
            -- Available since: published, if that was while the warehouse watched the table
            -- (an older publication date only says the figure existed before we looked).
            min(ind.available_at(o.source, o.source_table, o.published_at, o.first_seen)) AS pending_since
-    FROM cfg.indicators i
+    FROM followed i
     JOIN stg.observations o ON o.source = i.source AND o.series = i.series
         AND o.breakdown = i.breakdown AND o.region = i.region
     JOIN known k ON k.source = o.source AND k.series = o.series AND k.breakdown = o.breakdown
         AND k.region = o.region AND k.period = o.period
-    LEFT JOIN last_report r ON r.indicator_id = i.indicator_id
-    WHERE ind.follows(of_body, i.indikator_kf, i.namnd, i.niva) AND NOT o.is_deleted AND o.value IS NOT NULL
+    LEFT JOIN last_report r ON r.indicator_id = i.indicator_id AND r.body = i.body
+    WHERE NOT o.is_deleted AND o.value IS NOT NULL
       AND o.fetched_at < ind.stockholm_day_start(CAST(as_of AS DATE) + 1)
       AND (r.indicator_id IS NULL
            OR o.period_end > r.period_end
@@ -118,24 +129,24 @@ unreported AS (
            -- a revision, unless the period's value now is again what KF saw (8,4 → 8,6 → 8,4)
            OR (i.report_revisions AND o.period = r.period AND o.vintage > r.vintage
                AND o.value IS DISTINCT FROM r.value AND k.value IS DISTINCT FROM r.value))
-    GROUP BY i.indicator_id
+    GROUP BY i.indicator_id, i.body
 ),
 due AS (
-    SELECT s.*, u.pending_since, r.last_meeting,
+    SELECT s.*, u.body, u.pending_since, r.last_meeting,
         CASE
             WHEN r.indicator_id IS NULL THEN 'nytt värde'
             WHEN s.period <> r.period THEN 'ny period'
             ELSE 'reviderat värde'
         END AS reason,
-        ind.due_meeting(u.pending_since, of_body, ind.turn_namnd(s.niva, s.namnd), s.malomrade) AS due_meeting,
-        of_body = 'KF' AND s.malomrade = 'Välfärd' AND ind.kf_rolling() AND s.niva = 'nämnd' AS rolling_turn
+        ind.due_meeting(u.pending_since, u.body, ind.turn_namnd(s.niva, s.namnd), s.malomrade) AS due_meeting,
+        u.body = 'KF' AND s.malomrade = 'Välfärd' AND ind.kf_rolling() AND s.niva = 'nämnd' AS rolling_turn
     FROM unreported u
     JOIN status s USING (indicator_id)
-    LEFT JOIN last_report r USING (indicator_id)
+    LEFT JOIN last_report r ON r.indicator_id = u.indicator_id AND r.body = u.body
 ),
 next_meeting AS (
-    SELECT min(meeting_date) AS meeting_date FROM ind.meetings
-    WHERE body = of_body AND meeting_date >= CAST(as_of AS DATE)
+    SELECT body, min(meeting_date) AS meeting_date FROM ind.meetings
+    WHERE meeting_date >= CAST(as_of AS DATE) GROUP BY body
 )
 SELECT
     due.indicator_id, due.namnd, due.malomrade, due.name, due.indikator_kalla, due.unit, due.decimals,
@@ -150,10 +161,11 @@ SELECT
     -- KF's mått: the målprecisering, and for a survey the bokslut (annual report) of the
     -- measured year, where its result is followed up besides the meeting after publication.
     due.niva, due.malprecisering_id, due.enkat,
-    CASE WHEN due.enkat IS NOT NULL THEN year(due.period_end) END AS bokslut_ar
+    CASE WHEN due.enkat IS NOT NULL THEN year(due.period_end) END AS bokslut_ar,
+    due.body
 FROM due
-CROSS JOIN next_meeting nm
-LEFT JOIN ind.meetings m ON m.body = of_body AND m.meeting_date = due.due_meeting
+LEFT JOIN next_meeting nm ON nm.body = due.body
+LEFT JOIN ind.meetings m ON m.body = due.body AND m.meeting_date = due.due_meeting
 ORDER BY due.due_meeting NULLS LAST, due.namnd, due.indicator_id;
 
 CREATE OR REPLACE MACRO ind.kf_due_asof(as_of) AS TABLE SELECT * FROM ind.due_asof(as_of, 'KF');
@@ -165,8 +177,7 @@ SELECT * FROM ind.kf_due_asof(ind.today());
 -- Every nämnd's due list for its own meetings, as of the warehouse's today (ind.due_asof per
 -- nämnd with a sammanträdesplan).
 CREATE OR REPLACE VIEW ind.namnd_due_list AS
-SELECT d.* FROM (SELECT DISTINCT namnd FROM cfg.namnd_meetings) n,
-     LATERAL (SELECT * FROM ind.due_asof(ind.today(), n.namnd)) d;
+SELECT * FROM ind.due_asof(ind.today(), '*');
 
 -- What the meeting papers for `meeting` showed: per indicator due at that meeting, the value
 -- known when its paper deadline began. This is what mark-reported writes to rep.report_log.
