@@ -203,3 +203,17 @@ def test_a_nämnd_meetings_report_has_all_its_indicators_and_its_uppdrag(conn, t
     # Not a meeting of the nämnd: a clear error naming the nämnd.
     with pytest.raises(ValueError, match="inget sammanträde för Socialnämnden"):
         write_meeting_reports(conn, date(2026, 12, 8), tmp_path, body="Socialnämnden")
+
+
+def test_a_nämnd_report_lists_every_indicator_of_the_nämnd_new_data_or_not(conn, tmp_path):
+    observe(conn, "N45850", 2022, 8.49, "2026-11-01")
+    html_path, xlsx_path = write_meeting_reports(conn, date(2026, 12, 9), tmp_path, generated=GENERATED,
+                                                 body="Socialnämnden")
+    own = [r[0] for r in conn.execute("SELECT name FROM cfg.indicators WHERE namnd = 'Socialnämnden' "
+                                      "ORDER BY malomrade, indicator_id").fetchall()]
+    ws = openpyxl.load_workbook(xlsx_path)["Alla indikatorer"]
+    assert [r[1].value for r in ws.iter_rows(min_row=2)] == own and len(own) == 4
+    status = {r[1].value: r[6].value for r in ws.iter_rows(min_row=2)}
+    assert status["Gästnätter"] == "● uppnått" and status["Antal arbetsställen"] == "– ingen data"
+    html = html_path.read_text(encoding="utf-8")
+    assert "<h2>Nämndens alla indikatorer</h2>" in html and all(name in html for name in own)

@@ -55,6 +55,9 @@ class MeetingReport:
     max_manader: int = 30
     body: str = KF            # 'KF' or the nämnd whose meeting it is
     uppdrag: dict[str, pd.DataFrame] = field(default_factory=dict)  # a nämnd's: uppfoljning() frames
+    # A nämnd follows all its indicators during the year: its report also lists each one's
+    # status as the papers can show it, new data or not.
+    overview: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def organ(self) -> str:
@@ -134,4 +137,7 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
     if body != KF:
         # The uppdrag as the papers can show them: reports given and values known by the deadline.
         report.uppdrag = uppfoljning(conn, deadline, body)
+        report.overview = conn.execute(
+            "SELECT * FROM ind.papers_status(?, of_body := ?) WHERE namnd = ? AND niva = 'nämnd' "
+            "ORDER BY malomrade, indicator_id", [meeting, body, body]).df()
     return report

@@ -95,6 +95,18 @@ def display_rows(report: MeetingReport) -> list[dict]:
     return out
 
 
+def overview_rows(report: MeetingReport) -> list[dict]:
+    """A nämnd's every indicator with its status as the papers can show it (the nämnd's report)."""
+    return [{"malomrade": r.malomrade, "name": r.name,
+             "onskat": fmt_target(r.direction, r.onskat_varde, int(r.decimals), r.target_year),
+             "aktuellt": fmt_value(r.aktuellt_varde, int(r.decimals), r.value_status, typographic=True),
+             "aktuellt_value": None if is_missing(r.aktuellt_varde) else r.aktuellt_varde,
+             "decimals": int(r.decimals), "unit": r.unit, "datum": fmt_date(r.period_end),
+             "status": r.status, "status_class": STATUS_CLASS.get(r.status, ""),
+             "status_symbol": STATUS_SYMBOL.get(r.status, ""), "uppdrag": fmt_yes(r.uppdrag)}
+            for r in report.overview.itertuples()]
+
+
 def provenance_note(report: MeetingReport) -> str:
     """What the reader must know before trusting the figures: replayed recordings, example targets."""
     notes = []
@@ -120,7 +132,7 @@ def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
                   for ind, row in zip(report.indicators, rows)]
     html = env.get_template("meeting.html.j2").render(
         title=_title(report), r=report, provenance=provenance_note(report), rows=rows, charts=chart_list, revisions=revision_rows(report.revisions),
-        uppdrag=uppdrag_rows(report.uppdrag) if report.uppdrag else [],
+        uppdrag=uppdrag_rows(report.uppdrag) if report.uppdrag else [], overview=overview_rows(report),
         flaggor=([] if not report.uppdrag else
                  [f"{f.flagga}: {f.text}" for f in report.uppdrag["flaggor"].itertuples() if pd.isna(f.uppdrag_id)]),
         generated=generated.strftime("%Y-%m-%d %H:%M"))
@@ -208,6 +220,8 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
             rv.cell(rv.max_row, 5).number_format = "yyyy-mm-dd"
     if report.uppdrag and not report.uppdrag["uppdrag"].empty:
         _uppdrag_sheet(wb, report)
+    if not report.overview.empty:
+        _overview_sheet(wb, report)
     wb.properties.creator = "malstyrning"
     wb.properties.created = wb.properties.modified = generated.replace(tzinfo=None)
     wb.save(path)
@@ -271,6 +285,19 @@ def _uppdrag_sheet(wb: Workbook, report: MeetingReport) -> None:
     ws.page_setup.orientation = "landscape"
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToHeight = 0
+
+
+def _overview_sheet(wb: Workbook, report: MeetingReport) -> None:
+    ws = wb.create_sheet("Alla indikatorer", 1)
+    ws.append(["KF målområde", "Indikator", "Önskat värde", "Aktuellt värde", "Enhet", "Datum", "Status", "Uppdrag"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for r in overview_rows(report):
+        ws.append([r["malomrade"], r["name"], r["onskat"], r["aktuellt_value"], r["unit"], r["datum"],
+                   f"{r['status_symbol']} {r['status']}".strip(), r["uppdrag"]])
+        ws.cell(ws.max_row, 4).number_format = number_format(r["decimals"])
+    for col, w in zip("ABCDEFGH", (16, 30, 18, 14, 20, 12, 20, 10)):
+        ws.column_dimensions[col].width = w
 
 
 def slug(text: str) -> str:
