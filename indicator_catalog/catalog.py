@@ -277,6 +277,10 @@ def _check_uppdrag(plan: NamndPlan) -> None:
     starts from is marked; delrapporter and slutrapport fall on the nämnd's meetings (where
     its sammanträdesplan reaches)."""
     own = {i.id: i for i in plan.indicators}
+    if plan.uppdrag and not plan.calendar:
+        # Reports are given at the nämnd's meetings: without its plan none could be recorded.
+        raise CatalogError(f"{plan.file}: fält 'sammantraden': saknas, men filen har uppdrag "
+                           f"({', '.join(u.id for u in plan.uppdrag)}) vars rapporter lämnas vid nämndens möten")
     meetings = {m.datum for m in plan.calendar.meetings} if plan.calendar else set()
     last = max(meetings, default=None)
     for u in plan.uppdrag:
@@ -419,10 +423,11 @@ def load_catalog(path: str | os.PathLike | None = None) -> Catalog:
             if u.id in uppdrag_file:
                 raise CatalogError(f"{plan.file}: uppdrag '{u.id}': fält 'id': finns redan i {uppdrag_file[u.id]}")
             uppdrag_file[u.id] = plan.file
-    names = [p.namnd for p in plans]
+    first_plan: dict[str, Path] = {}
     for plan in plans:
-        if names.count(plan.namnd) > 1:
-            raise CatalogError(f"{plan.file}: fält 'namnd': {plan.namnd} har redan en annan fil")
+        if plan.namnd in first_plan:
+            raise CatalogError(f"{plan.file}: fält 'namnd': {plan.namnd} har redan filen {first_plan[plan.namnd]}")
+        first_plan[plan.namnd] = plan.file
     for f, plan in zip(files, plans):
         for ind in plan.indicators:
             if ind.id in first_file:

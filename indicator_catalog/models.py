@@ -219,13 +219,13 @@ class Tidplan(_Strict):
 
     @model_validator(mode="after")
     def _in_order(self):
+        if self.slutrapport <= self.start:
+            raise ValueError("slutrapport måste ligga efter start")
         dates = [d.datum for d in self.delrapporter]
         if dates != sorted(set(dates)):
             raise ValueError("delrapporternas datum ska vara olika och i tidsordning")
         if any(not self.start < d < self.slutrapport for d in dates):
             raise ValueError("delrapporter ska ligga mellan start och slutrapport")
-        if self.slutrapport <= self.start:
-            raise ValueError("slutrapport måste ligga efter start")
         return self
 
 

@@ -27,7 +27,7 @@ import duckdb
 from sources import clock
 from warehouse.core import db
 from warehouse.indicators.lookup import require_match, resolve_body, resolve_one
-from warehouse.publishing.snapshot import connect_published
+from warehouse.publishing.snapshot import connect_published, is_snapshot
 from warehouse.presentation.text import (render_due, render_forecast, render_reported, render_status, say,
                                          status_frame)
 from warehouse.presentation.reports.write import write_meeting_reports
@@ -217,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _write(args: argparse.Namespace) -> int:
     """The commands that write the report logs: in the working file, never the snapshot."""
+    target = Path(args.db) if args.db else db.database_path()
+    if is_snapshot(target):
+        # The next publication replaces the snapshot whole: what was written there would be lost.
+        raise ReportingError(f"{target} är en publicerad ögonblicksbild; registrera i arbetsdatabasen "
+                             f"({db.database_path()}, eller ange den med --db)")
     conn = db.connect(args.db)
     db.migrate(conn)
     db.ensure_views(conn)

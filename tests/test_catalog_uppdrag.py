@@ -28,7 +28,7 @@ def test_the_bundled_plans_have_uppdrag_and_calendars():
     for plan in cat.plans:
         days = {m.datum for m in plan.calendar.meetings}
         for u in plan.uppdrag:
-            assert {d.datum for d in u.tidplan.delrapporter} <= days
+            assert {d.datum for d in u.tidplan.delrapporter} | {u.tidplan.slutrapport} <= days
 
 
 def test_an_uppdrag_naming_an_unknown_indicator(catalog_copy):
@@ -105,3 +105,25 @@ def test_uppdrag_ids_are_unique_across_the_plans(catalog_copy):
 def test_the_nämnd_calendar_is_validated_like_the_kf_calendar(catalog_copy, old, new, text):
     message = refused(catalog_copy, SN, old, new)
     assert "sammantraden" in message and text in message, message
+
+
+def test_uppdrag_need_the_nämnds_sammanträdesplan(catalog_copy):
+    path = catalog_copy / "namnder" / SN
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:text.index("\n# Nämndens sammanträdesplan")] + "\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        load_catalog(catalog_copy)
+    assert str(err.value).startswith(str(path)) and "fält 'sammantraden': saknas" in str(err.value)
+
+
+def test_a_slutrapport_before_the_start_says_so(catalog_copy):
+    message = refused(catalog_copy, SN, "      slutrapport: 2027-05-19\n", "      slutrapport: 2026-01-01\n")
+    assert "slutrapport måste ligga efter start" in message
+
+
+def test_two_files_for_one_nämnd(catalog_copy):
+    source = catalog_copy / "namnder" / SN
+    copy = catalog_copy / "namnder" / "zz_socialnamnden.yaml"
+    copy.write_text("namnd: Socialnämnden\nindicators: []\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=f"fält 'namnd': Socialnämnden har redan filen {source}"):
+        load_catalog(catalog_copy)

@@ -345,3 +345,14 @@ def test_a_nämnds_due_list_its_uppdrag_and_a_report_given(built, capsys, tmp_pa
     assert "okänt uppdrag 'sn_okant'" in capsys.readouterr().err
     assert main(["--db", built, "report", "2026-12-09", "--organ", "social", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "socialnamnden_2026-12-09.html").exists()
+
+
+def test_the_writing_commands_refuse_the_published_snapshot(built, capsys, tmp_path):
+    # The next publication replaces the snapshot whole: a record written there would be lost.
+    from pathlib import Path
+
+    snapshot = Path(built).with_name("wh.publicerad.duckdb")  # published by the fixture's indicators_job
+    assert snapshot.exists()
+    for command in (["uppdrag-rapport", "sn_behalla_medarbetare", "2026-10-21"], ["mark-reported", "2026-12-14"]):
+        assert main(["--db", str(snapshot), *command]) == 1
+        assert "är en publicerad ögonblicksbild; registrera i arbetsdatabasen" in capsys.readouterr().err

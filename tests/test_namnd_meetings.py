@@ -148,3 +148,47 @@ def test_every_nämnds_list_at_once_is_each_nämnds_own(conn):
                         for r in conn.execute(f"SELECT {cols} FROM ind.due_asof('2026-02-20', ?)", [n]).fetchall())
     assert together == one_by_one and {r[0] for r in together} == {SOCIAL, "Barn- och utbildningsnämnden"}
     assert (SOCIAL, PLAIN[0], SN_MAR, "ny period", True) in together
+
+
+def test_a_year_to_date_series_is_followed_from_the_same_month_before_the_start(conn):
+    # ktn_investeringstakt starts 2026-01-01 and follows Upparbetade investeringar hittills i år:
+    # April 2026 (30 %) against April 2025 (20 %), never against December 2025's full year (88 %).
+    from tests.test_warehouse_status import file_obs
+
+    for period, value in (("2025M04", 20.0), ("2025M12", 88.0), ("2026M04", 30.0)):
+        file_obs(conn, "ekonomi", "upparbetade_investeringar_andel", period, value, seen="2026-05-10")
+    (row,) = linked(conn, "2026-05-10", "ktn_investeringstakt")
+    assert row[2:5] == ("2025M04", pytest.approx(10.0), "bättre")
+
+
+def test_a_report_before_the_uppdrag_started_or_beyond_its_tidplan_is_refused(conn):
+    u, evening = "sn_behalla_medarbetare", lambda d: clock.day_start(d) + EVENING  # start 2026-03-01, 2 items
+    with pytest.raises(ReportingError, match="startar 2026-03-01"):
+        record_uppdrag_report(conn, u, SN_FEB, now=evening(SN_FEB))
+    assert record_uppdrag_report(conn, u, date(2026, 9, 16), now=evening(date(2026, 9, 16))) == 1
+    assert record_uppdrag_report(conn, u, date(2026, 10, 21), now=evening(date(2026, 10, 21))) == 1
+    assert record_uppdrag_report(conn, u, date(2026, 10, 21), now=evening(date(2026, 10, 21))) == 0  # again: nothing new
+    with pytest.raises(ReportingError, match="alla 2 rapporter i tidplanen är redan registrerade"):
+        record_uppdrag_report(conn, u, date(2026, 11, 18), now=evening(date(2026, 11, 18)))
+
+
+def test_a_finished_uppdrag_no_longer_covers_its_indicators_flags(conn):
+    # Gästnätter below target, followed by an uppdrag whose slutrapport has been given: flagged again.
+    conn.execute("INSERT INTO cfg.uppdrag_indikatorer VALUES ('sn_samlokalisering', ?, false)", [PLAIN[0]])
+    observe(conn, PLAIN[1], 2026, 1.0, "2027-05-01")
+    flagged = "SELECT count(*) FROM ind.uppdrag_flaggor_asof(?) WHERE flagga = 'ej uppnått utan uppdrag' AND indicator_id = ?"
+    assert conn.execute(flagged, ["2027-05-01", PLAIN[0]]).fetchall()[0][0] == 0
+    for day in (date(2026, 12, 9), date(2027, 4, 21)):  # delrapport, then the slutrapport
+        record_uppdrag_report(conn, "sn_samlokalisering", day, now=clock.day_start(day) + EVENING)
+    assert conn.execute(flagged, ["2027-05-01", PLAIN[0]]).fetchall()[0][0] == 1
+
+
+def test_kf_and_a_nämnd_meeting_the_same_day_keep_their_logs_apart(conn):
+    conn.execute("UPDATE cfg.indicators SET indikator_kf = true WHERE indicator_id = ?", [PLAIN[0]])
+    conn.execute("INSERT INTO cfg.kf_meetings VALUES (?, ?, NULL)", [SN_FEB, SN_FEB_PAPERS])
+    observe(conn, PLAIN[1], 2023, 8.0, "2026-02-01")
+    assert due(conn, "2026-02-01", SOCIAL) == {PLAIN[0]: SN_FEB} and due(conn, "2026-02-01", "KF")[PLAIN[0]] == SN_FEB
+    assert mark_reported(conn, SN_FEB, body=SOCIAL, now=clock.day_start(SN_FEB) + EVENING) == 1
+    assert PLAIN[0] in due(conn, SN_FEB, "KF")           # KF has not had it yet
+    assert mark_reported(conn, SN_FEB, now=clock.day_start(SN_FEB) + EVENING) == 1
+    assert sorted(conn.execute("SELECT body FROM rep.report_log").fetchall()) == [("KF",), (SOCIAL,)]

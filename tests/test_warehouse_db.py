@@ -24,3 +24,34 @@ def test_a_malformed_memory_limit_is_refused_by_name(tmp_path, monkeypatch, valu
     monkeypatch.setenv(db.MEMORY_ENV, value)
     with pytest.raises(ValueError, match="MALSTYRNING_DUCKDB_MINNE"):
         db.connect(tmp_path / "a.duckdb")
+
+
+def test_migration_017_keeps_the_kf_report_log_and_adds_the_body(tmp_path):
+    # A warehouse of before the nämnd meetings, with one KF report logged, migrated in place.
+    import duckdb as ddb
+
+    from warehouse.core.db import SCHEMA_DIR
+
+    conn = ddb.connect(str(tmp_path / "old.duckdb"))
+    conn.execute("CREATE SCHEMA meta")
+    conn.execute("CREATE TABLE meta.schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                 "applied_at TIMESTAMPTZ NOT NULL)")
+    for path in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        if int(path.name[:3]) >= 17:
+            break
+        conn.execute(path.read_text(encoding="utf-8"))
+        conn.execute("INSERT INTO meta.schema_migrations VALUES (?, ?, now())", [int(path.name[:3]), path.name])
+    conn.execute("INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end, "
+                 "value, vintage, first_seen, reported_at, reported_by, status) VALUES ('2026-12-14', 'gastnatter', "
+                 "'kolada', 'N45850', '1882', '2022', '2022-12-31', 8.49, 1, now(), now(), 'test', 'uppnått')")
+    assert db.migrate(conn) == ["017_uppdrag_and_namnd_meetings.sql"]
+    db.ensure_views(conn)
+    assert conn.execute("SELECT body, indicator_id, value, status, reported_by FROM rep.report_log").fetchall() == [
+        ("KF", "gastnatter", 8.49, "uppnått", "test")]
+    # The key now holds the body: the same meeting day and indicator may be logged for a nämnd.
+    conn.execute("INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end, "
+                 "value, vintage, first_seen, reported_at, body) SELECT meeting_date, indicator_id, source, series, "
+                 "region, period, period_end, value, vintage, first_seen, reported_at, 'Socialnämnden' "
+                 "FROM rep.report_log").fetchall()
+    assert conn.execute("SELECT count(*) FROM ind.kf_revisions_asof('2026-12-15')").fetchall() == [(0,)]
+    conn.close()

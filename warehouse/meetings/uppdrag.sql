@@ -3,13 +3,21 @@
 -- and the flags a controller acts on. Point-in-time like the due list: `as_of` is a day, and
 -- only values and log rows that had arrived by its end count.
 
+-- known_before / available_before: as in ind.indicator_status_asof. By default what had arrived
+-- by the end of `as_of`; a meeting's report passes the papers' rule (ind.papers_status), so the
+-- uppdrag section shows the same values as the indicator tables beside it.
+
 -- Per uppdrag and linked indicator: today's status (as of), and the value when the uppdrag
--- started: the newest period that ended before its start. The trend since start is judged on
--- the shown (rounded) values in the indicator's direction, and only once a period newer than
--- the start value exists (ny_sedan_start); before that there is nothing to follow up yet.
-CREATE OR REPLACE MACRO ind.uppdrag_indikatorer_asof(as_of) AS TABLE
+-- started: the newest period that ended before its start, of the same length as today's; for a
+-- year-to-date series (ekonomi's cumulative months) also the same month, a year earlier, as the
+-- status view compares them (April's year-to-date against April's, never against a full year).
+-- The trend since start is judged on the shown (rounded) values in the indicator's direction,
+-- and only once a period newer than the start value exists (ny_sedan_start); before that there
+-- is nothing to follow up yet.
+CREATE OR REPLACE MACRO ind.uppdrag_indikatorer_asof(as_of, known_before := NULL, available_before := NULL) AS TABLE
 WITH status AS (
-    SELECT * FROM ind.indicator_status_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1))
+    SELECT * FROM ind.indicator_status_asof(coalesce(known_before, ind.stockholm_day_start(CAST(as_of AS DATE) + 1)),
+                                            available_before := available_before)
 ),
 baseline AS (
     SELECT l.uppdrag_id, l.indicator_id, k.value AS start_value, k.period AS start_period,
@@ -17,9 +25,13 @@ baseline AS (
     FROM cfg.uppdrag_indikatorer l
     JOIN cfg.uppdrag u USING (uppdrag_id)
     JOIN cfg.indicators i USING (indicator_id)
-    JOIN stg.observations_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1), scope := 'kommun') k
+    JOIN status s USING (indicator_id)
+    JOIN stg.observations_asof(coalesce(known_before, ind.stockholm_day_start(CAST(as_of AS DATE) + 1)),
+                               scope := 'kommun', available_before := available_before) k
         ON k.source = i.source AND k.series = i.series AND k.breakdown = i.breakdown AND k.region = i.region
     WHERE k.value IS NOT NULL AND k.period_end < u.start_date
+      AND (s.period IS NULL OR length(k.period) = length(s.period))
+      AND (NOT ind.year_to_date(k.source, k.series) OR month(k.period_end) = month(s.period_end))
     -- the newest period before the start; of a year and its December month, the year
     QUALIFY row_number() OVER (PARTITION BY l.uppdrag_id, l.indicator_id
                                ORDER BY k.period_end DESC, k.period_start ASC) = 1
@@ -67,14 +79,17 @@ SELECT p.uppdrag_id, p.namnd, p.nr, p.meeting_date AS planerat_mote, p.slutrappo
 FROM planned p LEFT JOIN given g USING (uppdrag_id, nr)
 ORDER BY p.namnd, p.uppdrag_id, p.nr;
 
--- One row per uppdrag: what it is, how its indicators stand, where its tidplan is.
-CREATE OR REPLACE MACRO ind.uppdrag_uppfoljning_asof(as_of) AS TABLE
+-- One row per uppdrag: what it is, how its indicators stand, where its tidplan is. n_uppnatt
+-- counts indicators at their target with a value from after the uppdrag started (a target
+-- reached before it started says nothing of the uppdrag).
+CREATE OR REPLACE MACRO ind.uppdrag_uppfoljning_asof(as_of, known_before := NULL, available_before := NULL) AS TABLE
 WITH ind_summary AS (
     SELECT uppdrag_id, count(*) AS n_indikatorer,
-           count(*) FILTER (WHERE status = 'uppnått') AS n_uppnatt,
+           count(*) FILTER (WHERE status = 'uppnått' AND ny_sedan_start) AS n_uppnatt,
            count(*) FILTER (WHERE trend_since_start = 'bättre') AS n_battre,
            count(*) FILTER (WHERE trend_since_start = 'sämre') AS n_samre
-    FROM ind.uppdrag_indikatorer_asof(as_of) GROUP BY uppdrag_id
+    FROM ind.uppdrag_indikatorer_asof(as_of, known_before := known_before, available_before := available_before)
+    GROUP BY uppdrag_id
 ),
 plan AS (
     SELECT uppdrag_id, count(*) FILTER (WHERE lage = 'sen') AS n_sena,
@@ -97,20 +112,29 @@ LEFT JOIN plan p USING (uppdrag_id)
 ORDER BY u.namnd, u.uppdrag_id;
 
 -- What a controller acts on, one row per finding:
---   'ej uppnått utan uppdrag'  a nämnd indicator below its target that no uppdrag follows
---   'kandidat att avsluta'     an uppdrag whose indicators have all reached their targets
+--   'ej uppnått utan uppdrag'  a nämnd indicator below its target that no uppdrag follows (one
+--                              whose slutrapport has been given follows it no longer)
+--   'kandidat att avsluta'     an uppdrag whose indicators have all reached their targets since it started
 --   'delrapport sen'           a tidplan item whose meeting passed without it
-CREATE OR REPLACE MACRO ind.uppdrag_flaggor_asof(as_of) AS TABLE
+CREATE OR REPLACE MACRO ind.uppdrag_flaggor_asof(as_of, known_before := NULL, available_before := NULL) AS TABLE
+WITH open_uppdrag AS (
+    SELECT uppdrag_id FROM ind.uppdrag_uppfoljning_asof(as_of, known_before := known_before,
+                                                        available_before := available_before)
+    WHERE NOT slutrapporterat
+)
 SELECT 'ej uppnått utan uppdrag' AS flagga, s.namnd, NULL AS uppdrag_id, s.indicator_id,
        s.name || ' är ej uppnått och följs inte av något uppdrag' AS text
-FROM ind.indicator_status_asof(ind.stockholm_day_start(CAST(as_of AS DATE) + 1)) s
+FROM ind.indicator_status_asof(coalesce(known_before, ind.stockholm_day_start(CAST(as_of AS DATE) + 1)),
+                               available_before := available_before) s
 WHERE s.niva = 'nämnd' AND s.status = 'ej uppnått'
-  AND NOT EXISTS (SELECT 1 FROM cfg.uppdrag_indikatorer l WHERE l.indicator_id = s.indicator_id)
+  AND NOT EXISTS (SELECT 1 FROM cfg.uppdrag_indikatorer l JOIN open_uppdrag o USING (uppdrag_id)
+                  WHERE l.indicator_id = s.indicator_id)
 UNION ALL
 SELECT 'kandidat att avsluta', namnd, uppdrag_id, NULL,
-       rubrik || CASE WHEN n_indikatorer = 1 THEN ': dess indikator har nått önskat värde'
-                      ELSE ': alla ' || n_indikatorer || ' indikatorer har nått önskat värde' END
-FROM ind.uppdrag_uppfoljning_asof(as_of) WHERE kandidat_avslut
+       rubrik || CASE WHEN n_indikatorer = 1 THEN ': dess indikator har nått önskat värde sedan start'
+                      ELSE ': alla ' || n_indikatorer || ' indikatorer har nått önskat värde sedan start' END
+FROM ind.uppdrag_uppfoljning_asof(as_of, known_before := known_before, available_before := available_before)
+WHERE kandidat_avslut
 UNION ALL
 SELECT 'delrapport sen', r.namnd, r.uppdrag_id, NULL,
        u.rubrik || ': ' || CASE WHEN r.slutrapport THEN 'slutrapporten' ELSE 'delrapport ' || r.nr END

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.meetings.log import KF, body_label, due_list, next_meeting, open_meeting
+from warehouse.meetings.uppdrag import report_label
 from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value,
                                            fmt_yes)
 from warehouse.presentation.tables import revision_rows
@@ -320,7 +321,7 @@ def render_uppdrag_due(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str,
         return f"\n\nUppdrag att rapportera vid {namnd} {fmt_date(meeting)}: inga."
     lines = [f"\n\nUppdrag att rapportera vid {namnd} {fmt_date(meeting)}:"]
     for r in rows.itertuples():
-        what = "slutrapport" if r.slutrapport else f"delrapport {r.nr}"
+        what = report_label(r.slutrapport, r.nr)
         late = f" – SEN, skulle ha lämnats {fmt_date(r.planerat_mote)}" if r.lage == "sen" else ""
         lines.append(fit(f"  {r.rubrik} ({r.uppdrag_id}): {what}" + (f", {r.innehall}" if r.innehall and not r.slutrapport
                                                                        else "") + late))

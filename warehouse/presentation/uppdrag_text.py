@@ -9,7 +9,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from warehouse.meetings.uppdrag import uppfoljning
+from warehouse.meetings.uppdrag import report_label, uppfoljning
 from warehouse.presentation.format import fmt_change, fmt_date, fmt_number, fmt_target, is_missing
 from warehouse.presentation.text import fit
 
@@ -41,7 +41,7 @@ def uppdrag_rows(frames: dict[str, pd.DataFrame]) -> list[dict]:
                   else "initiativ" + (f" ({u.ursprung_beskrivning})" if u.ursprung_beskrivning else ""))
         plan = []
         for p in frames["rapporter"][frames["rapporter"]["uppdrag_id"] == u.uppdrag_id].itertuples():
-            what = "slutrapport" if p.slutrapport else f"delrapport {p.nr}"
+            what = report_label(p.slutrapport, p.nr)
             given = f" vid {fmt_date(p.givet_mote)}" if not pd.isna(p.givet_mote) else ""
             plan.append({"text": f"{what} {fmt_date(p.planerat_mote)} {LAGE[p.lage]}{given}", "late": p.lage == "sen"})
         out.append({

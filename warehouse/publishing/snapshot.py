@@ -42,6 +42,15 @@ def published_path(path: str | os.PathLike | None = None) -> Path:
     return db.with_name(f"{db.stem}.publicerad{db.suffix}")
 
 
+def is_snapshot(path: str | os.PathLike) -> bool:
+    """Whether the DuckDB file at `path` is a published snapshot (it has meta.publication)."""
+    if not Path(path).exists():
+        return False
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return bool(conn.execute("SELECT count(*) FROM information_schema.tables "
+                                 "WHERE table_schema = 'meta' AND table_name = 'publication'").fetchall()[0][0])
+
+
 class PublishRefused(Exception):
     """Some quality rule failed: nothing was published, the last snapshot stands."""
 

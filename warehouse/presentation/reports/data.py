@@ -18,6 +18,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from sources import clock
 from sources.http import http_mode
 from warehouse.indicators.lookup import resolve_one
 from warehouse.meetings.log import KF, paper_deadline
@@ -135,8 +136,10 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
     report.revisions = conn.execute(
         "SELECT * FROM ind.revisions_asof(?, ?) WHERE ? IS NULL OR namnd = ?", [deadline, body, namnd, namnd]).df()
     if body != KF:
-        # The uppdrag as the papers can show them: reports given and values known by the deadline.
-        report.uppdrag = uppfoljning(conn, deadline, body)
+        # The uppdrag as the papers can show them: reports given by the deadline, values by the
+        # papers' rule (the same as the indicator tables beside them).
+        report.uppdrag = uppfoljning(conn, deadline, body, known_before=clock.day_start(meeting),
+                                     available_before=clock.day_start(deadline))
         report.overview = conn.execute(
             "SELECT * FROM ind.papers_status(?, of_body := ?) WHERE namnd = ? AND niva = 'nämnd' "
             "ORDER BY malomrade, indicator_id", [meeting, body, body]).df()

@@ -22,7 +22,7 @@ from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt
 from warehouse.presentation.tables import revision_rows
 from warehouse.presentation.reports import charts
 from warehouse.presentation.reports.data import MeetingReport, meeting_report
-from warehouse.meetings.log import KF
+from warehouse.meetings.log import KF, body_label
 from warehouse.presentation.uppdrag_text import uppdrag_rows
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -118,7 +118,7 @@ def provenance_note(report: MeetingReport) -> str:
 
 
 def _title(report: MeetingReport) -> str:
-    organ = "KF" if report.body == KF else report.body
+    organ = body_label(report.body)
     return f"Indikatorer till {organ} {report.meeting}" + (f" – {report.namnd}" if report.namnd else "")
 
 
@@ -151,7 +151,7 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
     ws.title = "Indikatorer"
     ws["A1"] = _title(report)
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = (f"Kommunfullmäktige {report.meeting}, handlingar senast {report.paper_deadline}, "
+    ws["A2"] = (f"{report.organ} {report.meeting}, handlingar senast {report.paper_deadline}, "
                 f"{report.kommun_namn} ({report.kommun}). Framtagen {generated:%Y-%m-%d %H:%M}.")
     ws["A3"] = provenance_note(report)
     ws["A3"].font = Font(bold=True, color="9C0006")
@@ -209,7 +209,8 @@ def write_xlsx(report: MeetingReport, path: Path, generated: datetime) -> Path:
         _charts(wb, report, rows)
     if not report.revisions.empty:
         rv = wb.create_sheet("Reviderade")
-        rv.append(["Nämnd", "Indikator", "Period", "Redovisat", "Redovisat vid KF", "Nytt värde", "Redovisas igen"])
+        rv.append(["Nämnd", "Indikator", "Period", "Redovisat", f"Redovisat vid {body_label(report.body)}", "Nytt värde",
+                   "Redovisas igen"])
         for c in rv[1]:
             c.font = Font(bold=True)
         for v in report.revisions.itertuples():
