@@ -10,7 +10,7 @@ export MALSTYRNING_HTTP_MODE ?= replay
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test dev lock recordings bench bench-national clean
+.PHONY: install demo test dev lock recordings bench bench-national clean site serve
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,14 @@ test: install
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster instance migrate > /dev/null
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(or $(PORT),3000)
+
+# The public web site from the published snapshot (make demo builds it too), and a local
+# server for it on http://127.0.0.1:8000 (PORT=8001 make serve for another port).
+site: install
+	$(BIN)/indikator webb
+
+serve: install
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(or $(MALSTYRNING_WEBB),data/webb) $(or $(PORT),8000)
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock: install

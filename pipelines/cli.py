@@ -37,7 +37,9 @@ from warehouse.presentation.goals_text import render_goals
 from warehouse.presentation.reports.bokslut import write_bokslut_reports
 from warehouse.meetings.log import ReportingError, body_label, mark_reported, reported_at
 from warehouse.meetings.uppdrag import record_uppdrag_report
+from warehouse.presentation.site.build import build_site, site_path
 from warehouse.presentation.uppdrag_text import render_uppdrag
+from sources.http import http_mode
 
 
 def _date(text: str) -> date:
@@ -163,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="skriv en vy (t.ex. rapport.indikatorer) till CSV eller XLSX")
     ex.add_argument("vy", nargs="?", help="vyns namn; utan namn listas vyerna")
     ex.add_argument("--out", help="fil att skriva, .csv eller .xlsx (standard: <vy>.csv)")
+    w = sub.add_parser("webb", help="bygg den publika webbplatsen (statiska filer) ur ögonblicksbilden")
+    w.add_argument("--out", help="katalog att skriva till (standard: webb/ bredvid lagret, $MALSTYRNING_WEBB)")
     fr = sub.add_parser("refresh", help="hämta och ladda om (Kolada, SCB, AF, inkorgen), räkna status och publicera")
     fr.add_argument("--years", help="år att hämta, t.ex. 2020-2022 (standard: de tre senaste hela åren)")
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
@@ -209,6 +213,10 @@ def run(args: argparse.Namespace) -> int:
         say(result.summary_line())
         for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of, result=result):
             say(f"Skrev {path}")
+    elif args.command == "webb":
+        result = build_site(conn, Path(args.out) if args.out else site_path(), replay=http_mode() == "replay")
+        say(f"Webbplatsen: {result.path} ({result.pages} sidor, {result.bytes / 1e6:.2f} MB, byggd på "
+            f"{result.seconds:.1f} s). Visa den: make serve, eller öppna {result.path / 'index.html'}")
     elif args.command == "reported":
         body = resolve_body(conn, args.organ)
         say(render_reported(reported_at(conn, args.meeting, body), args.meeting, body))

@@ -26,6 +26,7 @@ from warehouse.presentation.text import (render_af_month, render_due, render_for
                                          width)
 from warehouse.meetings.log import mark_reported
 from warehouse.meetings.uppdrag import record_uppdrag_report
+from warehouse.presentation.site.build import build_site, site_path
 from warehouse.presentation.uppdrag_text import render_uppdrag
 from warehouse.presentation.reports.write import write_meeting_reports
 from warehouse.goals.bokslut import bokslut
@@ -87,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     _kf_goals(conn, as_of)
     _kf_year(as_of)
     _namnd_meeting(as_of)
+    # The public site from the snapshot (the same code as the pub/webb asset and `indikator webb`).
+    site = build_site(conn, site_path(), as_of=as_of, replay=mode == "replay")
+    say(f"\nWebbplatsen: {site.path / 'index.html'} ({site.pages} sidor, {site.bytes / 1e6:.2f} MB, "
+        f"{site.seconds:.1f} s); visa den med `make serve` (http://127.0.0.1:8000).")
     if mode == "replay":
         say("\nOBS: replay-läge, inspelade svar – inte aktuella siffror:")
         for note in recording_notes(recordings_dir()):

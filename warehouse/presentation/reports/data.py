@@ -77,6 +77,33 @@ def _peer_members(conn) -> tuple[str | None, list[str]]:
     return (rows[0], rows[1] or []) if rows else (None, [])
 
 
+def indicator_series(conn: duckdb.DuckDBPyConnection, row: dict, members: list[str], known_before,
+                     available_before=None) -> pd.DataFrame:
+    """The kommun's series of the indicator's kind of period (years, or months, …) with the
+    comparison group's mean and how many members have each period: period, period_end, value,
+    peer_mean, peer_n. As known before `known_before` (a timestamp or 'infinity') and, when
+    given, available before `available_before` (a meeting's papers)."""
+    return conn.execute(
+        """
+        WITH peers AS (
+            SELECT p.period, avg(p.value) AS peer_mean, count(*) AS peer_n
+            FROM stg.observations_asof(CAST(? AS TIMESTAMPTZ), available_before := CAST(? AS TIMESTAMPTZ)) p
+            WHERE p.source = ? AND p.series = ? AND p.breakdown = ? AND p.region <> ?
+              AND p.region IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL
+            GROUP BY p.period)
+        SELECT o.period, o.period_end, o.value, peers.peer_mean, coalesce(peers.peer_n, 0) AS peer_n
+        FROM stg.observations_asof(CAST(? AS TIMESTAMPTZ), available_before := CAST(? AS TIMESTAMPTZ)) o
+        LEFT JOIN peers USING (period)
+        WHERE o.source = ? AND o.series = ? AND o.breakdown = ? AND o.region = ? AND o.value IS NOT NULL
+          AND length(o.period) = length(?)
+        ORDER BY o.period_end, o.period
+        """,
+        [known_before, available_before, row["source"], row["series"], row["breakdown"], row["region"], members,
+         known_before, available_before, row["source"], row["series"], row["breakdown"], row["region"],
+         row["period"]],
+    ).df()
+
+
 def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | None = None,
                    body: str = KF) -> MeetingReport:
     deadline = paper_deadline(conn, meeting, body)
@@ -114,24 +141,7 @@ def meeting_report(conn: duckdb.DuckDBPyConnection, meeting: date, namnd: str | 
         [meeting, deadline, meeting, body, meeting, body, meeting, body, meeting, deadline, deadline, namnd, namnd],
     ).df()
     for row in rows.to_dict("records"):
-        series = conn.execute(
-            """
-            WITH peers AS (
-                SELECT p.period, avg(p.value) AS peer_mean, count(*) AS peer_n
-                FROM stg.observations_asof(ind.stockholm_day_start(?), available_before := ind.stockholm_day_start(?)) p
-                WHERE p.source = ? AND p.series = ? AND p.breakdown = ? AND p.region <> ?
-                  AND p.region IN (SELECT unnest(?::VARCHAR[])) AND p.value IS NOT NULL
-                GROUP BY p.period)
-            SELECT o.period, o.period_end, o.value, peers.peer_mean, coalesce(peers.peer_n, 0) AS peer_n
-            FROM stg.observations_asof(ind.stockholm_day_start(?), available_before := ind.stockholm_day_start(?)) o
-            LEFT JOIN peers USING (period)
-            WHERE o.source = ? AND o.series = ? AND o.breakdown = ? AND o.region = ? AND o.value IS NOT NULL
-              AND length(o.period) = length(?)
-            ORDER BY o.period_end, o.period
-            """,
-            [meeting, deadline, row["source"], row["series"], row["breakdown"], row["region"], members,
-             meeting, deadline, row["source"], row["series"], row["breakdown"], row["region"], row["period"]],
-        ).df()
+        series = indicator_series(conn, row, members, clock.day_start(meeting), clock.day_start(deadline))
         report.indicators.append(IndicatorReport(row, series, SOURCE_NAMES.get(row["source"], row["source"])))
     report.revisions = conn.execute(
         "SELECT * FROM ind.revisions_asof(?, ?) WHERE ? IS NULL OR namnd = ?", [deadline, body, namnd, namnd]).df()
