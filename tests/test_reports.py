@@ -105,7 +105,7 @@ def test_the_html_report_prints_on_a4_landscape(reports, tmp_path):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())
     assert boxes and all(round(float(w)) == 842 and round(float(h)) == 595 for w, h in boxes), boxes
     html = reports[".html"].read_text(encoding="utf-8")
-    assert "print-color-adjust: exact" in html and '<div class="table-wrap">' in html
+    assert "print-color-adjust: exact" in html and '<div class="table-wrap" role="region" tabindex="0"' in html
 
 
 def test_a_meeting_not_in_the_calendar_is_a_clear_error(conn, tmp_path):

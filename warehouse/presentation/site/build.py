@@ -7,6 +7,7 @@ Pages (Swedish, one HTML file each, shared CSS, inline SVG charts with a table b
   indikator/<id>.html        chart, values, status, trend, peers, source, definition, comment
   indikator/<id>.csv         the figures the page shows
   kf.html                    the next KF meetings and what is due at each
+  kf/KF_<datum>.html         a listed meeting's report (the document `indikator report` writes)
   om-statistiken.html        sources, when each was last read, what is an example or replayed
 
 The site is written to a temporary folder beside `out` and swapped in whole, so a failed build
@@ -35,8 +36,8 @@ from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt
                                            is_missing)
 from warehouse.presentation.reports import charts
 from warehouse.presentation.reports.bokslut import structure
-from warehouse.presentation.reports.data import SOURCE_NAMES, IndicatorReport, indicator_series
-from warehouse.presentation.reports.write import STATUS_CLASS, STATUS_SYMBOL, TREND_ARROW
+from warehouse.presentation.reports.data import SOURCE_NAMES, IndicatorReport, indicator_series, meeting_report
+from warehouse.presentation.reports.write import STATUS_CLASS, STATUS_SYMBOL, TREND_ARROW, write_html
 
 HERE = Path(__file__).parent
 SITE_ENV = "MALSTYRNING_WEBB"
@@ -203,8 +204,19 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
                       [as_of]).df()
     meetings = conn.execute("SELECT meeting_date, paper_deadline, note FROM cfg.kf_meetings WHERE meeting_date >= ? "
                             "ORDER BY 1 LIMIT 6", [as_of]).fetchall()
+    # Each listed meeting's papers as the KF report presents them (the same document as
+    # `indikator report`), under kf/.
+    (tmp / "kf").mkdir()
+    reports = {}
+    for m, _, _ in meetings:
+        if any(not pd.isna(d.due_meeting) and d.due_meeting.date() == m for d in kf.itertuples()):
+            report = meeting_report(conn, m)
+            report.replay = replay
+            write_html(report, tmp / "kf" / f"KF_{m}.html", clock.now())
+            reports[m] = f"kf/KF_{m}.html"
+            pages += 1
     page("kf.html", "kf.html.j2", 0, meetings=[
-        {"date": fmt_date(m), "deadline": fmt_date(dl), "note": note,
+        {"date": fmt_date(m), "deadline": fmt_date(dl), "note": note, "report": reports.get(m),
          # KF's own mått have no page of their own: they link to their målområde's page.
          "rows": [{"name": d.name, "namnd": d.namnd, "period": fmt_period(d.period), "status": d.status,
                    "reason": d.reason, "url": (f"indikator/{d.indicator_id}.html" if d.indicator_id in with_page
