@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from indicator_catalog.catalog import load_catalog
 from sources import clock
 from warehouse.core import db
 from warehouse.indicators.lookup import require_match, resolve_body, resolve_one
@@ -214,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
         for path in write_bokslut_reports(conn, args.ar, Path(args.out), as_of=args.as_of, result=result):
             say(f"Skrev {path}")
     elif args.command == "webb":
-        result = build_site(conn, Path(args.out) if args.out else site_path(), replay=http_mode() == "replay")
+        result = build_site(conn, Path(args.out) if args.out else site_path(), replay=http_mode() == "replay",
+                            national=load_catalog().settings.omfattning == "riket")
         say(f"Webbplatsen: {result.path} ({result.pages} sidor, {result.bytes / 1e6:.2f} MB, byggd på "
             f"{result.seconds:.1f} s). Visa den: make serve, eller öppna {result.path / 'index.html'}")
     elif args.command == "reported":

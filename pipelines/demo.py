@@ -15,6 +15,7 @@ import sys
 import shutil
 from datetime import date, timedelta
 
+from indicator_catalog.catalog import load_catalog
 from pipelines.refresh import Refresh, years_range
 from sources import clock
 from sources.http import http_mode, recordings_dir
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     _kf_year(as_of)
     _namnd_meeting(as_of)
     # The public site from the snapshot (the same code as the pub/webb asset and `indikator webb`).
-    site = build_site(conn, site_path(), as_of=as_of, replay=mode == "replay")
+    site = build_site(conn, site_path(), as_of=as_of, replay=mode == "replay",
+                      national=load_catalog().settings.omfattning == "riket")
     say(f"\nWebbplatsen: {site.path / 'index.html'} ({site.pages} sidor, {site.bytes / 1e6:.2f} MB, "
         f"{site.seconds:.1f} s); visa den med `make serve` (http://127.0.0.1:8000).")
     if mode == "replay":

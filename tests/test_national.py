@@ -106,3 +106,41 @@ def test_the_whole_country_status_has_every_unit_and_agrees_with_the_kommuns_own
     conn.close()
     assert rows == pytest.approx(recorded("N45850", 2022))  # every unit with the figure, as recorded
     assert own == same
+
+
+def test_the_site_in_national_mode_has_any_kommuns_page(national, tmp_path):
+    import re
+    import time
+
+    from tests.test_site import parsed
+    from warehouse.presentation.site.build import build_site
+
+    path, *_ = national
+    conn = db.connect(path.with_name("wh.publicerad.duckdb"), read_only=True)
+    started = time.monotonic()
+    result = build_site(conn, tmp_path / "webb", replay=True, national=True)
+    codes = {k for (k,) in conn.execute("SELECT kod FROM cfg.enheter WHERE typ = 'kommun'").fetchall()}
+    kommuner = len(codes)
+    conn.close()
+    out = result.path
+    assert len(list(out.glob("kommuner/[0-9]*.html"))) == kommuner == 290
+    # Örebro's page shows its own recorded Gästnätter and its place among the kommuner.
+    values = {k: v for k, v in recorded("N45850", 2022).items() if k in codes}  # kommuner, not regions
+    page = (out / "kommuner" / "1880.html").read_text(encoding="utf-8")
+    shown = re.search(r'gastnatter\.html">Gästnätter</a></th>\s*<td class="num">([^ <]+)', page).group(1)
+    assert float(shown.replace(",", ".")) == pytest.approx(values["1880"], abs=0.005)
+    from warehouse.presentation.format import round_shown
+
+    # Places are given on the shown values (two decimals), ties sharing a place.
+    better = sum(round_shown(v, 2) > round_shown(values["1880"], 2) + 1e-9 for v in values.values())
+    assert f"{better + 1} av {len(values)}" in page
+    ranked = (out / "jamforelse" / "gastnatter.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'href="\.\./kommuner/\d{4}\.html"', ranked)) == len(values)
+    broken = [(p.name, t) for p in out.rglob("*.html") for t in parsed(p).links
+              if not t.startswith("http") and not (p.parent / t.partition("#")[0]).resolve().exists()]
+    assert not broken, broken[:5]
+    from tests.test_site import browser_problems
+
+    sample = [out / "kommuner" / "index.html", out / "kommuner" / "1880.html", out / "jamforelse" / "gastnatter.html"]
+    assert not browser_problems(sample, out)
+    print(f"national site: {result.pages} pages, {result.bytes / 1e6:.2f} MB, {time.monotonic() - started:.1f} s")

@@ -132,12 +132,13 @@ def axe_source() -> str:
     return script.read_text(encoding="utf-8")
 
 
-def test_every_page_in_chromium_no_foreign_request_no_serious_accessibility_violation(site, tmp_path):
-    out, _, _ = site
+def browser_problems(pages: list[Path], root: Path) -> dict:
+    """Per page opened in Chromium: serious or critical axe-core violations (WCAG 2.1 A/AA) and
+    requests beyond the page's own files; only pages with a problem are returned."""
     axe = axe_source()
     problems = {}
     with browser_page(chromium()) as page:
-        for html in sorted(out.rglob("*.html")):
+        for html in pages:
             page.requests.clear()
             page.open(html.as_uri())
             page.evaluate(axe)
@@ -148,7 +149,13 @@ def test_every_page_in_chromium_no_foreign_request_no_serious_accessibility_viol
             serious = [v for v in json.loads(result) if v["impact"] in ("serious", "critical")]
             foreign = [u for u in page.requests if not u.startswith(("file:", "data:", "about:"))]
             if serious or foreign:
-                problems[str(html.relative_to(out))] = (serious, foreign)
+                problems[str(html.relative_to(root))] = (serious, foreign)
+    return problems
+
+
+def test_every_page_in_chromium_no_foreign_request_no_serious_accessibility_violation(site, tmp_path):
+    out, _, _ = site
+    problems = browser_problems(sorted(out.rglob("*.html")), out)
     assert not problems, problems
 
 

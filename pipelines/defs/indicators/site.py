@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.defs.indicators.publish import snapshot
 from pipelines.defs.policies import OWNERS
+from pipelines.defs.resources import CatalogResource
 from sources.http import http_mode
 from warehouse.presentation.site.build import build_site, site_path
 from warehouse.publishing.snapshot import connect_published
@@ -11,16 +12,18 @@ from warehouse.publishing.snapshot import connect_published
 
 @dg.asset(key=["pub", "webb"], deps=[snapshot], group_name="indicators", kinds={"html"}, owners=OWNERS,
           automation_condition=dg.AutomationCondition.eager())
-def webb(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def webb(context: dg.AssetExecutionContext, catalog: CatalogResource) -> dg.MaterializeResult:
     """Den publika webbplatsen: målområden, KF:s mål, nämndernas indikatorer och uppdrag, en sida
-    per indikator med diagram, tabell och källa, och en sida om statistiken.
+    per indikator med diagram, tabell och källa, och en sida om statistiken; i nationellt läge
+    (omfattning: riket) även varje kommuns värden och placering.
 
     Byggs ur den publicerade ögonblicksbilden (aldrig arbetsfilen) till webb/ bredvid lagret
     ($MALSTYRNING_WEBB), som statiska filer utan anrop till andra servrar. Skrivs i en tillfällig
     katalog och byts in hel: misslyckas bygget ligger förra webbplatsen kvar."""
     conn = connect_published()
     try:
-        result = build_site(conn, site_path(), replay=http_mode() == "replay")
+        result = build_site(conn, site_path(), replay=http_mode() == "replay",
+                            national=catalog.load().settings.omfattning == "riket")
     finally:
         conn.close()
     context.log.info(f"Webbplatsen: {result.path} ({result.pages} sidor, {result.bytes / 1e6:.2f} MB, "

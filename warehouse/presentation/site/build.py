@@ -9,6 +9,8 @@ Pages (Swedish, one HTML file each, shared CSS, inline SVG charts with a table b
   kf.html                    the next KF meetings and what is due at each
   kf/KF_<datum>.html         a listed meeting's report (the document `indikator report` writes)
   om-statistiken.html        sources, when each was last read, what is an example or replayed
+  kommuner/<kod>.html        national mode: any kommun's latest public figures and places
+  jamforelse/<id>.html       national mode: every kommun ranked on one indicator
 
 The site is written to a temporary folder beside `out` and swapped in whole, so a failed build
 leaves the last good site; built only from a snapshot (the controllers' read-only copy), never
@@ -140,8 +142,43 @@ def _csv(rows: list[dict], r: dict) -> str:
     return out.getvalue()
 
 
+def _national_pages(conn: duckdb.DuckDBPyConnection, page, indicators: list[dict]) -> set[str]:
+    """National mode (omfattning: riket): any kommun's figures from the same warehouse. Per
+    kommun a page with its latest value of each public-source indicator and its place among
+    the kommuner; per indicator a page with every kommun ranked. No status: the önskade värden
+    are the reference kommun's own."""
+    frame = conn.execute(
+        """
+        SELECT s.indicator_id, s.region, e.namn, s.aktuellt_varde, s.period, s.decimals, s.unit, s.direction,
+               rank() OVER (PARTITION BY s.indicator_id ORDER BY
+                   CASE WHEN s.direction = 'higher' THEN -round(s.aktuellt_varde, s.decimals)
+                        ELSE round(s.aktuellt_varde, s.decimals) END) AS plats,
+               count(*) OVER (PARTITION BY s.indicator_id) AS av
+        FROM ind.indicator_status_riket s JOIN cfg.enheter e ON e.kod = s.region AND e.typ = 'kommun'
+        WHERE s.niva = 'nämnd' AND s.source IN ('kolada', 'scb') AND s.aktuellt_varde IS NOT NULL
+        ORDER BY s.indicator_id, plats, e.namn
+        """).df()
+    names = {r["indicator_id"]: r for r in indicators}
+    kommuner = conn.execute("SELECT kod, namn FROM cfg.enheter WHERE typ = 'kommun' ORDER BY namn").fetchall()
+
+    def row(r):
+        return {"kod": r.region, "namn": r.namn, "plats": int(r.plats), "av": int(r.av), "period": r.period,
+                "value": fmt_number(r.aktuellt_varde, int(r.decimals), typographic=True), "unit": r.unit}
+
+    by_indicator = {i: [row(r) for r in g.itertuples()] for i, g in frame.groupby("indicator_id")}
+    page("kommuner/index.html", "kommuner.html.j2", 1, kommuner=kommuner)
+    for kod, namn in kommuner:
+        mine = [{**x, "id": i, "name": names[i]["name"]} for i, rows in by_indicator.items() if i in names
+                for x in rows if x["kod"] == kod]
+        page(f"kommuner/{kod}.html", "kommun.html.j2", 1, kod=kod, namn=namn, rows=mine)
+    ranked = {i for i in by_indicator if i in names}
+    for i in ranked:
+        page(f"jamforelse/{i}.html", "jamforelse.html.j2", 1, r=names[i], rows=by_indicator[i])
+    return ranked
+
+
 def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None = None,
-               replay: bool = False) -> SiteResult:
+               replay: bool = False, national: bool = False) -> SiteResult:
     started = time.monotonic()
     as_of = as_of or clock.today()
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html", "j2"]))
@@ -156,7 +193,7 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
                         "AND table_name = 'publication'").fetchall()[0][0] else None
     indicators = _indicator_rows(conn)
     examples = bool(conn.execute("SELECT bool_or(onskat_exempel) FROM cfg.indicators").fetchall()[0][0])
-    common = {"kommun": kommun, "kommun_namn": kommun_namn, "published": fmt_date(published) if published else "–",
+    common = {"kommun": kommun, "kommun_namn": kommun_namn, "national": national, "published": fmt_date(published) if published else "–",
               "replay": replay, "examples": examples, "malomraden": [(m, slug(m)) for m in MALOMRADEN],
               "namnder": sorted({(r["namnd"], slug(r["namnd"])) for r in indicators})}
 
@@ -164,7 +201,7 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
     areas = {a["text"]: a for a in structure(goals)}
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    for folder in ("malomrade", "namnd", "indikator"):
+    for folder in ("malomrade", "namnd", "indikator") + (("kommuner", "jamforelse") if national else ()):
         (tmp / folder).mkdir(parents=True)
     pages = 0
 
@@ -186,6 +223,8 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
         page(f"namnd/{nslug}.html", "namnd.html.j2", 1, namnd=namnd,
              rows=[r for r in indicators if r["namnd"] == namnd],
              uppdrag=uppdrag[uppdrag["namnd"] == namnd].to_dict("records"))
+    # National mode: every kommun's figures, and the indicators that have a ranking to link to.
+    ranked = _national_pages(conn, page, indicators) if national else set()
     for r in indicators:
         series = (indicator_series(conn, r, members, "infinity") if r["has_value"] else pd.DataFrame())
         table, chart = [], ""
@@ -198,7 +237,7 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
             chart = _accessible_svg(chart, r["indicator_id"])
             (tmp / "indikator" / f"{r['indicator_id']}.csv").write_text(_csv(table, r), encoding="utf-8")
         page(f"indikator/{r['indicator_id']}.html", "indikator.html.j2", 1, r=r, table=table, chart=chart,
-             peer=_peer_text(r), source_link=_source_link(r), group_title=group_title)
+             peer=_peer_text(r), source_link=_source_link(r), group_title=group_title, ranked=r["id"] in ranked)
     with_page = {r["indicator_id"] for r in indicators}
     kf = conn.execute("SELECT * FROM ind.kf_due_asof(?) ORDER BY due_meeting NULLS LAST, namnd, name",
                       [as_of]).df()
