@@ -183,3 +183,16 @@ def test_the_dagster_asset_builds_the_site_from_the_published_snapshot(built, tm
     assert result.success
     meta = result.asset_materializations_for_node("pub__webb")[0].metadata
     assert meta["sidor"].value == len(list((tmp_path / "webb").rglob("*.html"))) > 10
+
+
+def test_an_indicator_page_prints(site, tmp_path):
+    import subprocess as sp
+
+    from tests.browser import FLAGS
+
+    out, _, _ = site
+    pdf = tmp_path / "gastnatter.pdf"
+    sp.run([chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}", (out / "indikator" / "gastnatter.html").as_uri()], capture_output=True, timeout=120)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
