@@ -15,7 +15,7 @@ def test_definitions_load_with_expected_keys():
     assert keys == {
         "raw/kolada_values", "stg/kolada_observations", "raw/kolada_kpi",
         "cfg/indicator_catalog", "ind/indicator_status", "ind/kf_due_list",
-        "raw/scb_values", "stg/scb_observations", "raw/af_files", "stg/af_observations", "pub/snapshot",
+        "raw/scb_values", "stg/scb_observations", "raw/af_files", "stg/af_observations", "pub/snapshot", "pub/webb",
         "stg/file_observations",
     }
     jobs = {j.name for j in defs.resolve_all_job_defs()}

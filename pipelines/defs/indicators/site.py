@@ -3,15 +3,16 @@
 import dagster as dg
 
 from pipelines.defs.indicators.publish import snapshot
-from pipelines.defs.policies import OWNERS
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource
 from sources.http import http_mode
 from warehouse.presentation.site.build import build_site, site_path
 from warehouse.publishing.snapshot import connect_published
 
 
-@dg.asset(key=["pub", "webb"], deps=[snapshot], group_name="indicators", kinds={"html"}, owners=OWNERS,
-          automation_condition=dg.AutomationCondition.eager())
+# In the duckdb pool like every asset that opens a DuckDB file (it reads the snapshot).
+@dg.asset(key=["pub", "webb"], deps=[snapshot], group_name="indicators", kinds={"duckdb", "html"}, owners=OWNERS,
+          pool=DUCKDB_POOL, automation_condition=dg.AutomationCondition.eager())
 def webb(context: dg.AssetExecutionContext, catalog: CatalogResource) -> dg.MaterializeResult:
     """Den publika webbplatsen: målområden, KF:s mål, nämndernas indikatorer och uppdrag, en sida
     per indikator med diagram, tabell och källa, och en sida om statistiken; i nationellt läge
