@@ -196,3 +196,15 @@ def test_an_indicator_page_prints(site, tmp_path):
             f"--print-to-pdf={pdf}", (out / "indikator" / "gastnatter.html").as_uri()], capture_output=True, timeout=120)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 10_000
+
+
+def test_a_kommun_without_kf_goals_and_without_data_still_gets_its_site(conn, tmp_path):
+    # kf_mal.yaml is optional and a new warehouse has no values yet: every page is still written.
+    result = build_site(conn, tmp_path / "webb")
+    out = result.path
+    assert (out / "index.html").exists() and len(list(out.glob("malomrade/*.html"))) == 5
+    assert "Fullmäktige har inga mål inlagda" in (out / "malomrade" / "valfard.html").read_text(encoding="utf-8")
+    assert "Det finns ännu inget värde" in (out / "indikator" / "gastnatter.html").read_text(encoding="utf-8")
+    for page in out.rglob("*.html"):
+        for target in parsed(page).links:
+            assert target.startswith("http") or (page.parent / target.partition("#")[0]).resolve().exists()

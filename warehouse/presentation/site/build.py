@@ -33,7 +33,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sources import clock
-from warehouse.goals.bokslut import bokslut
+from warehouse.goals.bokslut import BokslutError, bokslut
 from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value,
                                            is_missing)
 from warehouse.presentation.reports import charts
@@ -197,8 +197,12 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
               "replay": replay, "examples": examples, "malomraden": [(m, slug(m)) for m in MALOMRADEN],
               "namnder": sorted({(r["namnd"], slug(r["namnd"])) for r in indicators})}
 
-    goals = bokslut(conn, None, as_of)
-    areas = {a["text"]: a for a in structure(goals)}
+    try:
+        goals = bokslut(conn, None, as_of)
+        areas = {a["text"]: a for a in structure(goals)}
+        summary, constructed = goals.summary_line(), goals.constructed
+    except BokslutError:  # a catalog without KF's own goals (kf_mal.yaml is optional)
+        areas, summary, constructed = {}, "", False
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     for folder in ("malomrade", "namnd", "indikator") + (("kommuner", "jamforelse") if national else ()):
@@ -214,7 +218,7 @@ def build_site(conn: duckdb.DuckDBPyConnection, out: Path, *, as_of: date | None
     counts = {m: {s: sum(1 for r in indicators if r["malomrade"] == m and r["status"] == s)
                   for s in STATUS_SYMBOL} for m in MALOMRADEN}
     page("index.html", "index.html.j2", 0, areas=areas, counts=counts, symbols=STATUS_SYMBOL,
-         classes=STATUS_CLASS, summary=goals.summary_line(), constructed=goals.constructed)
+         classes=STATUS_CLASS, summary=summary, constructed=constructed)
     for m in MALOMRADEN:
         page(f"malomrade/{slug(m)}.html", "malomrade.html.j2", 1, malomrade=m, area=areas.get(m),
              rows=[r for r in indicators if r["malomrade"] == m])
