@@ -18,6 +18,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def free_port() -> int:
+    """A port nothing on 127.0.0.1 listens on now (for a server or browser a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def chromium() -> str:
     """Debian's chromium, installed here if missing (the CI machine starts without it)."""
     path = shutil.which("chromium")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,13 +16,7 @@ from pathlib import Path
 
 import websockets
 
-from tests.browser import FLAGS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.browser import FLAGS, free_port
 
 
 class Page:
@@ -89,7 +82,7 @@ class Page:
 @contextmanager
 def browser_page(chromium: str):
     """One headless Chromium with one page; stopped on exit."""
-    port = _free_port()
+    port = free_port()
     profile = tempfile.mkdtemp(prefix="cdp-profile-")
     proc = subprocess.Popen([chromium, *FLAGS, f"--remote-debugging-port={port}", f"--user-data-dir={profile}",
                              "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

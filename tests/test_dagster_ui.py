@@ -25,7 +25,7 @@ import duckdb
 import pytest
 import requests
 
-from tests.browser import chromium, rendered_text
+from tests.browser import chromium, free_port, rendered_text
 from tests.conftest import FIXED_NOW
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,12 +59,6 @@ LOCATION_STATUS = """
     locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Services:
     def __init__(self, root: Path):
         self.root = root
@@ -81,7 +75,7 @@ class Services:
             f"      working_directory: {REPO}\n"
         )
         self.database = root / "warehouse.duckdb"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("MALSTYRNING_")},

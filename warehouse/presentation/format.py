@@ -12,6 +12,7 @@ what was judged. Two renderings of the same number:
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -80,6 +81,13 @@ def fmt_value(value, decimals: int, value_status=None, *, typographic: bool = Fa
     if isinstance(value_status, str) and value_status and text != MISSING:
         text += f" ({value_status})"
     return text
+
+
+def slug(text: str, sep: str = "_") -> str:
+    """A name as a file or URL part: 'Barn- och utbildningsnämnden' → 'barn_och_utbildningsnamnden'
+    (sep '-' for the web site's URLs)."""
+    text = text.lower().translate(str.maketrans("åäöé", "aaoe"))
+    return re.sub(r"[^a-z0-9]+", sep, text).strip(sep)
 
 
 def fmt_date(value) -> str:

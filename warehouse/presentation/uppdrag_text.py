@@ -33,6 +33,11 @@ def _indicator_line(r) -> str:
     return text + ("" if r.fran_ursprung else " (följs upp)")
 
 
+def flag_text(f) -> str:
+    """One flag as every output writes it: 'kandidat att avsluta: …'."""
+    return f"{f.flagga}: {f.text}"
+
+
 def uppdrag_rows(frames: dict[str, pd.DataFrame]) -> list[dict]:
     """Per uppdrag the lines people read, shared by the terminal and the nämnd's report."""
     out = []
@@ -52,7 +57,7 @@ def uppdrag_rows(frames: dict[str, pd.DataFrame]) -> list[dict]:
                             frames["indikatorer"][frames["indikatorer"]["uppdrag_id"] == u.uppdrag_id].itertuples()],
             "tidplan": plan,
             # A late report is marked in the tidplan itself; the other flags are said here.
-            "flaggor": [f"{f.flagga}: {f.text}" for f in
+            "flaggor": [flag_text(f) for f in
                         frames["flaggor"][frames["flaggor"]["uppdrag_id"] == u.uppdrag_id].itertuples()
                         if f.flagga != "delrapport sen"],
         })
@@ -80,5 +85,5 @@ def render_uppdrag(conn: duckdb.DuckDBPyConnection, as_of: date, namnd: str | No
     if not flags.empty:
         lines += ["", "Att uppmärksamma:"]
         for f in flags.itertuples():
-            lines.append(fit(f"  ⚑ {f.flagga}: {f.text}" + ("" if namnd else f" ({f.namnd})"), hang=4))
+            lines.append(fit(f"  ⚑ {flag_text(f)}" + ("" if namnd else f" ({f.namnd})"), hang=4))
     return "\n".join(lines)

@@ -4,7 +4,6 @@ real number formats and status fills), the same rows in both."""
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -17,13 +16,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sources import clock
-from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value, fmt_yes,
+from warehouse.presentation.format import (slug, fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value, fmt_yes,
                                            is_missing, target_sign)
 from warehouse.presentation.tables import revision_rows
 from warehouse.presentation.reports import charts
 from warehouse.presentation.reports.data import MeetingReport, meeting_report
 from warehouse.meetings.log import KF, body_label
-from warehouse.presentation.uppdrag_text import uppdrag_rows
+from warehouse.presentation.uppdrag_text import flag_text, uppdrag_rows
 
 TEMPLATES = Path(__file__).parent / "templates"
 COLUMNS = ["Nämnd", "KF målområde", "Indikator", "Indikator/källa", "Önskat värde", "Aktuellt värde", "Enhet",
@@ -134,7 +133,7 @@ def write_html(report: MeetingReport, path: Path, generated: datetime) -> Path:
         title=_title(report), r=report, provenance=provenance_note(report), rows=rows, charts=chart_list, revisions=revision_rows(report.revisions),
         uppdrag=uppdrag_rows(report.uppdrag) if report.uppdrag else [], overview=overview_rows(report),
         flaggor=([] if not report.uppdrag else
-                 [f"{f.flagga}: {f.text}" for f in report.uppdrag["flaggor"].itertuples() if pd.isna(f.uppdrag_id)]),
+                 [flag_text(f) for f in report.uppdrag["flaggor"].itertuples() if pd.isna(f.uppdrag_id)]),
         generated=generated.strftime("%Y-%m-%d %H:%M"))
     path.write_text(html, encoding="utf-8")
     return path
@@ -299,11 +298,6 @@ def _overview_sheet(wb: Workbook, report: MeetingReport) -> None:
         ws.cell(ws.max_row, 4).number_format = number_format(r["decimals"])
     for col, w in zip("ABCDEFGH", (16, 30, 18, 14, 20, 12, 20, 10)):
         ws.column_dimensions[col].width = w
-
-
-def slug(text: str) -> str:
-    text = text.lower().translate(str.maketrans("åäöé", "aaoe"))
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 def write_meeting_reports(conn: duckdb.DuckDBPyConnection, meeting, out_dir: Path, *, namnd: str | None = None,

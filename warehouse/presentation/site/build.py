@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sources import clock
 from warehouse.goals.bokslut import BokslutError, bokslut
+from warehouse.presentation.format import slug as format_slug
 from warehouse.presentation.format import (fmt_change, fmt_date, fmt_number, fmt_period, fmt_target, fmt_value,
                                            is_missing)
 from warehouse.presentation.reports import charts
@@ -59,8 +60,7 @@ SOURCE_LINKS = {"kolada": "https://www.kolada.se/verktyg/fri-sokning/?kpis={seri
 
 
 def slug(text: str) -> str:
-    text = text.lower().translate(str.maketrans("åäöé", "aaoe"))
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return format_slug(text, "-")
 
 
 @dataclass
