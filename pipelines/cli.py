@@ -266,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
 LOCKED = re.compile(r'Could not set lock on file "(?P<file>[^"]+)": Conflicting lock is held in .*?\(PID (?P<pid>\d+)\)')
 
 
+OLDER_SNAPSHOT = re.compile(r"Macro \S+ does not support the supplied arguments|"
+                            r"(Table Function|Macro Function|Table) with name \S+ does not exist")
+
+
 def message(exc: Exception) -> str:
     """An expected failure in one Swedish line with what to do; DuckDB's lock error says which
     process holds the file."""
@@ -274,6 +278,11 @@ def message(exc: Exception) -> str:
     if locked:
         return (f"databasen {locked['file']} är låst av en annan process (PID {locked['pid']}), t.ex. en pågående "
                 "körning eller ett öppet skrivande program; försök igen när den är klar")
+    if OLDER_SNAPSHOT.search(text):
+        # Views and macros travel with the snapshot: one published by an earlier version lacks
+        # what this version asks for until the next publication.
+        return ("ögonblicksbilden är publicerad av en äldre version av indikatorlagret och saknar det som "
+                "kommandot behöver; kör `indikator refresh` (eller vänta på nattens publicering) och försök igen")
     return text
 
 

@@ -356,3 +356,15 @@ def test_the_writing_commands_refuse_the_published_snapshot(built, capsys, tmp_p
     for command in (["uppdrag-rapport", "sn_behalla_medarbetare", "2026-10-21"], ["mark-reported", "2026-12-14"]):
         assert main(["--db", str(snapshot), *command]) == 1
         assert "är en publicerad ögonblicksbild; registrera i arbetsdatabasen" in capsys.readouterr().err
+
+
+def test_a_snapshot_from_an_older_version_is_one_swedish_line():
+    # What DuckDB says when a snapshot published before a macro gained a parameter is read.
+    from pipelines.cli import message
+
+    old = Exception("Binder Error: Macro uppdrag_uppfoljning_asof() does not support the supplied "
+                                   "arguments. You might need to add explicit type casts.")
+    assert message(old).startswith("ögonblicksbilden är publicerad av en äldre version")
+    missing = Exception("Catalog Error: Table Function with name due_asof does not exist!")
+    assert "kör `indikator refresh`" in message(missing)
+    assert message(Exception("något annat")) == "något annat"
