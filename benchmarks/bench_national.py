@@ -171,7 +171,10 @@ def child(code: str, env: dict) -> dict:
 def bench_catalog(directory: Path, kpis: list[str], values: dict) -> Path:
     """The bundled calendar and settings (national mode), one indicator per KPI in the three
     nämnder; önskat värde is Riket's newest figure (constructed, only to give a status)."""
-    shutil.copytree(ROOT / "indicator_catalog", directory, ignore=shutil.ignore_patterns("*.py", "__pycache__", "namnder"))
+    # KF's own goals (kf_mal.yaml) name the bundled nämnd indicators, which this catalog
+    # replaces; the file is optional (a kommun without goals), so it is left out.
+    shutil.copytree(ROOT / "indicator_catalog", directory,
+                    ignore=shutil.ignore_patterns("*.py", "__pycache__", "namnder", "kf_mal.yaml"))
     (directory / "settings.yaml").write_text(
         (directory / "settings.yaml").read_text(encoding="utf-8") + "omfattning: riket\n", encoding="utf-8")
     (directory / "namnder").mkdir()

@@ -1,4 +1,4 @@
-"""Publishing the controllers' snapshot, and the GX checks that gate it."""
+"""Publishing the controllers' snapshot, and the quality rules that gate it."""
 
 import hashlib
 from datetime import datetime, timezone
@@ -36,8 +36,16 @@ def test_publish_copies_tables_views_and_macros_atomically(conn, tmp_path):
     assert reader.execute("SELECT count(*) FROM ind.namnd_indikatorer").fetchone()[0] == 12  # views work
     assert reader.execute("SELECT count(*) FROM ind.kf_due_asof(DATE '2026-12-01')").fetchone() is not None  # macros
     assert reader.execute("SELECT run_id FROM meta.publication").fetchone() == ("r1",)
+    # Nothing new: the published file stays as it is, and the result says so.
+    mtime = target.stat().st_mtime_ns
+    again = publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
+    assert again["unchanged"] and again["published_at"] == datetime(2026, 11, 27, tzinfo=timezone.utc)
+    assert target.stat().st_mtime_ns == mtime
+    assert reader.execute("SELECT run_id FROM meta.publication").fetchone() == ("r1",)
     # A reader holding the snapshot does not stop the next publish (rename over an open file).
-    publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
+    conn.execute("UPDATE cfg.indicators SET onskat_varde = onskat_varde + 1 WHERE indicator_id = 'oppen_arbetsloshet'")
+    out = publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
+    assert not out["unchanged"] and out["rules_passed"] > 10
     assert reader.execute("SELECT run_id FROM meta.publication").fetchone() == ("r1",)  # the old copy, intact
     reader.close()
     fresh = duckdb.connect(str(target), read_only=True)
@@ -137,7 +145,15 @@ def test_a_bad_row_left_by_a_source_job_is_not_published_by_the_next_indicators_
     assert run(defs, "indicators_job").success
     before = sha(published_path())
     _bad_kolada_row(path, region="188", value=5)
-    assert not run(defs, "kolada_job", partition_key="2021").success  # its GX check flags the row
+    # A run's checks read the rows of its own partitions: 2021's pass, 2022's flag the row.
+    assert run(defs, "kolada_job", partition_key="2021").success
+    flagged = run(defs, "kolada_job", partition_key="2022")
+    assert not flagged.success
+    evaluation = next(e.asset_check_evaluation_data for e in flagged.all_events
+                      if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                      and e.asset_check_evaluation_data.check_name == "gx_kommunkod_format")
+    assert not evaluation.passed and "188" in evaluation.metadata["failing_rows"].value
+    assert evaluation.metadata["urval"].value == "partition 2022"
     result = run(defs, "indicators_job")
     assert not result.success
     assert sha(published_path()) == before
@@ -270,3 +286,60 @@ def test_a_share_of_a_budget_may_pass_100_percent_but_other_shares_may_not(conn,
     else:
         with pytest.raises(PublishRefused, match="andel_0_100"):
             publish(conn, target, published_at=datetime(2026, 4, 2, tzinfo=timezone.utc))
+
+
+def test_the_snapshot_leaves_the_response_bodies_in_the_working_file(conn, tmp_path):
+    conn.execute("INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload) "
+                 "VALUES ('https://api.kolada.se/v3/data/x', now(), 200, 'abc', '{\"values\": []}')")
+    target = tmp_path / "pub.duckdb"
+    publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    snap = duckdb.connect(str(target), read_only=True)
+    assert snap.execute("SELECT url, sha256 FROM raw.kolada_responses").fetchall() == [
+        ("https://api.kolada.se/v3/data/x", "abc")]
+    columns = {r[0] for r in snap.execute("DESCRIBE raw.kolada_responses").fetchall()}
+    assert "payload" not in columns and {"response_id", "url", "fetched_at", "sha256"} <= columns
+    assert "payload" not in {r[0] for r in snap.execute("DESCRIBE raw.scb_responses").fetchall()}
+    assert conn.execute("SELECT payload FROM raw.kolada_responses").fetchall() == [('{"values": []}',)]
+
+
+@pytest.mark.parametrize("change", [
+    "INSERT INTO stg.kolada_observations VALUES ('kolada', 'N03937', 'T', '1882', '2022', DATE '2022-12-31', 5, '', "
+    "false, 1, TIMESTAMPTZ '2026-11-01 00:00:00+00', TIMESTAMPTZ '2026-11-01 00:00:00+00', NULL)",
+    "UPDATE cfg.indicators SET name = name || ' ' WHERE indicator_id = 'oppen_arbetsloshet'",
+    "CREATE OR REPLACE VIEW ind.ny_vy AS SELECT 1 AS a",
+    "CREATE OR REPLACE MACRO ind.nytt_makro(x) AS x + 1",
+])
+def test_any_change_a_controller_could_see_publishes_anew(conn, tmp_path, change):
+    from warehouse.publishing.snapshot import fingerprint
+
+    before = fingerprint(conn)
+    assert fingerprint(conn) == before  # the same database, the same fingerprint
+    conn.execute(change)
+    assert fingerprint(conn) != before
+
+
+def test_a_body_alone_changes_nothing_published(conn):
+    """The bodies are not published, so a body rewritten in place (never done, but) is no reason to copy."""
+    from warehouse.publishing.snapshot import fingerprint
+
+    conn.execute("INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload) "
+                 "VALUES ('u', TIMESTAMPTZ '2026-11-01 00:00:00+00', 200, 'abc', '{}')")
+    before = fingerprint(conn)
+    conn.execute("UPDATE raw.kolada_responses SET payload = '[]'")
+    assert fingerprint(conn) == before
+
+
+def test_a_snapshot_without_a_fingerprint_or_touched_since_is_published_anew(conn, tmp_path):
+    target = tmp_path / "pub.duckdb"
+    publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc), run_id="r1")
+    target.chmod(0o644)  # someone made it writable: it may have been changed
+    assert not publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")["unchanged"]
+    # A snapshot of an older version, without the fingerprint column.
+    target.chmod(0o644)
+    with duckdb.connect(str(target)) as c:
+        c.execute("ALTER TABLE meta.publication DROP COLUMN fingerprint")
+    target.chmod(0o444)
+    out = publish(conn, target, published_at=datetime(2026, 11, 29, tzinfo=timezone.utc), run_id="r3")
+    assert not out["unchanged"]
+    with duckdb.connect(str(target), read_only=True) as c:
+        assert c.execute("SELECT run_id FROM meta.publication").fetchall() == [("r3",)]

@@ -1,14 +1,22 @@
-"""Data quality suites, run with Great Expectations 1.x in an in-memory context.
+"""Data quality rules: every source's observations table and the indicator tables.
 
-Each suite validates frames read from the warehouse with SQL: every source's observations
-table (schema, not-null keys, kommunkod and period formats, one row per series, breakdown,
-region, period and vintage, shares within 0–100) and the indicator tables (the governance
-document's columns, one row per indicator, known statuses, shares within 0–100). A rule is
-one GX expectation, reported as one Dagster asset check (pipelines/defs/quality), with a
-sample of the failing rows.
+The rules (Rule below) are Great Expectations 1.x expectations, named by class and kwargs:
+observations (schema, not-null keys, kommunkod and period formats, one row per series,
+breakdown, region, period and vintage, shares within 0–100) and the indicator tables (the
+governance document's columns, one row per indicator, known statuses, shares within 0–100,
+every catalog indicator present). Each rule is one Dagster asset check (pipelines/defs/quality)
+with a sample of its failing rows, and every rule gates publication (snapshot.py).
 
-GX is imported only when a suite runs (the import costs seconds and hundreds of MB, and
-every code-server load would pay it), and its progress bars are off (reference/dagster.md §9).
+Two engines run the same rules (`validate(..., engine=)`):
+- "sql" (check_sql.py): inside DuckDB, one scan per frame. Used for Kolada and SCB, the
+  indicator tables and the publication gate: national tables of close to a million rows,
+  where GX (no DuckDB engine: everything through pandas) cost seconds and hundreds of MB.
+- "gx" (check_gx.py): Great Expectations itself on a pandas frame. Used where the batch is
+  small and its result format serves as is: each Arbetsförmedlingen file month's rows.
+tests/test_publish_checks.py runs both on the same constructed rows and compares the verdicts.
+
+Asset checks validate what the run loaded: `observations_suite(table, where)` limits every
+frame to the run's partitions (`scope_for`). The publication gate reads whole tables.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ STATUSES = ["uppnått", "nära", "ej uppnått", "kan inte bedömas", "ingen data
 
 @dataclass(frozen=True)
 class Rule:
-    name: str           # the asset check's name: gx_<name>
+    name: str           # the asset check's name
     description: str    # shown to analysts in the UI
     expectation: str    # a class in great_expectations.expectations
     kwargs: dict
@@ -61,11 +69,12 @@ BUDGET_SHARES = ("upparbetade_investeringar_andel",)
 _NOT_BUDGET = "series NOT IN (" + ", ".join(f"'{s}'" for s in BUDGET_SHARES) + ")"
 
 
-def observations_suite(table: str) -> Suite:
-    """The rules every source's observations table must keep."""
+def observations_suite(table: str, where: str = "TRUE") -> Suite:
+    """The rules every source's observations table must keep, on its rows meeting `where`
+    (SQL over the table's columns: a run's partitions, see scope_for)."""
     key = ["series", "breakdown", "region", "period", "vintage"]
     shares = (f"SELECT series, breakdown, region, period, vintage, value FROM {table} "
-              f"WHERE value IS NOT NULL AND {_NOT_BUDGET} AND (series LIKE '%\\_andel' ESCAPE '\\' OR series IN "
+              f"WHERE ({where}) AND value IS NOT NULL AND {_NOT_BUDGET} AND (series LIKE '%\\_andel' ESCAPE '\\' OR series IN "
               f"(SELECT kpi FROM raw.kolada_kpi WHERE title LIKE '%andel (\\%)%' ESCAPE '\\' {NOT_A_SHARE}))")
     rules = [Rule("kolumner", f"{table} har observationernas kolumner", "ExpectTableColumnsToMatchSet",
                   {"column_set": OBS_COLUMNS, "exact_match": False})]
@@ -83,7 +92,7 @@ def observations_suite(table: str) -> Suite:
              "andelar av en budget får överskrida 100",
              "ExpectColumnValuesToBeBetween", {"column": "value", "min_value": 0, "max_value": 100}, "shares"),
     ]
-    return Suite(table, {"main": f"SELECT * FROM {table}", "shares": shares}, rules,
+    return Suite(table, {"main": f"SELECT * FROM {table} WHERE {where}", "shares": shares}, rules,
                  {"main": ["series", "region", "period"], "shares": ["series", "region", "period"]})
 
 
@@ -135,43 +144,34 @@ def publication_suites() -> list[Suite]:
     return [observations_suite(t) for t in OBSERVATION_TABLES] + [indicator_suite()]
 
 
-def _context():
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+def scope_for(partition_keys: list[str] | None) -> str:
+    """The rows of an observations table that a run over `partition_keys` loaded: yearly keys
+    ('2024') cover the year's figures and months ('2024', '2024M03', '2024K1'), monthly keys
+    ('2024-03', Arbetsförmedlingen) the month's. None (a run without partitions): every row."""
+    if not partition_keys:
+        return "TRUE"
+    years = sorted({k for k in partition_keys if k.isdigit() and len(k) == 4})
+    months = sorted({k[:4] + "M" + k[5:7] for k in partition_keys if len(k) == 7 and k[4] == "-"})
+    unknown = set(partition_keys) - set(years) - {m[:4] + "-" + m[5:] for m in months}
+    if unknown:
+        raise ValueError(f"okända partitioner för kontrollernas urval: {', '.join(sorted(unknown))}")
+    parts = []
+    if years:
+        parts.append("left(period, 4) IN (" + ", ".join(f"'{y}'" for y in years) + ")")
+    if months:
+        parts.append("period IN (" + ", ".join(f"'{m}'" for m in months) + ")")
+    return " OR ".join(parts)
 
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return ctx
+
+ENGINES = ("sql", "gx")
 
 
-def validate(conn: duckdb.DuckDBPyConnection, suite: Suite, sample_rows: int = 10) -> list[Outcome]:
-    """Run every rule of `suite` on frames read now; one Outcome per rule."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
-    ctx = _context()
-    source = ctx.data_sources.add_pandas(f"malstyrning_{suite.name}")
-    outcomes = []
-    for frame_name, sql in suite.frames.items():
-        rules = [r for r in suite.rules if r.frame == frame_name]
-        if not rules:
-            continue
-        frame = conn.execute(sql).df()
-        batch = (source.add_dataframe_asset(frame_name).add_batch_definition_whole_dataframe("alla")
-                 .get_batch(batch_parameters={"dataframe": frame}))
-        gx_suite = ctx.suites.add(gx.ExpectationSuite(name=f"{suite.name}.{frame_name}"))
-        by_id = {}
-        for rule in rules:
-            by_id[gx_suite.add_expectation(getattr(gxe, rule.expectation)(**rule.kwargs)).id] = rule
-        index = [c for c in suite.index.get(frame_name, []) if c in frame.columns]
-        result_format = {"result_format": "COMPLETE", "partial_unexpected_count": sample_rows}
-        if index:
-            result_format["unexpected_index_column_names"] = index
-        result = batch.validate(gx_suite, result_format=result_format)
-        # GX does not keep the suite's order in its results: match them by expectation id.
-        for r in result.results:
-            rule = by_id[r.expectation_config.id]
-            sample = pd.DataFrame((r.result or {}).get("unexpected_index_list") or [])[:sample_rows]
-            outcomes.append(Outcome(rule, bool(r.success), (r.result or {}).get("unexpected_count"), sample,
-                                    (r.result or {}).get("observed_value")))
-    return outcomes
+def validate(conn: duckdb.DuckDBPyConnection, suite: Suite, sample_rows: int = 10, engine: str = "sql") -> list[Outcome]:
+    """Run every rule of `suite` on frames read now; one Outcome per rule, in the suite's order."""
+    if engine == "sql":
+        from warehouse.publishing import check_sql
+        return check_sql.validate(conn, suite, sample_rows)
+    if engine == "gx":
+        from warehouse.publishing import check_gx
+        return check_gx.validate(conn, suite, sample_rows)
+    raise ValueError(f"engine {engine!r}: one of {', '.join(ENGINES)}")

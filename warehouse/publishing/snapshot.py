@@ -1,25 +1,40 @@
 """Publishing: the read-only snapshot controllers query, never the working database.
 
-After a run whose blocking checks pass, the whole working database (tables, views, macros) is
-copied into a new file beside the published one (`ATTACH`, `COPY FROM DATABASE`, `DETACH`)
-and renamed over it with `os.replace`, which is atomic on one file system: a reader sees the
-old snapshot or the new one, never half of either, and a failed or killed publish leaves the
-old one untouched (the next publication removes the killed one's temporary file). Readers open
-the snapshot `read_only`, so they never block the pipeline's writes to the working file
-(reference/dagster.md §7); the file itself is read-only on disk (0444) so a connection
-opened for writing fails, and a stale WAL of the replaced file is removed.
+After a run whose checks pass, the working database's schema (tables, views, macros) and
+its rows are copied into a new file beside the published one (`ATTACH`, `COPY FROM DATABASE
+… (SCHEMA)`, one `INSERT … SELECT` per table, `DETACH`) and renamed over it with
+`os.replace`, which is atomic on one file system: a reader sees the old snapshot or the new
+one, never half of either, and a failed or killed publish leaves the old one untouched (the
+next publication removes the killed one's temporary file). Readers open the snapshot
+`read_only`, so they never block the pipeline's writes to the working file (reference/dagster.md
+§7); the file itself is read-only on disk (0444) so a connection opened for writing fails, and a
+stale WAL of the replaced file is removed.
 
-Publishing validates first: every GX suite of warehouse/publishing/checks.py runs on the working data
-(the observations tables and the indicator tables), and any failed rule refuses the
-publication. The gate sits here rather than only in Dagster's blocking checks because those
-hold back later steps of the same run only: an analyst materialising pub/snapshot alone, or an
-indicators_job after a kolada_job whose checks failed, would otherwise publish the bad rows.
+What controllers need, not every byte: the raw response bodies (`payload` of
+raw.kolada_responses and raw.scb_responses, about 108 MB of JSON in a national warehouse) stay
+in the working file. Their rows are published without that column (URL, time, sha256 and id
+remain, so every value still names the response it came from). Nothing published reads a
+body: the views and macros work on the observations.
+
+A publication with nothing new is not copied again: the snapshot records a fingerprint of
+what it carries (every published table's rows, the views' and macros' SQL, the quality rules,
+this module's format), and a publication whose fingerprint equals the published one's keeps
+that file (`unchanged` in the result). A nightly run after a night with nothing new costs
+the fingerprint (a hash over the rows inside DuckDB), not a copy.
+
+Publishing validates first: every rule of warehouse/publishing/checks.py runs on the working
+data (whole observations tables and the indicator tables, as SQL inside DuckDB), and any
+failed rule refuses the publication. The gate sits here rather than only in Dagster's
+blocking checks because those hold back later steps of the same run only: an analyst
+materialising pub/snapshot alone, or an indicators_job after a kolada_job whose checks
+failed, would otherwise publish the bad rows.
 
 MALSTYRNING_PUBLISHED names the snapshot (default: `<working file>.publicerad.duckdb` beside it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime
 from pathlib import Path
@@ -82,9 +97,75 @@ def refuse_unless_valid(conn: duckdb.DuckDBPyConnection) -> int:
     return passed
 
 
+# Columns the snapshot leaves out: raw response bodies (see the module's docstring).
+BODY_COLUMNS = {("raw", "kolada_responses"): "payload", ("raw", "scb_responses"): "payload"}
+# Bumped when what a publication writes changes, so the next run republishes.
+FORMAT = "2"
+
+
+def _tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    return conn.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary "
+                        "ORDER BY schema_name, table_name", [database]).fetchall()
+
+
+def _published_select(schema: str, table: str, database: str | None = None) -> str:
+    body = BODY_COLUMNS.get((schema, table))
+    name = ".".join(_identifier(p) for p in ((database,) if database else ()) + (schema, table))
+    return f"SELECT * {f'EXCLUDE ({_identifier(body)})' if body else ''} FROM {name}"
+
+
+def fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
+    """A hash of everything a publication of `conn`'s database would carry: each table's rows
+    as published (an order-free sum of row hashes and the count), the views' and macros' SQL,
+    the quality rules and FORMAT. Equal fingerprints publish equal snapshots."""
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    h = hashlib.sha256(f"{FORMAT}|{STORAGE_VERSION}".encode())
+    for schema, table in _tables(conn, database):
+        n, total = conn.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM ({_published_select(schema, table)}) AS t"
+                                ).fetchall()[0]
+        h.update(f"|{schema}.{table}:{n}:{total}".encode())
+    for (sql,) in conn.execute("SELECT sql FROM duckdb_views() WHERE database_name = ? AND NOT internal "
+                               "ORDER BY schema_name, view_name", [database]).fetchall():
+        h.update(sql.encode())
+    for row in conn.execute("SELECT schema_name, function_name, parameters::VARCHAR, macro_definition "
+                            "FROM duckdb_functions() WHERE database_name = ? AND NOT internal "
+                            "AND function_type IN ('macro', 'table_macro') ORDER BY ALL", [database]).fetchall():
+        h.update(repr(row).encode())
+    for suite in quality.publication_suites():
+        h.update(repr(suite).encode())
+    return h.hexdigest()
+
+
+def published_fingerprint(target: Path) -> str | None:
+    """The fingerprint recorded in the snapshot at `target` (None: none, or an older format)."""
+    if not target.exists():
+        return None
+    try:
+        with duckdb.connect(str(target), read_only=True) as c:
+            return c.execute("SELECT max(fingerprint) FROM meta.publication").fetchall()[0][0]
+    except duckdb.Error:
+        return None  # a snapshot published before fingerprints: publish anew
+
+
+def _untouched(target: Path) -> bool:
+    """Nobody can have written the snapshot since it was published: still read-only on disk and
+    no WAL beside it (a writer must chmod it first; root excepted, see docs/warehouse.md)."""
+    return os.stat(target).st_mode & 0o222 == 0 and not Path(f"{target}.wal").exists()
+
+
 def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: datetime, run_id: str | None = None) -> dict:
     """Validate, then copy the database behind `conn` to `target` atomically; return what was
-    published. Raises PublishRefused, leaving `target` untouched, when a rule fails."""
+    published. Raises PublishRefused, leaving `target` untouched, when a rule fails. When
+    nothing has changed since the published snapshot, keeps it (result `unchanged`: True)."""
+    mark = fingerprint(conn)
+    if mark == published_fingerprint(target) and _untouched(target):
+        # The same rows, views, macros and rules passed the gate when this snapshot was published.
+        with duckdb.connect(str(target), read_only=True) as c:
+            published = c.execute("SELECT max(published_at) FROM meta.publication").fetchall()[0][0]
+            views = {v: c.execute(f"SELECT count(*) FROM {v}").fetchall()[0][0] for v in CONTROLLER_VIEWS}
+            tables = c.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary").fetchall()[0][0]
+        return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
+                "rules_passed": None, "unchanged": True, "published_at": published}
     rules_passed = refuse_unless_valid(conn)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
@@ -94,12 +175,21 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     source = conn.execute("SELECT current_database()").fetchone()[0]
     conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot (STORAGE_VERSION '{STORAGE_VERSION}')")
     try:
-        conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot")
+        conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot (SCHEMA)")
+        for schema, table in _tables(conn, source):
+            name = f"publish_snapshot.{_identifier(schema)}.{_identifier(table)}"
+            body = BODY_COLUMNS.get((schema, table))
+            if body:
+                # The table keeps its shape but for the body: ids, URLs, times and hashes remain.
+                conn.execute(f"DROP TABLE {name}")
+                conn.execute(f"CREATE TABLE {name} AS {_published_select(schema, table, source)}")
+            else:
+                conn.execute(f"INSERT INTO {name} {_published_select(schema, table, source)}")
         conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
         conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication "
-                     "(published_at TIMESTAMPTZ, run_id VARCHAR, source_file VARCHAR)")
-        conn.execute("INSERT INTO publish_snapshot.meta.publication VALUES (?, ?, ?)",
-                     [published_at, run_id, str(database_path())])
+                     "(published_at TIMESTAMPTZ, run_id VARCHAR, source_file VARCHAR, fingerprint VARCHAR)")
+        conn.execute("INSERT INTO publish_snapshot.meta.publication VALUES (?, ?, ?, ?)",
+                     [published_at, run_id, str(database_path()), mark])
         tables = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publish_snapshot'").fetchone()[0]
         views = {v: conn.execute(f"SELECT count(*) FROM publish_snapshot.{v}").fetchone()[0] for v in CONTROLLER_VIEWS}
     except Exception:
@@ -117,7 +207,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(tmp, target)
     return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
-            "rules_passed": rules_passed}
+            "rules_passed": rules_passed, "unchanged": False, "published_at": published_at}
 
 
 READ_ONLY = 0o444

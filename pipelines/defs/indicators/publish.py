@@ -27,10 +27,14 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
 
     Skrivs först till en tillfällig fil och byts sedan mot den gamla i ett steg, så den som
     läser ser antingen förra eller nya versionen. Före varje publicering körs alla
-    GX-kontroller (observationstabellerna och indikatortabellen) på nytt; fallerar någon
+    kvalitetsregler (observationstabellerna och indikatortabellen) på nytt; fallerar någon
     publiceras inget och förra ögonblicksbilden ligger kvar orörd, även när steget körs
     ensamt. Publiceras bara om alla andra steg i samma körning lyckades. Öppna den
     skrivskyddat: `duckdb -readonly <fil>` eller `indikator status`.
+
+    Ögonblicksbilden innehåller alla tabeller, vyer och makron utom källornas råa svarstexter
+    (de finns kvar i arbetsfilen; URL, tid och kontrollsumma publiceras). Har inget ändrats
+    sedan förra publiceringen (samma rader, vyer och regler) behålls den publicerade filen.
     """
     target = published_path()
     with warehouse(duckdb) as conn:
@@ -38,9 +42,14 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
             out = publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
         except PublishRefused as e:
             raise dg.Failure(description=str(e), allow_retries=False) from e
-    context.log.info(f"Publicerad: {target} ({out['tables']} tabeller, {out['bytes'] / 1e6:.1f} MB)")
+    if out["unchanged"]:
+        context.log.info(f"Inget nytt sedan publiceringen {out['published_at']:%Y-%m-%d %H:%M}: {target} gäller")
+    else:
+        context.log.info(f"Publicerad: {target} ({out['tables']} tabeller, {out['bytes'] / 1e6:.1f} MB)")
     views = pd.DataFrame({"vy": list(out["views"]), "rader": list(out["views"].values())})
     return dg.MaterializeResult(metadata={"path": out["path"], "tables": out["tables"], "bytes": out["bytes"],
-                                          "kontroller_grona": out["rules_passed"],
+                                          "oforandrad": out["unchanged"],
+                                          "publicerad": str(out["published_at"]),
+                                          **({"kontroller_grona": out["rules_passed"]} if not out["unchanged"] else {}),
                                           "row_count": out["views"]["ind.namnd_indikatorer"],
                                           "preview": preview(views)})
