@@ -11,7 +11,9 @@ What it does, each measured step in a fresh process (peak RSS is that process's 
 3. per run, on a new warehouse file: the product's `kolada_job` as a backfill of 1998–2022
    (one run, as the UI launches it), `scb_job` as a backfill of 2010–2022 (folkmängd for
    every unit, from benchmarks/scb_server.py), then `indicators_job`; the whole-country
-   status, peers and due list queries; nightly runs of the recent years with nothing new;
+   status, peers and due list queries; a night with nothing new as the schedules launch it
+   (Kolada 2020–2022 as one nightly run, SCB 2025–2026, then the indicators_job), each job in
+   its own process;
 4. DuckDB's own read_json of the same page files into a table on disk (the practical limit);
 5. the minimum number of data requests for the API limits, from the dump itself.
 Prints a summary and writes the medians and every run's figures as JSON.
@@ -52,19 +54,17 @@ def done(**kw):
     print("RESULT " + json.dumps(kw), flush=True)
 """
 
-# The project's definitions, with Kolada pointed at the local server.
+# The project's definitions, with Kolada and SCB pointed at the local servers; `measure` runs a
+# job in this process and returns its time, Dagster's step durations and each step's peak RSS.
 DAGSTER = PRELUDE + """
+import threading
 import dagster as dg
 from pipelines.definitions import defs as load_defs
+from pipelines.defs.partitions import range_tags
+from warehouse.core import db
 defs = load_defs()
 run_config = {{"resources": {{"kolada": {{"config": {{"base_url": {base!r}, "http_mode": "live"}}}},
                               "scb": {{"config": {{"base_url": {scb!r}, "http_mode": "live"}}}}}}}}
-"""
-
-INGEST = DAGSTER + """
-from warehouse.core import db
-job = defs.resolve_job_def("kolada_job")
-import threading
 samples = []  # (time, RSS MiB) every 20 ms: the peak of each step, not only of the process
 def sample():
     page = os.sysconf("SC_PAGE_SIZE")
@@ -73,41 +73,35 @@ def sample():
             samples.append((time.time(), int(f.read().split()[1]) * page / 2**20))
         time.sleep(0.02)
 threading.Thread(target=sample, daemon=True).start()
-t = time.perf_counter()
-instance = dg.DagsterInstance.ephemeral()
-from pipelines.defs.partitions import range_tags
-r = job.execute_in_process(run_config=run_config, instance=instance, tags=range_tags("{first}", "{last}"))
-seconds = time.perf_counter() - t
-assert r.success
-steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
-logs = [e for e in instance.all_logs(r.run_id) if e.dagster_event is not None]
-starts = {{e.dagster_event.step_key: e.timestamp for e in logs if e.dagster_event.event_type_value == "STEP_START"}}
-ends = {{e.dagster_event.step_key: e.timestamp for e in logs if e.dagster_event.event_type_value == "STEP_SUCCESS"}}
-step_rss = {{k: max((m for ts, m in list(samples) if starts[k] <= ts <= ends[k]), default=None) for k in ends}}
+def measure(job_name, **kwargs):
+    instance = dg.DagsterInstance.ephemeral()
+    t = time.perf_counter()
+    r = defs.resolve_job_def(job_name).execute_in_process(run_config=run_config, instance=instance, **kwargs)
+    seconds = time.perf_counter() - t
+    assert r.success
+    logs = [e for e in instance.all_logs(r.run_id) if e.dagster_event is not None]
+    starts = {{e.dagster_event.step_key: e.timestamp for e in logs if e.dagster_event.event_type_value == "STEP_START"}}
+    ends = {{e.dagster_event.step_key: e.timestamp for e in logs if e.dagster_event.event_type_value == "STEP_SUCCESS"}}
+    steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
+    step_rss = {{k: max((m for ts, m in list(samples) if starts[k] <= ts <= ends[k]), default=None) for k in ends}}
+    return {{"seconds": seconds, "steps": steps, "step_rss_mib": step_rss}}
+"""
+
+INGEST = DAGSTER + """
+out = measure("kolada_job", tags=range_tags("{first}", "{last}"))
 c = db.connect(read_only=True)
-values = c.execute("SELECT count(*) FROM stg.kolada_observations").fetchone()[0]
-done(seconds=seconds, steps=steps, step_rss_mib=step_rss, values=values)
+done(**out, values=c.execute("SELECT count(*) FROM stg.kolada_observations").fetchone()[0])
 """
 
 # SCB's backfill from its first partition, one run (BackfillPolicy.single_run).
 SCB_INGEST = DAGSTER + """
-from pipelines.defs.partitions import range_tags
-from warehouse.core import db
-t = time.perf_counter()
-r = defs.resolve_job_def("scb_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(),
-                                                       tags=range_tags("{first}", "{last}"))
-seconds = time.perf_counter() - t
-assert r.success
+out = measure("scb_job", tags=range_tags("{first}", "{last}"))
 c = db.connect(read_only=True)
-done(seconds=seconds, values=c.execute("SELECT count(*) FROM stg.scb_observations").fetchone()[0])
+done(**out, values=c.execute("SELECT count(*) FROM stg.scb_observations").fetchone()[0])
 """
 
 INDICATORS = DAGSTER + """
-t = time.perf_counter()
-r = defs.resolve_job_def("indicators_job").execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral())
-assert r.success
-steps = {{e.step_key: e.event_specific_data.duration_ms / 1000 for e in r.all_events if e.event_type_value == "STEP_SUCCESS"}}
-done(seconds=time.perf_counter() - t, steps=steps)
+done(**measure("indicators_job"))
 """
 
 QUERIES = PRELUDE + """
@@ -129,20 +123,18 @@ for name, sql in {{
 done(**out)
 """
 
-NIGHTLY = DAGSTER + """
+# A night with nothing new, as the schedules launch it, each job in its own process (a run
+# launcher's process): Kolada's three recent complete years as one run with the nightly tag
+# (pipelines/defs/kolada/schedules.py; 2020–2022, the newest years of the data, on a Friday:
+# no weekly full refresh), SCB's current and previous year as one run (2025–2026 at NIGHT), and
+# the indicators_job of 04:30 after them.
+NIGHTLY_KOLADA = DAGSTER + """
 from pipelines.defs.kolada.assets import NIGHTLY_TAG
-job = defs.resolve_job_def("kolada_job")
-t = time.perf_counter()
-for key in ("2020", "2021", "2022"):  # the schedule's three recent years, one run each
-    assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), partition_key=key,
-                                  tags={{NIGHTLY_TAG: "1"}}).success
-kolada_seconds = time.perf_counter() - t
-# SCB's schedule runs the current and the previous year (nothing in the table: only its
-# check); 2022 as well, the newest year with data, which a new table version would change.
-job = defs.resolve_job_def("scb_job")
-for key in ("2022", "2025", "2026"):
-    assert job.execute_in_process(run_config=run_config, instance=dg.DagsterInstance.ephemeral(), partition_key=key).success
-done(seconds=kolada_seconds, scb_seconds=time.perf_counter() - t - kolada_seconds)
+done(**measure("kolada_job", tags={{NIGHTLY_TAG: "1", **range_tags("{first}", "{last}")}}))
+"""
+
+NIGHTLY_SCB = DAGSTER + """
+done(**measure("scb_job", tags=range_tags("{first}", "{last}")))
 """
 
 READ_JSON = PRELUDE + """
@@ -267,9 +259,16 @@ def main() -> None:
             indicators = child(INDICATORS.format(root=str(ROOT), base=base, scb=scb), env)
             indicators["requests"] = stats()
             queries = child(QUERIES.format(root=str(ROOT)), env)
-            nightly = child(NIGHTLY.format(root=str(ROOT), base=base, scb=scb), env)
-            nightly["requests"] = stats()
-            nightly["scb_requests"] = scb_stats()["counts"]
+            night = {"kolada": child(NIGHTLY_KOLADA.format(root=str(ROOT), base=base, scb=scb, first="2020", last="2022"),
+                                     env)}
+            night["kolada"]["requests"] = stats()
+            night["scb"] = child(NIGHTLY_SCB.format(root=str(ROOT), base=base, scb=scb, first="2025", last="2026"), env)
+            night["scb"]["requests"] = scb_stats()["counts"]
+            night["indicators"] = child(INDICATORS.format(root=str(ROOT), base=base, scb=scb), env)
+            night["indicators"]["requests"] = stats()
+            nightly = {"seconds": sum(j["seconds"] for j in night.values()),
+                       "rss_mib": max(j["rss_mib"] for j in night.values()), "jobs": night,
+                       "requests": night["kolada"]["requests"], "scb_requests": night["scb"]["requests"]}
             rj = child(READ_JSON.format(root=str(ROOT), db=str(work / f"rj_{n}.duckdb"),
                                         pages=str(pages_dir / "pages" / "*.json")), env)
             run = {"ingest": ingest, "scb_ingest": scb_ingest, "indicators": indicators, "queries": queries,
@@ -336,6 +335,18 @@ def main() -> None:
         "scb_minimum_data_requests": scb_min,
         "scb_nightly_requests": runs[0]["nightly"]["scb_requests"],
         "nightly_seconds": med(lambda r: r["nightly"]["seconds"]),
+        "nightly_peak_rss_mib": med(lambda r: r["nightly"]["rss_mib"]),
+        "nightly_jobs": {j: {"seconds": med(lambda r, j=j: r["nightly"]["jobs"][j]["seconds"]),
+                             "peak_rss_mib": med(lambda r, j=j: r["nightly"]["jobs"][j]["rss_mib"]),
+                             "steps_seconds": {k: med(lambda r, j=j, k=k: r["nightly"]["jobs"][j]["steps"].get(k, 0.0))
+                                               for k in runs[0]["nightly"]["jobs"][j]["steps"]},
+                             "steps_peak_rss_mib": {k: med(lambda r, j=j, k=k: r["nightly"]["jobs"][j]["step_rss_mib"].get(k) or 0)
+                                                    for k in runs[0]["nightly"]["jobs"][j]["step_rss_mib"]}}
+                         for j in runs[0]["nightly"]["jobs"]},
+        "scb_backfill_peak_rss_mib": med(lambda r: r["scb_ingest"]["rss_mib"]),
+        "indicators_job_steps_peak_rss_mib": {k: med(lambda r, k=k: r["indicators"]["step_rss_mib"].get(k) or 0)
+                                              for k in runs[0]["indicators"]["step_rss_mib"]},
+        "ratio_job_to_read_json": med(lambda r: r["ingest"]["values"] / r["ingest"]["seconds"] / read_json_rate(r)),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
     }
     summary["backfill_vs_minimum"] = summary["backfill_data_requests"] / layout_min

@@ -172,8 +172,10 @@ def test_second_refresh_with_nothing_new_makes_no_data_request(httpserver, tmp_p
     second = materialize(resources, "2024")
     # Only the table's metadata was read; no data call, not even /config.
     assert (scb.count("GET", "/tables/TAB638"), scb.count("POST"), scb.count("GET", "/config")) == (2, 1, 1)
-    mat = second.asset_materializations_for_node("raw__scb_values")[0]
-    assert mat.metadata["data_calls"].value == 0 and "TAB638" in mat.metadata["tables_unchanged"].value
+    # Nothing to land: no materialization, and the observations step and its checks are skipped.
+    assert second.success and not second.asset_materializations_for_node("raw__scb_values")
+    assert not second.asset_materializations_for_node("stg__scb_observations")
+    assert not [e for e in second.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     # SCB publishes an update: the next refresh fetches again, and a revised value is a new vintage.
     scb.tables["TAB638"]["updated"] = "2026-02-20T07:00:00Z"
     scb.value = lambda t, r, p: 11111

@@ -23,11 +23,13 @@ COMMON = dict(group_name="scb", owners=OWNERS, pool=DUCKDB_POOL, partitions_def=
               backfill_policy=dg.BackfillPolicy.single_run())
 
 
-@dg.asset(key=["raw", "scb_values"], kinds={"duckdb", "api"}, **COMMON)
+# A night on which no table changed yields no materialization (as Kolada's): the observations
+# step and its checks are skipped, and the asset's history shows only real fetches.
+@dg.asset(key=["raw", "scb_values"], kinds={"duckdb", "api"}, output_required=False, **COMMON)
 def scb_values(
     context: dg.AssetExecutionContext, config: FetchConfig, duckdb: DuckDBResource, scb: ScbResource,
     catalog: CatalogResource,
-) -> dg.MaterializeResult:
+):
     """SCB-svar för ett eller flera år: katalogens SCB-serier (t.ex. folkmängd) för kommunen
     (med omfattning: riket, för alla 290 kommuner, 21 län och riket).
 
@@ -42,6 +44,9 @@ def scb_values(
     ta bort mer än en liten andel av de aktuella värdena, sparas inte alls (kör om senare, eller
     med `bekrafta_borttagning: true` om borttagningen är riktig). Enheter som saknas helt i
     svaret behåller sina värden.
+
+    Har ingen tabell ändrats materialiseras inget och nästa steg hoppas över (kontrollen av
+    tabellernas `updated` sparas ändå).
     """
     cat = catalog.load()
     keys = list(context.partition_keys)
@@ -72,9 +77,12 @@ def scb_values(
     if loaded and loaded[0].kept:
         context.log.warning(f"SCB: {loaded[0].kept_note('svaret', 'enheter som inte svarade alls')}")
     unchanged = [f for f in fetches if f.skipped and f.periods]
+    if not fetched:
+        context.log.info(f"SCB {range_label(keys)}: ingen tabell har ändrats sedan förra hämtningen; inget dataanrop")
+        return
     pages = list({id(p): p for f in fetched for p in f.pages}.values())  # the years of a call share its pages
     frame = wh_scb.pages_frame(pages)
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "years": range_label(keys),
             "tables_checked": len({(f.series, f.info.id) for f in fetches}),
