@@ -45,7 +45,9 @@ def test_publish_copies_tables_views_and_macros_atomically(conn, tmp_path):
     # A reader holding the snapshot does not stop the next publish (rename over an open file).
     conn.execute("UPDATE cfg.indicators SET onskat_varde = onskat_varde + 1 WHERE indicator_id = 'oppen_arbetsloshet'")
     out = publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
-    assert not out["unchanged"] and out["rules_passed"] > 10
+    # Only a target changed: the indicator rules ran again, the observations' (unchanged) did not.
+    assert out["mode"] == "ändrade tabeller" and out["changed_tables"] == ["cfg.indicators"]
+    assert out["rules_passed"] == len(quality.indicator_suite().rules)
     assert reader.execute("SELECT run_id FROM meta.publication").fetchone() == ("r1",)  # the old copy, intact
     reader.close()
     fresh = duckdb.connect(str(target), read_only=True)
@@ -343,3 +345,54 @@ def test_a_snapshot_without_a_fingerprint_or_touched_since_is_published_anew(con
     assert not out["unchanged"]
     with duckdb.connect(str(target), read_only=True) as c:
         assert c.execute("SELECT run_id FROM meta.publication").fetchall() == [("r3",)]
+
+
+def test_a_small_change_rewrites_only_its_tables_and_reads_like_a_fresh_copy(conn, tmp_path):
+    """The nightly case: a bookkeeping row or one changed target. The updated snapshot holds
+    exactly what a fresh copy would, and the quality gate still refuses a bad change."""
+    target = tmp_path / "pub.duckdb"
+    assert publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))["mode"] == "hel kopia"
+    conn.execute("UPDATE cfg.indicators SET onskat_varde = 3.5 WHERE indicator_id = 'oppen_arbetsloshet'")
+    conn.execute("INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload) "
+                 "VALUES ('u', TIMESTAMPTZ '2026-11-01 00:00:00+00', 200, 'abc', '{}')")
+    out = publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
+    assert out["mode"] == "ändrade tabeller"
+    assert out["changed_tables"] == ["cfg.indicators", "raw.kolada_responses"]
+    fresh = tmp_path / "fresh.duckdb"
+    publish(conn, fresh, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc), run_id="r2")
+    a, b = duckdb.connect(str(target), read_only=True), duckdb.connect(str(fresh), read_only=True)
+    for schema, table in a.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name <> 'meta'").fetchall():
+        rows = f"SELECT * FROM {schema}.{table} ORDER BY ALL"
+        assert a.execute(rows).fetchall() == b.execute(rows).fetchall(), f"{schema}.{table}"
+    assert a.execute("SELECT onskat_varde FROM cfg.indicators WHERE indicator_id = 'oppen_arbetsloshet'").fetchall() == [(3.5,)]
+    assert a.execute('SELECT * FROM ind.namnd_indikatorer ORDER BY ALL').fetchall() == \
+        b.execute('SELECT * FROM ind.namnd_indikatorer ORDER BY ALL').fetchall()
+    assert stat_mode(target) == 0o444 and not list(tmp_path.glob(".*.tmp*"))
+    a.close()
+    b.close()
+    # A bad change is refused by the gate before anything is written.
+    before = sha(target)
+    conn.execute("INSERT INTO stg.kolada_observations VALUES ('kolada', 'N03937', 'T', '188', '2022', "
+                 "DATE '2022-12-31', 5, '', false, 1, now(), now(), NULL)")
+    with pytest.raises(PublishRefused, match="gx_kommunkod_format"):
+        publish(conn, target, published_at=datetime(2026, 11, 29, tzinfo=timezone.utc))
+    assert sha(target) == before
+
+
+def test_a_new_column_or_most_rows_changed_is_a_fresh_copy(conn, tmp_path):
+    target = tmp_path / "pub.duckdb"
+    publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    conn.execute("ALTER TABLE cfg.indicators ADD COLUMN extra INTEGER")
+    out = publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc))
+    assert out["mode"] == "hel kopia"
+    with duckdb.connect(str(target), read_only=True) as c:
+        assert "extra" in {r[0] for r in c.execute("DESCRIBE cfg.indicators").fetchall()}
+    conn.execute("UPDATE cfg.indicators SET extra = 1")
+    conn.execute("INSERT INTO stg.kolada_observations SELECT 'kolada', 'N0' || i, 'T', '1882', '2022', "
+                 "DATE '2022-12-31', 5, '', false, 1, now(), now(), NULL FROM range(5000) t(i)")
+    assert publish(conn, target, published_at=datetime(2026, 11, 29, tzinfo=timezone.utc))["mode"] == "hel kopia"
+
+
+def stat_mode(path):
+    import stat
+    return stat.S_IMODE(path.stat().st_mode)

@@ -1,5 +1,7 @@
 """Connection settings: DuckDB's memory limit (docs/benchmarks.md)."""
 
+from datetime import date
+
 import pytest
 
 from warehouse.core import db
@@ -44,7 +46,7 @@ def test_migration_017_keeps_the_kf_report_log_and_adds_the_body(tmp_path):
     conn.execute("INSERT INTO rep.report_log (meeting_date, indicator_id, source, series, region, period, period_end, "
                  "value, vintage, first_seen, reported_at, reported_by, status) VALUES ('2026-12-14', 'gastnatter', "
                  "'kolada', 'N45850', '1882', '2022', '2022-12-31', 8.49, 1, now(), now(), 'test', 'uppnått')")
-    assert db.migrate(conn) == ["017_uppdrag_and_namnd_meetings.sql"]
+    assert db.migrate(conn) == ["017_uppdrag_and_namnd_meetings.sql", "018_view_definitions.sql"]
     db.ensure_views(conn)
     assert conn.execute("SELECT body, indicator_id, value, status, reported_by FROM rep.report_log").fetchall() == [
         ("KF", "gastnatter", 8.49, "uppnått", "test")]
@@ -55,3 +57,24 @@ def test_migration_017_keeps_the_kf_report_log_and_adds_the_body(tmp_path):
                  "FROM rep.report_log").fetchall()
     assert conn.execute("SELECT count(*) FROM ind.kf_revisions_asof('2026-12-15')").fetchall() == [(0,)]
     conn.close()
+
+
+def test_views_are_created_once_and_again_when_their_sql_or_a_view_changes(tmp_path, monkeypatch):
+    """Every step opens the warehouse: an unchanged set of views is not created again, but a
+    changed view file, a view dropped by hand, another clock or a migration recreate them."""
+    conn = db.connect(tmp_path / "w.duckdb")
+    db.migrate(conn)
+    assert db.ensure_views(conn) is True
+    assert db.ensure_views(conn) is False
+    conn.execute("DROP VIEW ind.namnd_indikatorer")
+    assert db.ensure_views(conn) is True
+    assert conn.execute("SELECT count(*) FROM ind.namnd_indikatorer").fetchall()
+    assert db.ensure_views(conn, force=True) is True
+    monkeypatch.setenv("MALSTYRNING_NOW", "2027-01-15T10:00:00+01:00")
+    assert db.ensure_views(conn) is True
+    assert conn.execute("SELECT ind.today()").fetchall() == [(date(2027, 1, 15),)]
+    extra = tmp_path / "extra.sql"
+    extra.write_text("CREATE OR REPLACE VIEW ind.extra AS SELECT 1 AS a;", encoding="utf-8")
+    monkeypatch.setattr(db, "VIEW_FILES", db.VIEW_FILES + (str(extra),))
+    assert db.ensure_views(conn) is True
+    assert conn.execute("SELECT a FROM ind.extra").fetchall() == [(1,)]

@@ -35,7 +35,10 @@ MALSTYRNING_PUBLISHED names the snapshot (default: `<working file>.publicerad.du
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -78,11 +81,17 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def refuse_unless_valid(conn: duckdb.DuckDBPyConnection) -> int:
-    """Run every publication suite; raise PublishRefused naming each failed rule and a
-    sample of its rows. Returns the number of rules that passed."""
+def refuse_unless_valid(conn: duckdb.DuckDBPyConnection, changed: list[str] | None = None) -> int:
+    """Run the publication suites; raise PublishRefused naming each failed rule and a sample
+    of its rows. Returns the number of rules that passed. With `changed` (tables changed since
+    the last publication), an observations table's suite runs only when it or the KPI titles
+    its share rule reads (raw.kolada_kpi) changed; the indicator suite always runs."""
+    suites = quality.publication_suites()
+    if changed is not None:
+        suites = [s for s in suites if s.name not in quality.OBSERVATION_TABLES
+                  or s.name in changed or "raw.kolada_kpi" in changed]
     failed, passed = [], 0
-    for suite in quality.publication_suites():
+    for suite in suites:
         for o in quality.validate(conn, suite, sample_rows=3):
             if o.success:
                 passed += 1
@@ -100,7 +109,7 @@ def refuse_unless_valid(conn: duckdb.DuckDBPyConnection) -> int:
 # Columns the snapshot leaves out: raw response bodies (see the module's docstring).
 BODY_COLUMNS = {("raw", "kolada_responses"): "payload", ("raw", "scb_responses"): "payload"}
 # Bumped when what a publication writes changes, so the next run republishes.
-FORMAT = "2"
+FORMAT = "3"
 
 
 def _tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
@@ -114,16 +123,36 @@ def _published_select(schema: str, table: str, database: str | None = None) -> s
     return f"SELECT * {f'EXCLUDE ({_identifier(body)})' if body else ''} FROM {name}"
 
 
-def fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
-    """A hash of everything a publication of `conn`'s database would carry: each table's rows
-    as published (an order-free sum of row hashes and the count), the views' and macros' SQL,
-    the quality rules and FORMAT. Equal fingerprints publish equal snapshots."""
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a publication of a database would carry, hashed: `structure` (every table's
+    columns, the views' and macros' SQL, the quality rules, FORMAT) and per table its published
+    rows (count and an order-free sum of row hashes). Equal fingerprints publish equal snapshots."""
+
+    structure: str
+    tables: dict = field(default_factory=dict)  # "schema.table" -> "rows:hash sum"
+
+    def digest(self) -> str:
+        return hashlib.sha256((self.structure + json.dumps(self.tables, sort_keys=True)).encode()).hexdigest()
+
+    def rows(self, names) -> int:
+        return sum(int(self.tables[n].split(":", 1)[0]) for n in names if n in self.tables)
+
+
+def fingerprint(conn: duckdb.DuckDBPyConnection) -> Fingerprint:
+    """The Fingerprint of `conn`'s database: one aggregate per table inside DuckDB (0.06 s for a
+    national warehouse of 800,000 observations), never the bodies left out of the snapshot."""
     database = conn.execute("SELECT current_database()").fetchone()[0]
     h = hashlib.sha256(f"{FORMAT}|{STORAGE_VERSION}".encode())
+    tables = {}
     for schema, table in _tables(conn, database):
         n, total = conn.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM ({_published_select(schema, table)}) AS t"
                                 ).fetchall()[0]
-        h.update(f"|{schema}.{table}:{n}:{total}".encode())
+        tables[f"{schema}.{table}"] = f"{n}:{total}"
+    for row in conn.execute("SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
+                            "WHERE database_name = ? AND NOT internal ORDER BY schema_name, table_name, column_index",
+                            [database]).fetchall():
+        h.update(repr(row).encode())
     for (sql,) in conn.execute("SELECT sql FROM duckdb_views() WHERE database_name = ? AND NOT internal "
                                "ORDER BY schema_name, view_name", [database]).fetchall():
         h.update(sql.encode())
@@ -133,18 +162,34 @@ def fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
         h.update(repr(row).encode())
     for suite in quality.publication_suites():
         h.update(repr(suite).encode())
-    return h.hexdigest()
+    return Fingerprint(h.hexdigest(), tables)
 
 
-def published_fingerprint(target: Path) -> str | None:
-    """The fingerprint recorded in the snapshot at `target` (None: none, or an older format)."""
+@dataclass(frozen=True)
+class Published:
+    """What the snapshot on disk says about itself (meta.publication)."""
+
+    fingerprint: Fingerprint
+    digest: str
+    published_at: datetime
+    view_rows: dict
+    tables: int
+
+
+def published_state(target: Path) -> Published | None:
+    """The snapshot's own record (None: no snapshot, or one of a version without fingerprints)."""
     if not target.exists():
         return None
     try:
         with duckdb.connect(str(target), read_only=True) as c:
-            return c.execute("SELECT max(fingerprint) FROM meta.publication").fetchall()[0][0]
+            rows = c.execute("SELECT fingerprint, structure, table_rows, published_at, view_rows, tables "
+                             "FROM meta.publication").fetchall()
     except duckdb.Error:
-        return None  # a snapshot published before fingerprints: publish anew
+        return None  # published before fingerprints: publish anew
+    if len(rows) != 1 or rows[0][1] is None:
+        return None
+    digest, structure, table_rows, published_at, view_rows, tables = rows[0]
+    return Published(Fingerprint(structure, json.loads(table_rows)), digest, published_at, json.loads(view_rows), tables)
 
 
 def _untouched(target: Path) -> bool:
@@ -153,45 +198,64 @@ def _untouched(target: Path) -> bool:
     return os.stat(target).st_mode & 0o222 == 0 and not Path(f"{target}.wal").exists()
 
 
+# An update in place rewrites the changed tables of a copy of the last snapshot; past this share
+# of all published rows a fresh copy costs about the same and leaves no freed blocks behind.
+INCREMENTAL_SHARE = 0.25
+
+
 def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: datetime, run_id: str | None = None) -> dict:
-    """Validate, then copy the database behind `conn` to `target` atomically; return what was
-    published. Raises PublishRefused, leaving `target` untouched, when a rule fails. When
-    nothing has changed since the published snapshot, keeps it (result `unchanged`: True)."""
+    """Validate, then publish the database behind `conn` to `target` atomically; return what was
+    published. Raises PublishRefused, leaving `target` untouched, when a rule fails.
+
+    What is written follows what changed since the snapshot on disk (its Fingerprint):
+    nothing (result `mode` "oförändrad": the file stays), the changed tables in a copy of it
+    ("ändrade tabeller"), or everything ("hel kopia": no usable snapshot, another structure,
+    or most rows changed). The gate validates the observations tables that changed and the
+    indicator tables; an unchanged table passed the same rules when the snapshot was published."""
     mark = fingerprint(conn)
-    if mark == published_fingerprint(target) and _untouched(target):
-        # The same rows, views, macros and rules passed the gate when this snapshot was published.
-        with duckdb.connect(str(target), read_only=True) as c:
-            published = c.execute("SELECT max(published_at) FROM meta.publication").fetchall()[0][0]
-            views = {v: c.execute(f"SELECT count(*) FROM {v}").fetchall()[0][0] for v in CONTROLLER_VIEWS}
-            tables = c.execute("SELECT count(*) FROM duckdb_tables() WHERE NOT temporary").fetchall()[0][0]
-        return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
-                "rules_passed": None, "unchanged": True, "published_at": published}
-    rules_passed = refuse_unless_valid(conn)
+    old = published_state(target)
+    usable = old is not None and _untouched(target)
+    if usable and old.digest == mark.digest():
+        return {"path": str(target), "tables": old.tables, "bytes": target.stat().st_size, "views": old.view_rows,
+                "rules_passed": None, "unchanged": True, "mode": "oförändrad", "changed_tables": [],
+                "published_at": old.published_at}
+    changed = sorted(t for t in mark.tables if not usable or old.fingerprint.tables.get(t) != mark.tables[t])
+    rules_passed = refuse_unless_valid(conn, changed if usable else None)
+    incremental = (usable and old.fingerprint.structure == mark.structure
+                   and set(old.fingerprint.tables) == set(mark.tables)
+                   and mark.rows(changed) <= INCREMENTAL_SHARE * max(1, mark.rows(mark.tables)))
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, Path(f"{tmp}.wal")):
         leftover.unlink(missing_ok=True)
     source = conn.execute("SELECT current_database()").fetchone()[0]
-    conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot (STORAGE_VERSION '{STORAGE_VERSION}')")
+    if incremental:
+        shutil.copyfile(target, tmp)
+        os.chmod(tmp, 0o644)
+        conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot")
+    else:
+        conn.execute(f"ATTACH {_quote(tmp)} AS publish_snapshot (STORAGE_VERSION '{STORAGE_VERSION}')")
     try:
-        conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot (SCHEMA)")
-        for schema, table in _tables(conn, source):
-            name = f"publish_snapshot.{_identifier(schema)}.{_identifier(table)}"
-            body = BODY_COLUMNS.get((schema, table))
-            if body:
-                # The table keeps its shape but for the body: ids, URLs, times and hashes remain.
-                conn.execute(f"DROP TABLE {name}")
-                conn.execute(f"CREATE TABLE {name} AS {_published_select(schema, table, source)}")
-            else:
-                conn.execute(f"INSERT INTO {name} {_published_select(schema, table, source)}")
-        conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
-        conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication "
-                     "(published_at TIMESTAMPTZ, run_id VARCHAR, source_file VARCHAR, fingerprint VARCHAR)")
-        conn.execute("INSERT INTO publish_snapshot.meta.publication VALUES (?, ?, ?, ?)",
-                     [published_at, run_id, str(database_path()), mark])
-        tables = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publish_snapshot'").fetchone()[0]
+        if incremental:
+            for name in changed:
+                schema, table = name.split(".", 1)
+                snap = f"publish_snapshot.{_identifier(schema)}.{_identifier(table)}"
+                conn.execute(f"DELETE FROM {snap}")
+                conn.execute(f"INSERT INTO {snap} {_published_select(schema, table, source)}")
+        else:
+            _copy_all(conn, source)
+        tables = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publish_snapshot' "
+                              "AND NOT (schema_name = 'meta' AND table_name = 'publication')").fetchone()[0] + 1
         views = {v: conn.execute(f"SELECT count(*) FROM publish_snapshot.{v}").fetchone()[0] for v in CONTROLLER_VIEWS}
+        conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
+        conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication (published_at TIMESTAMPTZ, "
+                     "run_id VARCHAR, source_file VARCHAR, fingerprint VARCHAR, view_rows JSON, tables INTEGER, "
+                     "structure VARCHAR, table_rows JSON, mode VARCHAR)")
+        mode = "ändrade tabeller" if incremental else "hel kopia"
+        conn.execute("INSERT INTO publish_snapshot.meta.publication VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [published_at, run_id, str(database_path()), mark.digest(), json.dumps(views), tables,
+                      mark.structure, json.dumps(mark.tables), mode])
     except Exception:
         conn.execute("DETACH publish_snapshot")
         tmp.unlink(missing_ok=True)
@@ -207,7 +271,21 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     Path(f"{target}.wal").unlink(missing_ok=True)
     os.replace(tmp, target)
     return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
-            "rules_passed": rules_passed, "unchanged": False, "published_at": published_at}
+            "rules_passed": rules_passed, "unchanged": False, "mode": mode,
+            "changed_tables": changed if incremental else [], "published_at": published_at}
+
+
+def _copy_all(conn: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Every table, view and macro of `source` into the attached publish_snapshot."""
+    conn.execute(f"COPY FROM DATABASE {_identifier(source)} TO publish_snapshot (SCHEMA)")
+    for schema, table in _tables(conn, source):
+        name = f"publish_snapshot.{_identifier(schema)}.{_identifier(table)}"
+        if BODY_COLUMNS.get((schema, table)):
+            # The table keeps its shape but for the body: ids, URLs, times and hashes remain.
+            conn.execute(f"DROP TABLE {name}")
+            conn.execute(f"CREATE TABLE {name} AS {_published_select(schema, table, source)}")
+        else:
+            conn.execute(f"INSERT INTO {name} {_published_select(schema, table, source)}")
 
 
 READ_ONLY = 0o444

@@ -31,13 +31,14 @@ def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     tolerans, samt förändring sedan föregående period.
     """
     with warehouse(duckdb) as conn:
-        counts = conn.execute(
-            "SELECT status, count(*) FROM ind.indicator_status GROUP BY status ORDER BY status"
-        ).fetchall()
+        # One read of the status view (ind.namnd_indikatorer adds the peer comparison, which
+        # ranks every kommun in national mode: several times the cost, for a preview).
         preview = conn.execute(
-            'SELECT "Nämnd", "Indikator-id", "Aktuellt värde", "Önskat värde", "Period", "Status" '
-            "FROM ind.namnd_indikatorer"
+            'SELECT namnd AS "Nämnd", indicator_id AS "Indikator-id", aktuellt_varde AS "Aktuellt värde", '
+            'onskat_varde AS "Önskat värde", period AS "Period", status AS "Status" '
+            "FROM ind.indicator_status ORDER BY namnd, indicator_id"
         ).df()
+        counts = sorted(preview["Status"].value_counts(dropna=False).items(), key=lambda kv: str(kv[0]))
     return dg.MaterializeResult(
         metadata={
             "row_count": int(sum(n for _, n in counts)),

@@ -34,7 +34,8 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
 
     Ögonblicksbilden innehåller alla tabeller, vyer och makron utom källornas råa svarstexter
     (de finns kvar i arbetsfilen; URL, tid och kontrollsumma publiceras). Har inget ändrats
-    sedan förra publiceringen (samma rader, vyer och regler) behålls den publicerade filen.
+    sedan förra publiceringen (samma rader, vyer och regler) behålls den publicerade filen; har
+    bara några tabeller ändrats skrivs just de om i en kopia av den (metadata `publicering`).
     """
     target = published_path()
     with warehouse(duckdb) as conn:
@@ -45,10 +46,12 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
     if out["unchanged"]:
         context.log.info(f"Inget nytt sedan publiceringen {out['published_at']:%Y-%m-%d %H:%M}: {target} gäller")
     else:
-        context.log.info(f"Publicerad: {target} ({out['tables']} tabeller, {out['bytes'] / 1e6:.1f} MB)")
+        context.log.info(f"Publicerad ({out['mode']}): {target} ({out['tables']} tabeller, {out['bytes'] / 1e6:.1f} MB)"
+                         + (f"; ändrade: {', '.join(out['changed_tables'])}" if out["changed_tables"] else ""))
     views = pd.DataFrame({"vy": list(out["views"]), "rader": list(out["views"].values())})
     return dg.MaterializeResult(metadata={"path": out["path"], "tables": out["tables"], "bytes": out["bytes"],
-                                          "oforandrad": out["unchanged"],
+                                          "publicering": out["mode"],
+                                          "andrade_tabeller": ", ".join(out["changed_tables"]) or "–",
                                           "publicerad": str(out["published_at"]),
                                           **({"kontroller_grona": out["rules_passed"]} if not out["unchanged"] else {}),
                                           "row_count": out["views"]["ind.namnd_indikatorer"],
