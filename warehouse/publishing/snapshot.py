@@ -247,7 +247,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
             _copy_all(conn, source)
         tables = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'publish_snapshot' "
                               "AND NOT (schema_name = 'meta' AND table_name = 'publication')").fetchone()[0] + 1
-        views = {v: conn.execute(f"SELECT count(*) FROM publish_snapshot.{v}").fetchone()[0] for v in CONTROLLER_VIEWS}
+        views = _view_rows(conn)
         conn.execute("CREATE SCHEMA IF NOT EXISTS publish_snapshot.meta")
         conn.execute("CREATE OR REPLACE TABLE publish_snapshot.meta.publication (published_at TIMESTAMPTZ, "
                      "run_id VARCHAR, source_file VARCHAR, fingerprint VARCHAR, view_rows JSON, tables INTEGER, "
@@ -273,6 +273,19 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
     return {"path": str(target), "tables": tables, "bytes": target.stat().st_size, "views": views,
             "rules_passed": rules_passed, "unchanged": False, "mode": mode,
             "changed_tables": changed if incremental else [], "published_at": published_at}
+
+
+def _view_rows(conn: duckdb.DuckDBPyConnection) -> dict:
+    """Each controller view read in the new snapshot (so a view that does not work there fails
+    the publication), with its rows; ind.namnd_indikatorer only bound, not counted: counting it
+    ranks every kommun for its peer columns (0.3 s in national mode)."""
+    rows = {}
+    for v in CONTROLLER_VIEWS:
+        if v == "ind.namnd_indikatorer":
+            conn.execute(f"SELECT * FROM publish_snapshot.{v} LIMIT 0").fetchall()
+            continue
+        rows[v] = conn.execute(f"SELECT count(*) FROM publish_snapshot.{v}").fetchone()[0]
+    return rows
 
 
 def _copy_all(conn: duckdb.DuckDBPyConnection, source: str) -> None:

@@ -54,5 +54,5 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
                                           "andrade_tabeller": ", ".join(out["changed_tables"]) or "–",
                                           "publicerad": str(out["published_at"]),
                                           **({"kontroller_grona": out["rules_passed"]} if not out["unchanged"] else {}),
-                                          "row_count": out["views"]["ind.namnd_indikatorer"],
+                                          "row_count": out["views"]["ind.indicator_status"],
                                           "preview": preview(views)})
