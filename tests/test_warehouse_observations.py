@@ -187,3 +187,19 @@ def test_duplicate_keys_in_one_fetch_are_refused(conn):
     with pytest.raises(DuplicateObservations, match="dubblerade nycklar"):
         merge_observations(conn, "stg.kolada_observations", "kolada", frame)
     assert rows(conn) == []
+
+
+def test_a_dry_run_into_empty_periods_says_what_the_merge_then_does(conn):
+    """A first load takes the dry run's short way (nothing current to revise or retire): its
+    result must still be the merge's own, a deletion flag and a duplicate included."""
+    observe(conn, "N45850", 2021, 8.0, "2026-03-01")  # another period: not current for 2022
+    incoming = answer({("N45850", "T", "1882"): 9.0, ("N45850", "K", "1882"): 8.0, ("N45850", "M", "1882"): 7.0},
+                      "2026-06-01", deleted={("N45850", "M", "1882")})
+    scope = full_scope("2026-06-01", regions=["1882"])
+    dry = merge_observations(conn, "stg.kolada_observations", "kolada", incoming, scope, guard=RetireGuard(), dry_run=True)
+    assert one(conn, "SELECT count(*) FROM stg.kolada_observations WHERE period = '2022'")[0] == 0
+    real = merge_observations(conn, "stg.kolada_observations", "kolada", incoming, scope, guard=RetireGuard())
+    assert dry == real and (real.inserted, real.revised, real.deleted) == (2, 0, 0)
+    with pytest.raises(DuplicateObservations):
+        merge_observations(conn, "stg.kolada_observations", "kolada", pd.concat([incoming, incoming]),
+                           full_scope("2026-06-01", regions=["1882"], periods=("2023",)), dry_run=True)

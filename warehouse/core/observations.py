@@ -176,6 +176,11 @@ def _merge(conn, table, source, cols, scope, extra, compare, transaction, guard,
                 SELECT * FROM (
                     SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY vintage DESC) AS rn
                     FROM {table} WHERE period IN (SELECT period FROM merge_periods)) WHERE rn = 1""")
+        if dry_run and not one(conn, "SELECT count(*) FROM merge_current")[0]:
+            # Nothing current in these periods (a first load): every value is new, nothing can
+            # be revised, retired or kept, so the guard has nothing to weigh. A national first
+            # backfill's landing check cost 0.6 s on top of the load it previews.
+            return MergeResult(one(conn, "SELECT count(*) FROM incoming_obs WHERE NOT is_deleted")[0], 0, 0)
         # Keys whose newest vintage is a tombstone: their last live vintage, so a value that
         # returns unchanged keeps its first_seen (usually none or a handful of keys).
         conn.execute(

@@ -175,10 +175,13 @@ def kolada_observations(context: dg.AssetExecutionContext, duckdb: DuckDBResourc
             keys = wh_kolada.fetched_in_run(conn, keys, context.run.run_id) or keys
         result = wh_kolada.load_partitions(conn, keys)
         total = sum(wh_kolada.current_counts(conn, keys).values())
+        # The current values of these years from this table alone (the current_observations
+        # view numbers every source's vintages first).
         rows = conn.execute(
             "SELECT series, breakdown, region, period, value, status, vintage, first_seen "
-            "FROM stg.current_observations WHERE source = 'kolada' AND list_contains(?, period) "
-            "ORDER BY first_seen DESC, series, region, breakdown LIMIT 10",
+            "FROM stg.kolada_observations WHERE list_contains(?, period) "
+            "QUALIFY row_number() OVER (PARTITION BY series, breakdown, region, period ORDER BY vintage DESC) = 1 "
+            "AND NOT is_deleted ORDER BY first_seen DESC, series, region, breakdown LIMIT 10",
             [keys],
         ).df()
     return dg.MaterializeResult(metadata=merge_metadata(result, total, rows))
