@@ -396,3 +396,21 @@ def test_a_new_column_or_most_rows_changed_is_a_fresh_copy(conn, tmp_path):
 def stat_mode(path):
     import stat
     return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_gate_trusts_a_pass_on_the_same_data_only(conn, tmp_path):
+    """The indicators_job's asset check records its pass with the data's fingerprint; the gate
+    skips that suite for the same data and runs it again once anything changed."""
+    from warehouse.publishing.snapshot import fingerprint, record_passed
+
+    record_passed(conn, quality.indicator_suite().name, fingerprint(conn))
+    target = tmp_path / "pub.duckdb"
+    out = publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    suites = quality.publication_suites()
+    assert out["rules_passed"] == sum(len(s.rules) for s in suites) - len(quality.indicator_suite().rules)
+    # Changed after the pass (a view dropping an indicator): the gate runs the suite and refuses.
+    conn.execute("ALTER VIEW ind.indicator_status RENAME TO indicator_status_full")
+    conn.execute("CREATE VIEW ind.indicator_status AS SELECT * FROM ind.indicator_status_full "
+                 "WHERE indicator_id <> 'oppen_arbetsloshet'")
+    with pytest.raises(PublishRefused, match="gx_alla_indikatorer_med"):
+        publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc))

@@ -81,15 +81,20 @@ def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def refuse_unless_valid(conn: duckdb.DuckDBPyConnection, changed: list[str] | None = None) -> int:
+def refuse_unless_valid(conn: duckdb.DuckDBPyConnection, changed: list[str] | None = None,
+                        mark: "Fingerprint | None" = None) -> int:
     """Run the publication suites; raise PublishRefused naming each failed rule and a sample
     of its rows. Returns the number of rules that passed. With `changed` (tables changed since
     the last publication), an observations table's suite runs only when it or the KPI titles
-    its share rule reads (raw.kolada_kpi) changed; the indicator suite always runs."""
+    its share rule reads (raw.kolada_kpi) changed; the indicator suite runs unless it passed on
+    this very data (`mark`, meta.rules_passed: the indicators_job's asset check just ran it)."""
     suites = quality.publication_suites()
     if changed is not None:
         suites = [s for s in suites if s.name not in quality.OBSERVATION_TABLES
                   or s.name in changed or "raw.kolada_kpi" in changed]
+    if mark is not None:
+        done = _passed_before(conn, mark)
+        suites = [s for s in suites if s.name not in done]
     failed, passed = [], 0
     for suite in suites:
         for o in quality.validate(conn, suite, sample_rows=3):
@@ -112,9 +117,26 @@ BODY_COLUMNS = {("raw", "kolada_responses"): "payload", ("raw", "scb_responses")
 FORMAT = "3"
 
 
+# Bookkeeping of the working file that is neither hashed nor published (its schema is copied).
+UNPUBLISHED = {("meta", "rules_passed")}
+
+
 def _tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
-    return conn.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary "
-                        "ORDER BY schema_name, table_name", [database]).fetchall()
+    return [t for t in conn.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+                                    "AND NOT temporary ORDER BY schema_name, table_name", [database]).fetchall()
+            if t not in UNPUBLISHED]
+
+
+def record_passed(conn: duckdb.DuckDBPyConnection, suite: str, mark: "Fingerprint") -> None:
+    """Remember that the whole-table `suite` passed on the data of fingerprint `mark` (the
+    indicator rules' asset check does, so the gate of the same run need not repeat them)."""
+    conn.execute("DELETE FROM meta.rules_passed WHERE suite = ?", [suite])
+    conn.execute("INSERT INTO meta.rules_passed VALUES (?, ?, now())", [mark.digest(), suite])
+
+
+def _passed_before(conn: duckdb.DuckDBPyConnection, mark: "Fingerprint") -> set[str]:
+    return {s for (s,) in conn.execute("SELECT suite FROM meta.rules_passed WHERE fingerprint = ?",
+                                       [mark.digest()]).fetchall()}
 
 
 def _published_select(schema: str, table: str, database: str | None = None) -> str:
@@ -220,7 +242,7 @@ def publish(conn: duckdb.DuckDBPyConnection, target: Path, *, published_at: date
                 "rules_passed": None, "unchanged": True, "mode": "oförändrad", "changed_tables": [],
                 "published_at": old.published_at}
     changed = sorted(t for t in mark.tables if not usable or old.fingerprint.tables.get(t) != mark.tables[t])
-    rules_passed = refuse_unless_valid(conn, changed if usable else None)
+    rules_passed = refuse_unless_valid(conn, changed if usable else None, mark)
     incremental = (usable and old.fingerprint.structure == mark.structure
                    and set(old.fingerprint.tables) == set(mark.tables)
                    and mark.rows(changed) <= INCREMENTAL_SHARE * max(1, mark.rows(mark.tables)))
