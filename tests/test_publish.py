@@ -414,3 +414,14 @@ def test_the_gate_trusts_a_pass_on_the_same_data_only(conn, tmp_path):
                  "WHERE indicator_id <> 'oppen_arbetsloshet'")
     with pytest.raises(PublishRefused, match="gx_alla_indikatorer_med"):
         publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc))
+
+
+def test_a_changed_rule_checks_every_table_again(conn, tmp_path, monkeypatch):
+    """Unchanged tables are vouched for by the rules they passed; a stricter rule must read them."""
+    conn.execute("INSERT INTO stg.kolada_observations VALUES ('kolada', 'N03937', 'T', '9999', '2022', "
+                 "DATE '2022-12-31', 5, '', false, 1, now(), now(), NULL)")
+    target = tmp_path / "pub.duckdb"
+    publish(conn, target, published_at=datetime(2026, 11, 27, tzinfo=timezone.utc))
+    monkeypatch.setattr(quality, "REGION", r"^[0-8]\d{3}$")
+    with pytest.raises(PublishRefused, match="stg.kolada_observations gx_kommunkod_format.*region 9999"):
+        publish(conn, target, published_at=datetime(2026, 11, 28, tzinfo=timezone.utc))
