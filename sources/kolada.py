@@ -117,14 +117,15 @@ class KoladaClient:
         """Every data page for kpis × municipalities (None: every unit) × years, one at a time (a national
         backfill is about 100 MB of JSON; callers store each page as it comes).
         Each page's `payload` is its decoded, type-checked rows (DataRows). With decode=False
-        only the envelope's paging is read (payload None; decode_data_page later), so the
-        HTTP can run on a thread of its own without holding the GIL for the decoding."""
+        only the envelope's paging is read (payload a Paging; the rows are read later, by
+        decode_data_page or sources/kolada_sql.py), so the HTTP can run on a thread of its
+        own without holding the GIL for the decoding."""
 
         def fetch(u: str) -> tuple[Page, int, str | None]:
             resp = request_body(self.session, "GET", u, source=SOURCE)
             if not decode:
                 items, next_url = page_paging(resp.content, u)
-                return Page(u, clock.now(), resp.status_code, resp.content, None), items, next_url
+                return Page(u, clock.now(), resp.status_code, resp.content, Paging(items, next_url)), items, next_url
             rows = decode_data_page(resp.content, u)
             return Page(u, clock.now(), resp.status_code, resp.content, rows), rows.items, rows.next_url
 
@@ -205,6 +206,14 @@ class DataRows:
 
     def records(self) -> list[dict]:
         return [dict(zip(COLUMNS, r)) for r in zip(*(self.columns[c] for c in COLUMNS))]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """What an undecoded data page says of itself: its number of items and the next page."""
+
+    items: int
+    next_url: str | None
 
 
 def decode_data_page(body: bytes, url: str = "") -> DataRows:

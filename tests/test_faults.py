@@ -9,6 +9,7 @@ as before.
 
 import hashlib
 import json
+import re
 import time
 
 import dagster as dg
@@ -76,6 +77,12 @@ FAULTS = {
     "HTML-sida med status 200": (lambda n, body: Response("<html><body>Kolada har underhåll</body></html>",
                                                           content_type="text/html"), False, ("HTML",)),
     "fält med nytt namn": (renamed, False, ("gender",)),
+    # DuckDB's own cast would read "12.3" as 12.3: the reader checks JSON types first.
+    "tal som text": (lambda n, body: Response(re.sub(r'"value": (-?[0-9][0-9.eE+-]*)', r'"value": "\1"', body, count=1),
+                                              content_type="application/json"), False,
+                     ("väntade float | null, fick str", "$.values[")),
+    "okänt kön": (lambda n, body: Response(body.replace('"gender": "T"', '"gender": "X"', 1),
+                                           content_type="application/json"), False, ("gender: okänt värde 'X'",)),
     "tomt svar för ett år med värden": (lambda n, body: Response('{"values": [], "next_url": null}',
                                                                  content_type="application/json"),
                                         False, ("utan värden för 2022",)),

@@ -99,13 +99,16 @@ def test_unknown_kpi_stores_nothing(conn):
     assert one(conn, "SELECT count(*) FROM raw.kolada_kpi")[0] == 0
 
 
-def test_pages_spooled_over_several_flushes_land_completely(conn, monkeypatch):
+def test_pages_read_in_several_batches_land_completely(conn):
     from warehouse.kolada.landing import Spool
 
-    monkeypatch.setattr(Spool, "FLUSH_ROWS", 1)  # every page its own batch
     pages = [page(float(v), "2026-03-01") for v in (1, 2, 3)]
     pages = [Page(f"{URL}&page={i}", p.fetched_at, 200, p.body, p.payload) for i, p in enumerate(pages, 1)]
-    with spool_pages(pages) as spool:
+    with Spool() as spool:
+        for p in pages:  # every page read on its own: each row must keep its own page
+            spool.add(p)
+            spool.decode()
+        assert spool.rows == 3
         _, ids = land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1882"])
     assert len(ids) == 3
     assert conn.execute("SELECT response_id, value FROM raw.kolada_values ORDER BY value").fetchall() == [

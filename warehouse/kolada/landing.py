@@ -4,42 +4,47 @@ transaction.
 A national backfill is about 165 pages and 100 MB of JSON. Holding them in memory until
 the end would cost several hundred MB, and writing each page straight into the warehouse
 would hold the DuckDB file (one writing process at a time, readers in other processes
-locked out) for the whole download. So each page goes into a temporary DuckDB file (the
-spool: the body as received plus its decoded rows) and is dropped from memory; when every
-page has arrived, `land` copies the spool into raw.kolada_responses, raw.kolada_values and
-raw.kolada_fetches in one transaction. A fetch that fails half-way lands nothing.
+locked out) for the whole download. So each page goes to a file (the body as received) and is
+dropped from memory, and a reader thread reads the files into a temporary DuckDB file (the
+spool) as the fetch goes on; when every page has arrived, `land` copies the spool into
+raw.kolada_responses, raw.kolada_values and raw.kolada_fetches in one transaction. A fetch
+that fails half-way, or a page the reader refuses, lands nothing.
 """
 
 from __future__ import annotations
 
 import queue
+from concurrent.futures import Future, ThreadPoolExecutor
 import shutil
 import tempfile
 import threading
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from sources.http import Page
-from sources.kolada import COLUMNS, decode_data_page
+from sources import kolada_sql
 from warehouse.core.db import one, transaction
 
 
 class Spool:
-    """A fetch's pages on disk, a bounded batch of rows in memory at a time.
+    """A fetch's pages on disk, read into a temporary DuckDB file by a second thread.
 
-    Each body is written to a file as received; the decoded rows are buffered and appended
-    to a temporary DuckDB file in batches of FLUSH_ROWS (one insert per page cost about 3 s
-    more when a national backfill was 263 pages, docs/benchmarks.md).
+    Each body is written to a file as received and nothing of it is kept in memory. Every
+    READ_PAGES pages, a reader thread reads those files into the table `vals` with DuckDB's
+    JSON reader under the same type rules as msgspec's decoder (sources/kolada_sql.py),
+    while the fetch goes on: DuckDB works without the GIL, so the HTTP thread is not held
+    up. Decoding each page in Python instead held the GIL against the HTTP thread for about
+    1.6 s of a national backfill (docs/benchmarks.md). A page the reader refuses is decoded
+    again with msgspec for the URL and the JSON path of the error; the error is raised at
+    the next `add` or at `decode`, and nothing is landed.
     """
 
-    FLUSH_ROWS = 100_000
+    READ_PAGES = 32  # per statement: smaller batches cost more in all (8 pages: +50 %)
 
     def __init__(self, directory: str | Path | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="kolada_spool_", dir=directory))
@@ -47,10 +52,9 @@ class Spool:
         self.path = self.dir / "spool.duckdb"
         self.conn: duckdb.DuckDBPyConnection | None = None
         try:
-            # The spool is written and read once: a small buffer pool is enough (it spills).
-            # One thread: its inserts read Python strings, and more scanning threads only
-            # wait for the GIL in turn.
-            self.conn = duckdb.connect(str(self.path), config={"memory_limit": "128MB", "threads": 1})
+            # The spool is written and read once: a small buffer pool is enough (it spills);
+            # each reading thread holds a 16 MiB JSON buffer (sources/kolada_sql.py).
+            self.conn = duckdb.connect(str(self.path), config={"memory_limit": "256MB", "threads": 2})
             self.conn.execute(
                 "CREATE TABLE vals (seq INTEGER, kpi VARCHAR, municipality VARCHAR, period INTEGER, gender VARCHAR, "
                 "value DOUBLE, status VARCHAR, isdeleted BOOLEAN)")
@@ -58,45 +62,59 @@ class Spool:
             self.close()  # the temporary folder goes too
             raise
         self.meta: list[tuple] = []
-        self.buffer: dict[str, list] = {c: [] for c in ("seq", *COLUMNS)}
-        self.pages = self.rows = 0
+        self.pages = self.rows = self.items = 0
+        self._submitted = 0  # pages handed to the reader so far
+        self._reader: ThreadPoolExecutor | None = None
+        self._reads: list[Future] = []
         self._pages_written = -1  # len(meta) when the pages table was last written
 
     def add(self, page: Page) -> None:
-        """Store one data page (its payload is sources.kolada.DataRows)."""
-        rows, seq = page.payload, self.pages
+        """Store one data page's body; its `items` (the envelope's row count) comes from
+        sources.kolada.page_paging, which the HTTP thread ran to find the next page."""
+        self._raise_failed_read()
+        seq = self.pages
         body = self.dir / "pages" / f"{seq:05d}.json"
         body.write_bytes(page.body)
-        self.meta.append((seq, page.url, page.fetched_at, page.status_code, page.sha256, rows.items, str(body)))
-        self.buffer["seq"].extend([seq] * len(rows))
-        for c in COLUMNS:
-            self.buffer[c].extend(rows.columns[c])
+        items = page.payload.items  # sources.kolada.Paging, or DataRows (decoded already)
+        self.meta.append((seq, page.url, page.fetched_at, page.status_code, page.sha256, items, str(body)))
         self.pages += 1
-        self.rows += len(rows)
-        if len(self.buffer["seq"]) >= self.FLUSH_ROWS:
-            self._flush()
+        self.items += items
+        if self.pages - self._submitted >= self.READ_PAGES:
+            self._submit()
 
-    def _flush(self) -> None:
-        if not self.buffer["seq"]:
+    def decode(self) -> None:
+        """Read every page not yet read into `vals` and wait for the reader: afterwards
+        `rows` counts them all. A page that breaks sources/kolada_sql.py's rules raises
+        SourceError naming its URL."""
+        self._submit()
+        try:
+            for read in self._reads:
+                self.rows += read.result()
+        finally:
+            self._reads = []
+
+    def _submit(self) -> None:
+        todo = self.meta[self._submitted:]
+        if not todo:
             return
-        # Columns as numpy arrays: a DataFrame built from the lists (and then cast) cost twice
-        # as much as the insert itself. None becomes NaN in the float array and DuckDB reads a
-        # pandas NaN as NULL; JSON has no NaN, so no real value is lost that way.
-        b = self.buffer
-        frame = pd.DataFrame({
-            "seq": np.array(b["seq"], dtype=np.int32),
-            **{c: np.array(b[c], dtype=object) for c in ("kpi", "municipality")},
-            "period": np.array(b["period"], dtype=np.int32),
-            "gender": np.array(b["gender"], dtype=object),
-            "value": np.array(b["value"], dtype=np.float64),
-            "status": np.array(b["status"], dtype=object),
-            "isdeleted": np.array(b["isdeleted"], dtype=bool),
-        }, copy=False)
-        self.conn.register("spool_batch", frame)
-        self.conn.execute("INSERT INTO vals SELECT * FROM spool_batch")
-        self.conn.unregister("spool_batch")
-        for values in self.buffer.values():
-            values.clear()
+        self._submitted = len(self.meta)
+        if self._reader is None:
+            self._reader = ThreadPoolExecutor(1, thread_name_prefix="kolada-spool-read")
+        self._reads.append(self._reader.submit(self._read, [m[-1] for m in todo], [m[1] for m in todo]))
+
+    def _read(self, paths: list[str], urls: list[str]) -> int:
+        # A cursor of its own: a DuckDB connection is not to be shared between threads.
+        with self.conn.cursor() as cur:
+            try:
+                (n,) = cur.execute("INSERT INTO vals " + kolada_sql.VALUES_SQL, [paths]).fetchone()
+            except duckdb.Error as exc:  # the statement inserted nothing
+                raise kolada_sql.refused(paths, urls, exc) from exc
+        return n
+
+    def _raise_failed_read(self) -> None:
+        for read in self._reads:
+            if read.done() and read.exception() is not None:
+                raise read.exception()
 
     def query(self, sql: str, params=None) -> list[tuple]:
         """A query on the spooled rows (table `vals`) and pages (table `pages`)."""
@@ -108,7 +126,7 @@ class Spool:
         return self.conn.execute(sql).df()
 
     def _write_pages(self) -> None:
-        self._flush()
+        self.decode()
         if self._pages_written == len(self.meta):
             return
         self._pages_written = len(self.meta)
@@ -118,13 +136,19 @@ class Spool:
         self.conn.unregister("pages_frame")
 
     def finish(self) -> None:
-        """Write what is buffered and close the writer so the warehouse can attach the file."""
+        """Read what is left and close the writer so the warehouse can attach the file."""
         if self.conn is not None:
             self._write_pages()
+            if self._reader is not None:
+                self._reader.shutdown(wait=True)
+                self._reader = None
             self.conn.close()
             self.conn = None
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.shutdown(wait=True, cancel_futures=True)  # no read left on the file
+            self._reader = None
         if self.conn is not None:
             self.conn.close()
             self.conn = None
@@ -233,19 +257,22 @@ def fetch(client, spool: Spool, kpis, municipalities, years, *, log=None, every:
     """Every data page of kpis × municipalities (None: every unit) × years into `spool`, one at a time, with a
     progress line every `every` pages (a national backfill takes minutes live).
 
-    The next pages are requested on a second thread while this one decodes and writes the
-    previous ones (at most PREFETCH pages wait in between, so memory stays bounded); an
-    error on either side stops both and nothing is landed. The decoding stays on this
-    thread: on the HTTP thread it held the GIL against this one's writing, and the two
-    together were slower than one thread doing both (docs/benchmarks.md).
+    The next pages are requested on a second thread while this one writes the previous ones
+    to files (at most PREFETCH pages wait in between, so memory stays bounded) and the
+    spool's reader reads them into the spool in DuckDB, off the GIL; an error on any side
+    stops the fetch and nothing is landed. Python decoding on either thread held the GIL
+    against the other (docs/benchmarks.md).
     """
     started = time.monotonic()
     for page in prefetched(client.data_pages(kpis, municipalities, years, decode=False), PREFETCH):
-        spool.add(replace(page, payload=decode_data_page(page.body, page.url)))
+        spool.add(page)
         if log and spool.pages % every == 0:
-            log(f"Kolada: {spool.pages} sidor, {spool.rows} värden ({time.monotonic() - started:.0f} s)")
+            log(f"Kolada: {spool.pages} sidor, {spool.items} rader ({time.monotonic() - started:.0f} s)")
+    fetched = time.monotonic()
+    spool.decode()  # the pages the reader has not read yet
     if log:
-        log(f"Kolada: klart, {spool.pages} sida(or), {spool.rows} värden ({time.monotonic() - started:.1f} s)")
+        log(f"Kolada: klart, {spool.pages} sida(or), {spool.rows} värden ({time.monotonic() - started:.1f} s, "
+            f"varav {time.monotonic() - fetched:.1f} s läsning efter sista sidan)")
 
 
 PREFETCH = 4
