@@ -20,7 +20,7 @@ from pipelines.definitions import defs as load_defs
 from pipelines.defs.resources import KoladaResource
 from sources.http import DEFAULT_RECORDINGS_DIR
 from sources.replay import load_index, request_key
-from warehouse.core import db
+from warehouse.core import bodies, db
 from warehouse.publishing.snapshot import published_path
 
 KOLADA = "https://api.kolada.se/v3"
@@ -98,6 +98,12 @@ def table_rows(path) -> dict:
         conn.close()
 
 
+def body_files(path) -> dict:
+    """The warehouse's body files (and spools left behind), name -> sha256 of the content."""
+    root = bodies.folder_for(path)
+    return {p.relative_to(root).as_posix(): sha(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -124,7 +130,8 @@ def test_a_fault_is_survived_or_reported_and_nothing_is_lost(name, httpserver, t
     kolada_job = kolada_job_with(kolada)
     assert kolada_job.execute_in_process(partition_key="2022", instance=instance).success
     assert load_defs().resolve_job_def("indicators_job").execute_in_process(instance=instance).success
-    before, snapshot = table_rows(path), sha(published_path())
+    before, snapshot, stored = table_rows(path), sha(published_path()), body_files(path)
+    assert any(name.startswith("kolada/") for name in stored)  # the baseline's pages, as files
 
     fake.fault = fault
     result = kolada_job.execute_in_process(partition_key="2022", instance=instance, raise_on_error=False)
@@ -139,6 +146,7 @@ def test_a_fault_is_survived_or_reported_and_nothing_is_lost(name, httpserver, t
         assert "kolada" in text and f"{fake.base}/data/kpi/" in text, text
         assert all(w in text for w in words), text
         assert table_rows(path) == before  # every table, row for row
+        assert body_files(path) == stored  # and no body file beside it (warehouse/core/bodies.py)
     assert sha(published_path()) == snapshot  # the controllers' copy, byte for byte
 
 

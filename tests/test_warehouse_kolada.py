@@ -8,6 +8,7 @@ from sources.http import Page
 from tests.conftest import at
 from sources.kolada import decode_data_page
 from warehouse.kolada.landing import land, spool_pages
+from warehouse.core.bodies import read_body
 from warehouse.core.db import one
 from warehouse.kolada.load import load_partitions
 
@@ -113,8 +114,8 @@ def test_pages_read_in_several_batches_land_completely(conn):
     assert len(ids) == 3
     assert conn.execute("SELECT response_id, value FROM raw.kolada_values ORDER BY value").fetchall() == [
         (ids[0], 1.0), (ids[1], 2.0), (ids[2], 3.0)]
-    assert [json.loads(p)["values"][0]["values"][0]["value"] for (p,) in conn.execute(
-        "SELECT payload FROM raw.kolada_responses ORDER BY response_id").fetchall()] == [1.0, 2.0, 3.0]
+    assert [json.loads(read_body(conn, "raw.kolada_responses", i))["values"][0]["values"][0]["value"]
+            for i in ids] == [1.0, 2.0, 3.0]
 
 
 def test_a_missing_value_lands_as_null_never_as_zero_or_nan(conn):

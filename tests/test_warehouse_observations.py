@@ -189,6 +189,40 @@ def test_duplicate_keys_in_one_fetch_are_refused(conn):
     assert rows(conn) == []
 
 
+SCB_EXTRA = {"period_start": date(2022, 1, 1), "published_at": at("2026-05-20"), "source_table": "TAB638",
+             "contents": "BE0101N1"}
+
+
+@pytest.mark.parametrize("table, source", [("stg.kolada_observations", "kolada"), ("stg.scb_observations", "scb")])
+def test_a_first_load_is_stored_as_the_whole_way_stores_it(tmp_path, monkeypatch, table, source):
+    """The short way of a first load (nothing current in its periods) against the whole merge:
+    the same rows, vintages, first_seen and extra columns, and the same result; a deleted
+    and a null value in the answer included, and another period's current value left alone."""
+    from warehouse.core import db, observations
+
+    extra = SCB_EXTRA if source == "scb" else {}
+
+    def frame(values, seen, period=2022, deleted=()):
+        f = answer(values, seen, period, deleted)
+        return f.assign(**extra) if extra else f
+
+    stored = {}
+    for shortcut in (True, False):
+        monkeypatch.setattr(observations, "FIRST_LOAD_SHORTCUT", shortcut)
+        c = db.connect(tmp_path / f"{shortcut}.duckdb")
+        db.migrate(c)
+        merge_observations(c, table, source, frame({("N45850", "T", "1882"): 8.0}, "2026-03-01", 2021),
+                           full_scope("2026-03-01", regions=["1882"], periods=("2021",)), extra=list(extra))
+        incoming = frame({("N45850", "T", "1882"): 9.0, ("N45850", "K", "1882"): None, ("N45850", "M", "1882"): 7.0,
+                          ("N45851", "T", "1880"): 0.0}, "2026-06-01", deleted={("N45850", "M", "1882")})
+        result = merge_observations(c, table, source, incoming, full_scope("2026-06-01", regions=["1880", "1882"]),
+                                    extra=list(extra), guard=RetireGuard())
+        stored[shortcut] = (result, c.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall())
+        c.close()
+    assert stored[True] == stored[False]
+    assert stored[True][0].inserted == 3 and len(stored[True][1]) == 4
+
+
 def test_a_dry_run_into_empty_periods_says_what_the_merge_then_does(conn):
     """A first load takes the dry run's short way (nothing current to revise or retire): its
     result must still be the merge's own, a deletion flag and a duplicate included."""

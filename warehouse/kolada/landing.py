@@ -28,6 +28,7 @@ import pandas as pd
 
 from sources.http import Page
 from sources import kolada_sql
+from warehouse.core import bodies
 from warehouse.core.db import one, transaction
 
 
@@ -109,6 +110,10 @@ class Spool:
                 (n,) = cur.execute("INSERT INTO vals " + kolada_sql.VALUES_SQL, [paths]).fetchone()
             except duckdb.Error as exc:  # the statement inserted nothing
                 raise kolada_sql.refused(paths, urls, exc) from exc
+        # The files become the stored bodies when the fetch lands (a rename): made durable
+        # here, off the fetch's path, rather than in the landing's transaction.
+        for path in paths:
+            bodies.sync_file(path)
         return n
 
     def _raise_failed_read(self) -> None:
@@ -189,12 +194,14 @@ def land(
     spool.finish()
     path = str(spool.path).replace("'", "''")  # a temp directory's name is not ours to trust
     conn.execute(f"ATTACH '{path}' AS kolada_spool (READ_ONLY)")
-    # A national fetch puts about 108 MB of bodies through the write-ahead log; past DuckDB's
-    # 16 MB threshold the COMMIT checkpoints inside itself, and the next small commit again:
-    # 1.4 s of a national landing (docs/benchmarks.md). With the threshold raised for the
-    # landing, the one checkpoint comes when the connection closes (0.2 s). The WAL is a file:
-    # a process killed before that replays it on the next open, as after any commit.
+    # A national fetch puts about 800,000 values (and, into a warehouse in memory, 108 MB of
+    # bodies) through the write-ahead log; past DuckDB's 16 MB threshold the COMMIT
+    # checkpoints inside itself, and the next small commit again (docs/benchmarks.md). With
+    # the threshold raised for the landing, the one checkpoint comes when the connection
+    # closes. The WAL is a file: a process killed before that replays it on the next open.
     conn.execute("SET checkpoint_threshold = '1GB'")
+    root = bodies.folder(conn)
+    created: list[Path] = []  # body files this landing made: removed again if it fails
     try:
         with transaction(conn):
             # Bodies already stored for the same URL keep their id (and their rows).
@@ -202,17 +209,36 @@ def land(
                 """CREATE OR REPLACE TEMP TABLE spool_known AS
                    SELECT p.seq FROM kolada_spool.pages p
                    JOIN raw.kolada_responses r ON r.url = p.url AND r.sha256 = p.sha256""")
-            # The new bodies a few at a time (one statement over all of a national backfill's
-            # files held them all in memory at once); known ones are not read from disk at all
-            # (a weekly refresh that brings nothing new would re-read 100 MB).
             known = {seq for (seq,) in conn.execute("SELECT seq FROM spool_known").fetchall()}
-            paths = [row[-1] for row in spool.meta if row[0] not in known]
-            for i in range(0, len(paths), BODIES_PER_INSERT):
+            new = [row for row in spool.meta if row[0] not in known]
+            if root is not None:
+                # The page files become the bodies' files (warehouse/core/bodies.py): a rename
+                # each, not 108 MB through the write-ahead log and the checkpoint.
+                names = []
+                for seq, _url, _at, _status, sha256, _items, page_file in new:
+                    rel, made = bodies.place(root, "kolada", sha256, page_file)
+                    names.append(rel)
+                    if made is not None:
+                        created.append(made)
+                bodies.sync_folders([root, root / "kolada", *(p.parent for p in created)])
                 conn.execute(
-                    """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
-                       SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
-                       FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path ORDER BY p.seq""",
-                    [paths[i:i + BODIES_PER_INSERT]])
+                    """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, body_file)
+                       SELECT p.url, p.fetched_at, p.status_code, p.sha256, n.body_file
+                       FROM kolada_spool.pages p
+                       JOIN (SELECT unnest(?::INTEGER[]) AS seq, unnest(?::VARCHAR[]) AS body_file) n USING (seq)
+                       ORDER BY p.seq""",
+                    [[row[0] for row in new], names])
+            else:
+                # A warehouse in memory has no folder beside it: the bodies go into `payload`,
+                # a few at a time (one statement over a national backfill's files held them all
+                # in memory at once).
+                paths = [row[-1] for row in new]
+                for i in range(0, len(paths), BODIES_PER_INSERT):
+                    conn.execute(
+                        """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, payload)
+                           SELECT p.url, p.fetched_at, p.status_code, p.sha256, b.content
+                           FROM kolada_spool.pages p JOIN read_text(?) b ON b.filename = p.path ORDER BY p.seq""",
+                        [paths[i:i + BODIES_PER_INSERT]])
             conn.execute(
                 """CREATE OR REPLACE TEMP TABLE spool_ids AS
                    SELECT p.seq, r.response_id FROM kolada_spool.pages p
@@ -233,6 +259,10 @@ def land(
                 fetch_ids.append(fetch_id)
             if check is not None:
                 check(conn)
+    except BaseException:
+        for made in created:  # no committed row names them
+            made.unlink(missing_ok=True)
+        raise
     finally:
         conn.execute("DROP TABLE IF EXISTS spool_ids")
         conn.execute("DROP TABLE IF EXISTS spool_known")

@@ -12,6 +12,7 @@ from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, KoladaResource, warehouse
 from sources import clock
 from sources.kolada import data_urls
+from warehouse.core import bodies
 from warehouse.kolada import load as wh_kolada
 from warehouse.kolada import landing as kolada_landing
 from warehouse.kolada import nightly as kolada_nightly
@@ -98,7 +99,8 @@ def kolada_values(
     label = range_label(keys)
     n_urls = len(data_urls(kpis, asked, years))
     context.log.info(f"Kolada {label}: {len(kpis)} KPI:er × {len(municipalities)} enheter, {n_urls} adress(er)")
-    with kolada_landing.Spool() as spool:
+    # The spool beside the warehouse: its page files become the stored bodies by a rename.
+    with kolada_landing.Spool(bodies.spool_folder(duckdb.database)) as spool:
         # All HTTP first, page by page onto disk; the DuckDB file is held only while landing.
         kolada_landing.fetch(client, spool, kpis, asked, years, log=context.log.info)
         per_year = dict(spool.query("SELECT period, count(*) FROM vals GROUP BY period"))
