@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from tests.conftest import REPO
 from tests.test_faults import table_rows
@@ -60,3 +61,53 @@ def test_two_runs_writing_at_the_same_time_both_succeed(tmp_path):
     assert [o[0].strip().splitlines()[-1] for o in outputs] == ["OK", "OK"], [o[1][-2000:] for o in outputs]
     tables = table_rows(tmp_path / "wh.duckdb")
     assert {row[4] for row in tables["stg.kolada_observations"]} == {"2021", "2022"}
+
+
+# A Kolada landing killed (SIGKILL) after it has moved its pages into the bodies folder and
+# before its COMMIT (warehouse/core/bodies.py): the moment with files but no rows.
+KILLED_LANDING = textwrap.dedent("""
+    import os, signal, sys, time
+    from pathlib import Path
+    from tests.test_warehouse_kolada import URL, data_page
+    from warehouse.core import bodies, db
+    from warehouse.kolada.landing import Spool, land
+    wh = Path(sys.argv[1])
+    conn = db.connect(wh)
+    db.migrate(conn)
+    pages = [data_page(URL + f"&page={i}", {"1882": float(i)}, "2026-03-01") for i in range(3)]
+    if sys.argv[2] == "kill":
+        placed = bodies.sync_folders
+        def killed(paths):
+            placed(paths)
+            print("placerade", flush=True)
+            time.sleep(60)  # killed here
+        bodies.sync_folders = killed
+    with Spool(bodies.spool_folder(wh)) as spool:
+        for p in pages:
+            spool.add(p)
+        land(conn, spool, partition_keys=["2022"], kpis=["N45850"], municipalities=["1882"])
+    print("landade", flush=True)
+""")
+
+
+def test_a_landing_killed_between_placing_its_files_and_its_commit_leaves_no_row_and_a_rerun_lands(tmp_path):
+    from warehouse.core import bodies, db
+
+    wh = tmp_path / "wh.duckdb"
+    run = [sys.executable, "-c", KILLED_LANDING, str(wh)]
+    writer = subprocess.Popen([*run, "kill"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = writer.stdout.readline().strip()
+    assert line == "placerade", (writer.wait(), writer.communicate()[1][-3000:])
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    placed = sorted(p.name for p in (bodies.folder_for(wh) / "kolada").rglob("*.json"))
+    assert len(placed) == 3  # the files are there: unnamed by any row
+    conn = db.connect(wh, read_only=True)
+    assert conn.execute("SELECT (SELECT count(*) FROM raw.kolada_responses), (SELECT count(*) FROM raw.kolada_values), "
+                        "(SELECT count(*) FROM raw.kolada_fetches)").fetchone() == (0, 0, 0)
+    conn.close()
+    again = subprocess.run([*run, "ok"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert again.stdout.strip().endswith("landade"), again.stderr[-3000:]
+    conn = db.connect(wh, read_only=True)
+    names = sorted(Path(n).name for (n,) in conn.execute("SELECT body_file FROM raw.kolada_responses").fetchall())
+    assert names == placed and conn.execute("SELECT count(*) FROM raw.kolada_values").fetchone() == (3,)
