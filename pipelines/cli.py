@@ -7,6 +7,8 @@
     indikator mark-reported YYYY-MM-DD [--by NAMN]
     indikator reported YYYY-MM-DD
     indikator refresh  [--years 2020-2022] [--no-af] [--bekrafta-borttagning]
+    indikator backup   --till DIR
+    indikator restore  DIR [--skriv-over]
 
 Read commands open the published snapshot read-only (or --db). mark-reported and refresh
 write the working database (MALSTYRNING_DUCKDB, default data/malstyrning.duckdb).
@@ -27,6 +29,7 @@ import duckdb
 from indicator_catalog.catalog import load_catalog
 from sources import clock
 from warehouse.core import db
+from warehouse.core.backup import BackupError
 from warehouse.indicators.lookup import require_match, resolve_body, resolve_one
 from warehouse.publishing.snapshot import connect_published, is_snapshot
 from warehouse.presentation.text import (render_due, render_forecast, render_reported, render_status, say,
@@ -173,6 +176,11 @@ def parser() -> argparse.ArgumentParser:
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
     fr.add_argument("--bekrafta-borttagning", action="store_true",
                     help="landa svar som tar bort fler aktuella värden än en liten andel (bara när det är riktigt)")
+    bk = sub.add_parser("backup", help="säkerhetskopiera arbetsdatabasen med svarsfiler, AF:s filer och inkorgens arkiv")
+    bk.add_argument("--till", required=True, help="mapp där kopian skrivs (en ny undermapp per kopia)")
+    rs = sub.add_parser("restore", help="återställ arbetsdatabasen och dess filer från en säkerhetskopia")
+    rs.add_argument("kopia", help="kopians mapp (skriven av indikator backup)")
+    rs.add_argument("--skriv-over", action="store_true", help="ersätt en befintlig arbetsdatabas")
     return _swedish(p)
 
 
@@ -181,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
         return _refresh(args)
     if args.command in ("mark-reported", "uppdrag-rapport"):
         return _write(args)
+    if args.command in ("backup", "restore"):
+        return _backup(args)
     # Controllers read the published snapshot, never the working file the pipeline writes.
     conn = db.connect(args.db, read_only=True) if args.db else connect_published()
     today = clock.today()
@@ -254,11 +264,37 @@ def _write(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    """Backups of the working file and the folders that belong to it (warehouse/core/backup.py)."""
+    from pipelines.defs.files.inbox import inbox_dir
+    from pipelines.defs.resources import AfResource
+    from warehouse.core.backup import backup, restore
+
+    database = Path(args.db) if args.db else db.database_path()
+    if is_snapshot(database):
+        raise ValueError(f"{database} är en publicerad ögonblicksbild; säkerhetskopiera arbetsdatabasen")
+    # AF's downloaded workbooks and the inbox's archive of loaded files: the raw layer kept as files.
+    folders = {"af": AfResource().directory(), "arkiv": inbox_dir().parent / "arkiv"}
+    if args.command == "backup":
+        conn = db.connect(database)  # read-write: no run writes while the file is copied
+        try:
+            path = backup(conn, database, Path(args.till), folders)
+        finally:
+            conn.close()
+        say(f"Säkerhetskopia: {path}")
+    else:
+        manifest = restore(Path(args.kopia), database, folders, overwrite=args.skriv_over)
+        say(f"Återställde {database} från {args.kopia} (kopia {manifest['created_at']}, "
+            f"{manifest['tables'].get('rep.report_log', 0)} rader i rapportloggen); publicera igen "
+            "(indikator refresh eller nattens körning) så att ögonblicksbilden följer med.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return run(args)
-    except (ReportingError, LookupError, FileNotFoundError, ValueError, duckdb.Error) as exc:
+    except (ReportingError, LookupError, FileNotFoundError, ValueError, duckdb.Error, BackupError) as exc:
         print(f"indikator: {message(exc)}", file=sys.stderr)
         return 1
 

@@ -1,5 +1,7 @@
 """Policies declared once and shared by all assets."""
 
+import os
+
 import dagster as dg
 
 from pipelines.defs.partitions import range_tags
@@ -24,6 +26,23 @@ def recent_range_request(partitions_def, context: dg.ScheduleEvaluationContext, 
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     return [dg.RunRequest(run_key=f"{prefix}:{keys[0]}-{keys[-1]}:{day}",
                           tags={**(tags or {}), **range_tags(keys[0], keys[-1])})]
+
+
+CRON_ENV = "MALSTYRNING_CRON_{}"
+
+
+def cron(name: str, default: str) -> str:
+    """The cron of schedule `name` (KOLADA, SCB, INDIKATORER): MALSTYRNING_CRON_<NAME> when set,
+    else `default`. A deployment picks its own hours (a shared service staggers its kommuner's
+    nights; the tests of docs/deployment.md tick every minute); a bad value stops the code
+    location from loading with the variable named, instead of a schedule that never runs."""
+    env = CRON_ENV.format(name)
+    value = os.environ.get(env, "").strip() or default
+    try:
+        dg.ScheduleDefinition(name="cron_check", cron_schedule=value, job_name="cron_check")
+    except dg.DagsterInvalidDefinitionError as exc:
+        raise ValueError(f"{env}={value!r}: inget giltigt cron-uttryck (t.ex. '30 2 * * *'): {exc}") from exc
+    return value
 
 
 def sensor_default_status() -> dg.DefaultSensorStatus:

@@ -1,6 +1,6 @@
 import dagster as dg
 
-from pipelines.defs.policies import schedule_default_status
+from pipelines.defs.policies import cron, schedule_default_status
 
 from pipelines.defs.indicators.jobs import indicators_job
 
@@ -8,7 +8,7 @@ from pipelines.defs.indicators.jobs import indicators_job
 indicators_nightly_schedule = dg.ScheduleDefinition(
     name="indicators_nightly_schedule",
     job=indicators_job,
-    cron_schedule="30 4 * * *",
+    cron_schedule=cron("INDIKATORER", "30 4 * * *"),
     execution_timezone="Europe/Stockholm",
     default_status=schedule_default_status(),
 )

@@ -3,7 +3,7 @@ import dagster as dg
 from pipelines.defs.kolada.assets import NIGHTLY_TAG
 from pipelines.defs.kolada.jobs import kolada_job
 from pipelines.defs.partitions import yearly_partition
-from pipelines.defs.policies import recent_range_request, schedule_default_status
+from pipelines.defs.policies import cron, recent_range_request, schedule_default_status
 
 # Kolada revises recent years without notice (reference/kolada.md §6): the last three
 # complete years are looked at every night. Each run reads the KPIs' release information and
@@ -15,7 +15,7 @@ RECENT_YEARS = 3
 
 @dg.schedule(
     name="kolada_nightly_schedule",
-    cron_schedule="30 2 * * *",
+    cron_schedule=cron("KOLADA", "30 2 * * *"),
     execution_timezone="Europe/Stockholm",
     job=kolada_job,
     default_status=schedule_default_status(),

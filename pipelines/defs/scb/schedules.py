@@ -1,7 +1,7 @@
 import dagster as dg
 
 from pipelines.defs.partitions import scb_yearly_partition
-from pipelines.defs.policies import recent_range_request, schedule_default_status
+from pipelines.defs.policies import cron, recent_range_request, schedule_default_status
 from pipelines.defs.scb.jobs import scb_job
 
 # The current year (monthly tables) and the previous one (yearly figures, and preliminary
@@ -12,7 +12,7 @@ RECENT_YEARS = 2
 
 @dg.schedule(
     name="scb_nightly_schedule",
-    cron_schedule="0 3 * * *",
+    cron_schedule=cron("SCB", "0 3 * * *"),
     execution_timezone="Europe/Stockholm",
     job=scb_job,
     default_status=schedule_default_status(),

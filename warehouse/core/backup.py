@@ -1,0 +1,146 @@
+"""Backups of the working warehouse and the files that belong to it, and their restore.
+
+What a backup holds, in a folder of its own (`<stem>-<UTC time>/`):
+- the warehouse file, copied byte for byte after a CHECKPOINT while this process holds it
+  (DuckDB allows one writing process, so no run writes during the copy): every table, the
+  report log (rep.report_log) and the vintages included;
+- the response bodies beside it (warehouse/core/bodies.py), without fetches in progress;
+- any other folders named by the caller (`indikator backup` adds AF's downloaded files and
+  the inbox's archive of loaded SIE/HR files: the raw layer kept as files);
+- `manifest.json`: what was copied, each file's sha256, the migrations applied and the row
+  count of every table, so a restore can check the copy before it replaces anything.
+
+Not in it: the published snapshot (rebuilt by the next publication from the warehouse) and
+the catalog (configuration, kept in version control). docs/deployment.md has the routine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from warehouse.core import bodies
+
+MANIFEST = "manifest.json"
+
+
+class BackupError(RuntimeError):
+    pass
+
+
+def backup(conn: duckdb.DuckDBPyConnection, database: Path, target: Path,
+           folders: dict[str, Path] | None = None) -> Path:
+    """Copy the warehouse `database` (open read-write in `conn`) and its folders into a new
+    folder under `target`; return that folder. Nothing is written to the warehouse."""
+    database = Path(database)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    dest = Path(target) / f"{database.stem}-{stamp}"
+    part = dest.with_name(dest.name + ".part")  # renamed when complete: a half backup is never taken for one
+    part.mkdir(parents=True)
+    try:
+        conn.execute("CHECKPOINT")  # the WAL into the file: the file alone is the whole state
+        tables = _table_rows(conn)
+        migrations = [v for (v,) in conn.execute("SELECT version FROM meta.schema_migrations ORDER BY 1").fetchall()]
+        files = {database.name: _copy(database, part / database.name)}
+        dirs = {bodies.folder_for(database).name: bodies.folder_for(database), **(folders or {})}
+        for name, folder in dirs.items():
+            if not Path(folder).is_dir():
+                continue
+            for path in sorted(Path(folder).rglob("*")):
+                rel = path.relative_to(folder)
+                if path.is_file() and bodies.SPOOL not in rel.parts and not path.name.endswith(".part"):
+                    files[f"{name}/{rel.as_posix()}"] = _copy(path, part / name / rel)
+        manifest = {"database": database.name, "created_at": stamp, "migrations": migrations,
+                    "tables": tables, "files": files, "folders": sorted(dirs)}
+        (part / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        os.replace(part, dest)
+    except BaseException:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    return dest
+
+
+def verify(source: Path) -> dict:
+    """The backup's manifest after checking every file against it; BackupError names the first
+    file that is missing or differs."""
+    path = Path(source) / MANIFEST
+    if not path.exists():
+        raise BackupError(f"{source}: ingen {MANIFEST}; inte en säkerhetskopia (eller en avbruten)")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for rel, digest in manifest["files"].items():
+        copy = Path(source) / rel
+        if not copy.is_file():
+            raise BackupError(f"{copy}: filen saknas i säkerhetskopian")
+        if _sha256(copy) != digest:
+            raise BackupError(f"{copy}: innehållet skiljer sig från manifestet (skadad kopia)")
+    return manifest
+
+
+def restore(source: Path, database: Path, folders: dict[str, Path] | None = None, *,
+            overwrite: bool = False) -> dict:
+    """Put the backup in `source` back as the warehouse `database` and its folders; return the
+    manifest. Checks every file first; an existing warehouse is replaced only with
+    `overwrite` (it is moved aside to `<name>.fore-aterstallning` until the restore is done)."""
+    manifest = verify(source)
+    database = Path(database)
+    if database.exists() and not overwrite:
+        raise BackupError(f"{database} finns redan; återställ med --skriv-over för att ersätta den")
+    dirs = {bodies.folder_for(database).name: bodies.folder_for(database), **(folders or {})}
+    saved_name = bodies.folder_for(Path(source) / manifest["database"]).name
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for current in [database, Path(f"{database}.wal"), *dirs.values()]:
+            if current.exists():
+                aside = current.with_name(current.name + ".fore-aterstallning")
+                if aside.exists():
+                    shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+                os.replace(current, aside)
+                moved.append((current, aside))
+        shutil.copy2(Path(source) / manifest["database"], database)
+        for name in manifest["folders"]:
+            target = dirs.get(name) if name != saved_name else bodies.folder_for(database)
+            if target is not None and (Path(source) / name).is_dir():
+                shutil.copytree(Path(source) / name, target)
+        conn = duckdb.connect(str(database))
+        try:
+            if _table_rows(conn) != manifest["tables"]:
+                raise BackupError(f"{database}: tabellerna efter återställningen stämmer inte med manifestet")
+        finally:
+            conn.close()
+    except BaseException:
+        for current, aside in reversed(moved):  # the state before the restore, as it was
+            if current.exists():
+                shutil.rmtree(current) if current.is_dir() else current.unlink()
+            os.replace(aside, current)
+        raise
+    for _current, aside in moved:
+        shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+    return manifest
+
+
+def _table_rows(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = conn.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary "
+                          "AND database_name = current_database() ORDER BY 1, 2").fetchall()
+    return {f"{s}.{t}": conn.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0] for s, t in tables}
+
+
+def _copy(src: Path, dst: Path) -> str:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+    with open(dst, "rb") as fh:
+        os.fsync(fh.fileno())
+    return _sha256(dst)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
