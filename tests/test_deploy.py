@@ -70,3 +70,17 @@ def test_the_units_commands_serve_the_code_location_to_the_webserver_and_daemon(
             assert services.procs["daemon"].poll() is None, services.log_tail("daemon")
         finally:
             services.stop()
+
+
+def test_a_deployment_moves_the_nightly_hours_and_a_bad_cron_is_named(monkeypatch):
+    import pytest
+
+    from pipelines.defs.policies import cron
+
+    monkeypatch.setenv("MALSTYRNING_CRON_KOLADA", "15 1 * * *")
+    assert cron("KOLADA", "30 2 * * *") == "15 1 * * *"
+    monkeypatch.delenv("MALSTYRNING_CRON_KOLADA")
+    assert cron("KOLADA", "30 2 * * *") == "30 2 * * *"
+    monkeypatch.setenv("MALSTYRNING_CRON_SCB", "61 3 * * *")
+    with pytest.raises(ValueError, match=r"MALSTYRNING_CRON_SCB='61 3 \* \* \*': inget giltigt cron-uttryck"):
+        cron("SCB", "0 3 * * *")
