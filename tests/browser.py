@@ -3,15 +3,12 @@ machine starts without it), skipped with the reason only where it cannot be inst
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-import pytest
-from filelock import FileLock
+from tests.debian import ensure
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          # Without these Chromium calls Google's hosts, which this machine's closed network refuses.
@@ -29,24 +26,7 @@ def free_port() -> int:
 
 def chromium() -> str:
     """Debian's chromium, installed here if missing (the CI machine starts without it)."""
-    path = shutil.which("chromium")
-    if path:
-        return path
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip("chromium saknas och kan inte installeras här (ingen apt-get eller inte root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-    # Test workers run in parallel: one installs, the others wait for it (dpkg has one lock).
-    with FileLock(os.path.join(tempfile.gettempdir(), "malstyrning-chromium-install.lock"), timeout=1800):
-        if shutil.which("chromium"):
-            return shutil.which("chromium")
-        result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-        if result.returncode != 0:  # stale package lists on a fresh machine
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-            result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-    if result.returncode != 0 or not shutil.which("chromium"):
-        pytest.skip(f"chromium kunde inte installeras: {result.stderr.strip()[-500:]}")
-    return shutil.which("chromium")
+    return ensure("chromium", lambda: shutil.which("chromium"))
 
 
 def rendered_text(browser: str, url: str, profile: Path) -> str:

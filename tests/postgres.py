@@ -11,13 +11,10 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-import pytest
-from filelock import FileLock
-
 from tests.browser import free_port
+from tests.debian import ensure
 
 USER = "dagster"
 DATABASE = "dagster"
@@ -25,22 +22,7 @@ DATABASE = "dagster"
 
 def server_binaries() -> Path:
     """The folder of initdb and pg_ctl: Debian keeps them in /usr/lib/postgresql/<version>/bin."""
-    found = _binaries()
-    if found:
-        return found
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.skip("PostgreSQL saknas och kan inte installeras här (ingen apt-get eller inte root)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"]
-    with FileLock(os.path.join(tempfile.gettempdir(), "malstyrning-postgresql-install.lock"), timeout=1800):
-        if not _binaries():
-            result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-            if result.returncode != 0:  # stale package lists on a fresh machine
-                subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-                result = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
-            if not _binaries():
-                pytest.skip(f"PostgreSQL kunde inte installeras: {result.stderr.strip()[-500:]}")
-    return _binaries()
+    return ensure("postgresql", _binaries)
 
 
 def _binaries() -> Path | None:

@@ -65,3 +65,10 @@ def test_fit_wraps_long_lines_with_a_hanging_indent_and_leaves_short_ones(monkey
     out = fit(text).splitlines()
     assert out[0] == "  kort rad" and all(len(line) <= 40 for line in out)
     assert out[2].startswith(" " * 6) and not out[2].startswith(" " * 7)
+
+
+def test_fit_never_splits_a_path_or_url_longer_than_the_line(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    path = "/srv/backup/malstyrning/malstyrning-20261206T204836Z"
+    out = fit(f"Säkerhetskopia: {path} klar").splitlines()
+    assert path in [line.strip() for line in out]  # whole, on a line of its own, to be copied

@@ -141,7 +141,8 @@ def _cards(cells: pd.DataFrame, groups: list, cols: int, pad: str, n_head: int) 
 def fit(text: str, hang: int = 4) -> str:
     """Prose as wide as the terminal: each line longer than it wraps, continuation lines
     indented `hang` beyond the line's own indent. Lines that fit are left alone, so a block
-    holding a table can pass through too."""
+    holding a table can pass through too. A word longer than the line (a path, a URL) stays
+    whole on a line of its own: split, it could not be copied."""
     import textwrap
 
     cols = width()
@@ -151,7 +152,8 @@ def fit(text: str, hang: int = 4) -> str:
             out.append(line)
             continue
         indent = " " * (len(line) - len(line.lstrip(" ")))
-        out.append(textwrap.fill(line, cols, subsequent_indent=indent + " " * hang, break_on_hyphens=False))
+        out.append(textwrap.fill(line, cols, subsequent_indent=indent + " " * hang, break_on_hyphens=False,
+                                 break_long_words=False))
     return "\n".join(out)
 
 
