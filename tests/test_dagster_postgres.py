@@ -1,8 +1,10 @@
-"""The Dagster instance on PostgreSQL (deploy/dagster.postgres.yaml, docs/deployment.md): a real
-PostgreSQL server in a throw-away cluster (tests/postgres.py), the real webserver and daemon on
-it, a backfill launched through the webserver's GraphQL API and a tick of the project's own
-indicator schedule (its hour moved to every minute with MALSTYRNING_CRON_INDIKATORER, as a
-deployment may), both completed, and their runs, events and tick read back from PostgreSQL.
+"""A shared deployment as docs/deployment.md sets it up: the Dagster instance on PostgreSQL
+(deploy/dagster.postgres.yaml) in a throw-away cluster of a real server (tests/postgres.py), the
+code server, daemon and webserver started by the systemd units' own commands (tests/test_deploy.py,
+the location loaded over gRPC), a backfill launched through the webserver's GraphQL API and a
+tick of the project's own indicator schedule (its hour moved to every minute with
+MALSTYRNING_CRON_INDIKATORER, as a deployment may), both completed, and their runs, events and
+tick read back from PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import yaml
 
 from tests.postgres import Cluster
 from tests.test_dagster_ui import LOCATION, REPO, Services, run_backfill
+from tests.test_deploy import start_units, wait_loaded
 
 POSTGRES_YAML = REPO / "deploy" / "dagster.postgres.yaml"
 SCHEDULE = "indicators_nightly_schedule"
@@ -57,9 +60,9 @@ def cluster():
 def services(cluster):
     with tempfile.TemporaryDirectory(prefix="dagster_pg_services_") as root:
         s = Services(Path(root), instance=POSTGRES_YAML, env={**cluster.env(), "MALSTYRNING_CRON_INDIKATORER": "* * * * *"})
-        s.start()
+        start_units(s)
         try:
-            s.wait_ready()
+            wait_loaded(s)
             yield s
         finally:
             s.stop()
