@@ -140,7 +140,7 @@ class Services:
                 os.killpg(p.pid, signal.SIGTERM)
         for p in self.procs.values():
             try:
-                p.wait(timeout=20)
+                p.wait(timeout=8)  # the code server can take longer to stop than the test is worth
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
