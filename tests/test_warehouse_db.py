@@ -79,3 +79,29 @@ def test_views_are_created_once_and_again_when_their_sql_or_a_view_changes(tmp_p
     monkeypatch.setattr(db, "VIEW_FILES", db.VIEW_FILES + (str(extra),))
     assert db.ensure_views(conn) is True
     assert conn.execute("SELECT a FROM ind.extra").fetchall() == [(1,)]
+
+
+def test_a_database_file_named_like_a_schema_is_refused_before_it_is_created(tmp_path, monkeypatch):
+    import re
+
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.defs.resources import warehouse
+    from warehouse.core.db import SCHEMA_DIR, SCHEMAS
+    from warehouse.publishing.snapshot import published_path
+
+    # Every schema the migrations create is guarded (a new one must join SCHEMAS).
+    created = {m.lower() for path in SCHEMA_DIR.glob("*.sql")
+               for m in re.findall(r"CREATE SCHEMA IF NOT EXISTS (\w+)", path.read_text(encoding="utf-8"))}
+    assert created <= set(SCHEMAS) and "ind" in created
+    # DuckDB itself cannot tell the file from the schema: every view would fail.
+    with pytest.raises(ValueError, match=r"ind\.duckdb: en databasfil får inte heta som ett av lagrets scheman"):
+        db.connect(tmp_path / "ind.duckdb")
+    with pytest.raises(ValueError, match=r"STG\.duckdb"):
+        with warehouse(DuckDBResource(database=str(tmp_path / "STG.duckdb"))):
+            pass
+    monkeypatch.setenv("MALSTYRNING_PUBLISHED", str(tmp_path / "rep.duckdb"))
+    with pytest.raises(ValueError, match=r"rep\.duckdb"):
+        published_path()
+    assert not list(tmp_path.iterdir())  # nothing created
+    db.connect(tmp_path / "indikatorer.duckdb").close()  # a name merely starting like one is fine

@@ -25,7 +25,7 @@ from sources.scb import TIME_WINDOW as SCB_TIME_WINDOW
 from sources.scb import ScbClient
 from sources.af_web import STATISTICS_PAGE
 from sources.kolada import BASE_URL, KoladaClient
-from warehouse.core.db import DUCKDB_ENV, configure, database_path, ensure_views, migrate
+from warehouse.core.db import DUCKDB_ENV, check_name, configure, database_path, ensure_views, migrate
 
 
 # Base URLs: the resource's base_url (Dagster run config), else these environment variables
@@ -133,7 +133,7 @@ _CATALOG_CACHE: dict = {}  # the last catalog parsed in this process, and its ke
 def warehouse(duckdb_resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated warehouse connection in Stockholm time, closed on exit."""
     # DuckDB creates the file but not its folder.
-    Path(duckdb_resource.database).parent.mkdir(parents=True, exist_ok=True)
+    check_name(duckdb_resource.database).parent.mkdir(parents=True, exist_ok=True)
     with duckdb_resource.get_connection() as conn:
         # dagster-duckdb closes the connection only when the block ends without an error; a
         # failed step would keep the file open (and locked) in this process, so close it here.

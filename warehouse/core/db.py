@@ -27,12 +27,28 @@ DUCKDB_ENV = "MALSTYRNING_DUCKDB"
 DEFAULT_DB = "data/malstyrning.duckdb"
 
 
+# The warehouse's schemas (core/schema/*.sql). DuckDB names a file's catalog after its stem, so a
+# file called like one of them (ind.duckdb) makes every `ind.x` ambiguous and no view resolves
+# ("Ambiguous reference to catalog or schema"); such a name is refused before anything opens.
+SCHEMAS = ("raw", "stg", "cfg", "ind", "rep", "meta", "rapport")
+
+
+def check_name(path: str | os.PathLike) -> Path:
+    """`path`, or ValueError naming it when its file name would shadow one of SCHEMAS."""
+    path = Path(path)
+    if path.stem.lower() in SCHEMAS:
+        raise ValueError(f"{path}: en databasfil får inte heta som ett av lagrets scheman "
+                         f"({', '.join(SCHEMAS)}); DuckDB skulle inte kunna skilja filen från schemat. "
+                         "Döp om filen, t.ex. till malstyrning.duckdb")
+    return path
+
+
 def database_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get(DUCKDB_ENV) or DEFAULT_DB)
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    db = database_path(path)
+    db = check_name(database_path(path))
     if read_only and not db.exists():
         raise FileNotFoundError(f"Databasen {db} finns inte; kör pipelinen först (make demo)")
     db.parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.publishing import checks as quality
-from warehouse.core.db import configure, database_path
+from warehouse.core.db import check_name, configure, database_path
 
 PUBLISHED_ENV = "MALSTYRNING_PUBLISHED"
 # The controllers' stable views (docs/warehouse.md, "For controllers"): counted in every publication.
@@ -55,7 +55,7 @@ CONTROLLER_VIEWS = ["ind.namnd_indikatorer", "ind.kf_due_list", "ind.indicator_s
 
 def published_path(path: str | os.PathLike | None = None) -> Path:
     if path or os.environ.get(PUBLISHED_ENV):
-        return Path(path or os.environ[PUBLISHED_ENV])
+        return check_name(path or os.environ[PUBLISHED_ENV])
     db = database_path()
     return db.with_name(f"{db.stem}.publicerad{db.suffix}")
 
