@@ -8,7 +8,8 @@ import pytest
 
 from sources.comments import CommentFileError, parse_comments
 from tests.conftest import observe
-from warehouse.files.inbox import load_file, sha256_of
+from warehouse.core.hashing import sha256_of
+from warehouse.files.inbox import load_file
 from warehouse.presentation.reports.data import meeting_report
 
 HEADER = "indikator;period;kommentar;forfattare"

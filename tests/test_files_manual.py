@@ -9,7 +9,8 @@ import pytest
 
 from sources.manual import ManualFileError, parse_manual
 from warehouse.core.db import one
-from warehouse.files.inbox import load_file, sha256_of
+from warehouse.core.hashing import sha256_of
+from warehouse.files.inbox import load_file
 
 HEADER = "serie;kommun;period;varde;kalla;inmatad_av;lank"
 GOOD = [HEADER,

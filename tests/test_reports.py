@@ -150,7 +150,8 @@ def test_the_report_shows_the_target_year_and_what_the_source_says_of_a_value(co
     # Gästnätter with a target year, and a twelve-month turnover of one month ("1 av 12 mån"),
     # both made KF indicators here: the report shows the year beside önskat värde and the
     # months beside the value, and the turnover is "kan inte bedömas" (issue 17).
-    from warehouse.files.inbox import load_file, sha256_of
+    from warehouse.core.hashing import sha256_of
+    from warehouse.files.inbox import load_file
     from tests.test_sources_hr import HEADER
 
     conn.execute("UPDATE cfg.indicators SET target_year = 2030 WHERE indicator_id = 'gastnatter'")

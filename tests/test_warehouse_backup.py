@@ -2,6 +2,7 @@
 a damaged backup or an existing warehouse is refused before anything is replaced."""
 
 import json
+import shutil
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_a_restored_backup_has_the_same_report_log_bodies_and_files(conn, tmp_pa
         restore(copy, database, {"af": af})
     # The machine is lost: the warehouse, its bodies and AF's files.
     for path in (database, bodies.folder_for(database), af):
-        __import__("shutil").rmtree(path) if path.is_dir() else path.unlink()
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
     restore(copy, database, {"af": af})
     again = db.connect(database)
     assert again.execute(REPORT_LOG).fetchall() == log
@@ -97,7 +98,7 @@ def test_the_command_line_backs_up_and_restores_the_working_file(conn, tmp_path,
     assert main(["restore", str(copy)]) == 1
     assert "finns redan" in capsys.readouterr().err
     database.unlink()
-    __import__("shutil").rmtree(tmp_path / "af")
+    shutil.rmtree(tmp_path / "af")
     assert main(["restore", str(copy)]) == 0
     assert db.connect(database, read_only=True).execute(REPORT_LOG).fetchall() == log
     assert (tmp_path / "af" / "tid_utan_arbete.xlsx").exists()

@@ -346,7 +346,8 @@ def test_turnover_of_fewer_than_twelve_months_is_not_judged_and_says_so(wh, tmp_
     from datetime import datetime, timezone
 
     from tests.test_sources_hr import HEADER
-    from warehouse.files.inbox import load_file, sha256_of
+    from warehouse.core.hashing import sha256_of
+    from warehouse.files.inbox import load_file
     from warehouse.presentation.text import render_status, status_frame
 
     path = tmp_path / "hr_2026-06.csv"

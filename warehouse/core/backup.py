@@ -16,7 +16,6 @@ the catalog (configuration, kept in version control). docs/deployment.md has the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.core import bodies
+from warehouse.core.hashing import sha256_of
 
 MANIFEST = "manifest.json"
 
@@ -77,7 +77,7 @@ def verify(source: Path) -> dict:
         copy = Path(source) / rel
         if not copy.is_file():
             raise BackupError(f"{copy}: filen saknas i säkerhetskopian")
-        if _sha256(copy) != digest:
+        if sha256_of(copy) != digest:
             raise BackupError(f"{copy}: innehållet skiljer sig från manifestet (skadad kopia)")
     return manifest
 
@@ -99,7 +99,7 @@ def restore(source: Path, database: Path, folders: dict[str, Path] | None = None
             if current.exists():
                 aside = current.with_name(current.name + ".fore-aterstallning")
                 if aside.exists():
-                    shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+                    _remove(aside)
                 os.replace(current, aside)
                 moved.append((current, aside))
         shutil.copy2(Path(source) / manifest["database"], database)
@@ -116,11 +116,11 @@ def restore(source: Path, database: Path, folders: dict[str, Path] | None = None
     except BaseException:
         for current, aside in reversed(moved):  # the state before the restore, as it was
             if current.exists():
-                shutil.rmtree(current) if current.is_dir() else current.unlink()
+                _remove(current)
             os.replace(aside, current)
         raise
     for _current, aside in moved:
-        shutil.rmtree(aside) if aside.is_dir() else aside.unlink()
+        _remove(aside)
     return manifest
 
 
@@ -131,16 +131,12 @@ def _table_rows(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _copy(src: Path, dst: Path) -> str:
+    """Copy, make the copy durable, and return the copy's sha256 (what was written, not read)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src, dst)
-    with open(dst, "rb") as fh:
-        os.fsync(fh.fileno())
-    return _sha256(dst)
+    bodies.sync_file(dst)
+    return sha256_of(dst)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _remove(path: Path) -> None:
+    shutil.rmtree(path) if path.is_dir() else path.unlink()

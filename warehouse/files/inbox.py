@@ -45,14 +45,6 @@ class Outcome:
     person_data: bool = False
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def classify(raw: bytes) -> str:
     head = raw[:4096].lstrip(b"\xef\xbb\xbf").lower()
     first = head.splitlines()[0] if head else b""

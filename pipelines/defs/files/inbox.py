@@ -21,7 +21,8 @@ from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
 from warehouse.core.db import database_path
 from sources.personnummer import mask as _safe
-from warehouse.files.inbox import Outcome, load_file, sha256_of
+from warehouse.core.hashing import sha256_of
+from warehouse.files.inbox import Outcome, load_file
 
 INBOX_ENV = "MALSTYRNING_INBOX"
 # A file still being copied must not be read half-way: wait until it has been quiet this long.
