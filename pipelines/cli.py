@@ -21,7 +21,7 @@ import argparse
 import os
 import re
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -284,7 +284,8 @@ def _backup(args: argparse.Namespace) -> int:
         say(f"Säkerhetskopia: {path}")
     else:
         manifest = restore(Path(args.kopia), database, folders, overwrite=args.skriv_over)
-        say(f"Återställde {database} från {args.kopia} (kopia {manifest['created_at']}, "
+        made = datetime.strptime(manifest["created_at"], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%d %H:%M UTC")
+        say(f"Återställde {database} från {args.kopia} (kopian gjord {made}, "
             f"{manifest['tables'].get('rep.report_log', 0)} rader i rapportloggen); publicera igen "
             "(indikator refresh eller nattens körning) så att ögonblicksbilden följer med.")
     return 0

@@ -99,6 +99,11 @@ def test_the_command_line_backs_up_and_restores_the_working_file(conn, tmp_path,
     assert "finns redan" in capsys.readouterr().err
     database.unlink()
     shutil.rmtree(tmp_path / "af")
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(tmp_path / "ind.duckdb"))  # named like a schema
+    assert main(["restore", str(copy)]) == 1 and "får inte heta som" in capsys.readouterr().err
+    assert not (tmp_path / "ind.duckdb").exists()
+    monkeypatch.setenv("MALSTYRNING_DUCKDB", str(database))
     assert main(["restore", str(copy)]) == 0
+    assert "kopian gjord 20" in capsys.readouterr().out
     assert db.connect(database, read_only=True).execute(REPORT_LOG).fetchall() == log
     assert (tmp_path / "af" / "tid_utan_arbete.xlsx").exists()

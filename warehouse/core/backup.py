@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.core import bodies
+from warehouse.core.db import check_name
 from warehouse.core.hashing import sha256_of
 
 MANIFEST = "manifest.json"
@@ -88,7 +89,7 @@ def restore(source: Path, database: Path, folders: dict[str, Path] | None = None
     manifest. Checks every file first; an existing warehouse is replaced only with
     `overwrite` (it is moved aside to `<name>.fore-aterstallning` until the restore is done)."""
     manifest = verify(source)
-    database = Path(database)
+    database = check_name(database)
     if database.exists() and not overwrite:
         raise BackupError(f"{database} finns redan; återställ med --skriv-over för att ersätta den")
     dirs = {bodies.folder_for(database).name: bodies.folder_for(database), **(folders or {})}
