@@ -134,6 +134,11 @@ class Catalog:
         SIE file's balances are given (warehouse/files/ekonomi.py _closing_period)."""
         return {i.query.series: i.frequency for i in self.indicators if i.source == "ekonomi"}
 
+    def comparison_groups(self) -> list[str]:
+        """The Kolada municipality groups to fetch: the kommun's comparison group, if any
+        (a deployment's public catalog has one per kommun: indicator_catalog/deployment.py)."""
+        return [self.settings.jamforelsegrupp] if self.settings.jamforelsegrupp else []
+
     def kolada_units(self, group_members: set[str] = frozenset()) -> set[str]:
         """The Kolada units to fetch: in national mode every kommun, region and Riket
         (sources/kommuner.csv, sources/regioner.csv); otherwise the kommun, any per-indicator

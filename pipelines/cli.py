@@ -85,6 +85,8 @@ def _refresh(args: argparse.Namespace) -> int:
     # Dagster (seconds of imports).
     from pipelines.refresh import Refresh, years_range
 
+    from pipelines.roles import role
+
     if args.db:
         os.environ[db.DUCKDB_ENV] = args.db
     # The Makefile's defaults, so the command works without any environment variable: the
@@ -92,13 +94,21 @@ def _refresh(args: argparse.Namespace) -> int:
     os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
     this_year = clock.now().year
     years = years_range(args.years or f"{this_year - 3}-{this_year - 1}")
-    say(f"Uppdaterar {db.database_path()}: {len(years)} år ({years[0]}–{years[-1]}), "
-        f"{'utan' if args.no_af else 'med'} AF, inkorgen, status och publicering")
+    what = {"kommun": "import ur den offentliga ögonblicksbilden, inkorgen, status och publicering",
+            "offentlig": f"{len(years)} år ({years[0]}–{years[-1]}), {'utan' if args.no_af else 'med'} AF, "
+                         "offentlig publicering"}.get(role(), f"{len(years)} år ({years[0]}–{years[-1]}), "
+                                                           f"{'utan' if args.no_af else 'med'} AF, inkorgen, "
+                                                           "status och publicering")
+    say(f"Uppdaterar {db.database_path()}: {what}")
     run = Refresh(out=say)
     confirm = args.bekrafta_borttagning
-    ok = (run.years(years, confirm_retirements=confirm) and (args.no_af or run.af(confirm_retirements=confirm))
-          and run.inbox() and run.indicators())
-    return 0 if ok else 1
+    if role() == "kommun":
+        # The public figures come from the deployment's public snapshot, imported by indicators_job.
+        return 0 if run.inbox() and run.indicators() else 1
+    ok = run.years(years, confirm_retirements=confirm) and (args.no_af or run.af(confirm_retirements=confirm))
+    if role() == "offentlig":
+        return 0 if ok and run.public() else 1
+    return 0 if ok and run.inbox() and run.indicators() else 1
 
 
 class _SwedishHelp(argparse.HelpFormatter):
@@ -294,6 +304,11 @@ def _backup(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        # In a deployment with several kommuner: this kommun's (or the public) files, from the
+        # deployment file (pipelines/roles.py); nothing changes for a single kommun.
+        from pipelines.roles import apply_environment
+
+        apply_environment()
         return run(args)
     except (ReportingError, LookupError, FileNotFoundError, ValueError, duckdb.Error, BackupError) as exc:
         print(f"indikator: {message(exc)}", file=sys.stderr)

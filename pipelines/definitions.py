@@ -13,10 +13,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.deployment import apply_environment, filter_definitions
+
 
 @dg.components.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(
+    # A deployment with several kommuner: this location's files from the deployment file, and
+    # only this role's definitions (pipelines/deployment.py). A single location: everything.
+    apply_environment()
+    return filter_definitions(dg.Definitions.merge(
         dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
         dg.Definitions(executor=dg.in_process_executor),
-    )
+    ))

@@ -22,6 +22,7 @@ from typing import Callable
 import dagster as dg
 
 from pipelines.definitions import defs as load_defs
+from pipelines.deployment import op_name
 from pipelines.defs.files.inbox import run_status, inbox_dir, inbox_requests
 from pipelines.defs.partitions import range_label, range_tags, scb_yearly_partition, yearly_partition
 
@@ -142,11 +143,18 @@ class Refresh:
         return True
 
     def indicators(self, as_of: date | None = None) -> bool:
-        config = {**QUIET, "ops": {"ind__kf_due_list": {"config": {"as_of": as_of.isoformat() if as_of else None}}}}
+        config = {**QUIET, "ops": {op_name("ind", "kf_due_list"): {"config": {"as_of": as_of.isoformat() if as_of else None}}}}
         if self._run("indicators_job", "indicators_job", run_config=config) is None:
             return False
         self.out(f"  Katalog, KPI-metadata, status, KF-lista och publicering klara "
                  f"({time.monotonic() - self.start:.1f} s totalt)")
+        return True
+
+    def public(self) -> bool:
+        """The public location of a deployment: KPI metadata and the public snapshot the kommuner import."""
+        if self._run("offentlig_job", "offentlig_job") is None:
+            return False
+        self.out(f"  Offentlig ögonblicksbild publicerad ({time.monotonic() - self.start:.1f} s totalt)")
         return True
 
     def failed(self, result: dg.ExecuteInProcessResult, what: str) -> None:

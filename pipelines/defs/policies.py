@@ -5,11 +5,15 @@ import os
 import dagster as dg
 
 from pipelines.defs.partitions import range_tags
+from pipelines.roles import pool_name
 from sources.http import http_mode
 
 # Every step that opens the DuckDB file runs in this pool (limit 1 in dagster.yaml), because
-# DuckDB allows one writing process and readers lock too (reference/dagster.md §7).
-DUCKDB_POOL = "duckdb"
+# DuckDB allows one writing process and readers lock too (reference/dagster.md §7). A pool is
+# one per file: in a deployment with several kommuner each kommun's location has its own
+# (default_limit 1 applies to each), so kommuner run side by side, each alone on its file;
+# the public location keeps "duckdb" (pipelines/roles.py).
+DUCKDB_POOL = pool_name()
 OWNERS = ["team:analys"]
 
 # No step-level RetryPolicy on API assets: request-level retries with backoff and

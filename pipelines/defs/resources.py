@@ -17,6 +17,8 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from indicator_catalog.catalog import Catalog, catalog_dir, load_catalog
+from indicator_catalog.deployment import PublicCatalog, deployment_from_env
+from pipelines.deployment import role
 from sources.http import HttpPolicy, build_session, http_mode
 from sources.ratelimit import SharedRateLimiter, default_state_path
 from sources.scb import BASE_URL as SCB_BASE_URL
@@ -106,27 +108,51 @@ class AfResource(dg.ConfigurableResource):
 
 
 class CatalogResource(dg.ConfigurableResource):
-    """The indicator catalog; directory None means MALSTYRNING_CATALOG_DIR or the bundled one."""
+    """The indicator catalog; directory None means MALSTYRNING_CATALOG_DIR or the bundled one.
+    In the public location of a deployment with several kommuner, the union of the kommuner's
+    catalogs (indicator_catalog/deployment.py PublicCatalog): what the public fetches ask for."""
 
     directory: str | None = None
 
     def load(self) -> Catalog:
+        if role() == "offentlig":
+            return self._public()
+        return self._own()
+
+    def _public(self) -> PublicCatalog:
+        deployment = deployment_from_env()
+        key = ("offentlig", _files_digest([deployment.path.parent / deployment.path.name]
+                                          + [e.catalog_dir for e in deployment.kommuner]),
+               tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MALSTYRNING_"))))
+        if _CATALOG_CACHE.get("key") != key:
+            _CATALOG_CACHE.update(key=key, catalog=deployment.public_catalog())
+        return _CATALOG_CACHE["catalog"]
+
+    def _own(self) -> Catalog:
         """The catalog, parsed once per process for the same files: each step of a run reads
         it, and parsing a national catalog's YAML cost 0.2 s a time. Keyed on the files'
         bytes (reading them is cheap) and the MALSTYRNING_* settings that override them, so an
         edited file or setting is parsed again."""
         root = catalog_dir(self.directory)
-        digest = hashlib.sha256()
-        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")):
-            digest.update(str(path.relative_to(root)).encode() + b"\x00" + path.read_bytes() + b"\x00")
         settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MALSTYRNING_")))
-        key = (str(root.resolve()), digest.hexdigest(), settings)
+        key = (str(root.resolve()), _files_digest([root]), settings)
         if _CATALOG_CACHE.get("key") != key:
             _CATALOG_CACHE.update(key=key, catalog=load_catalog(self.directory))
         return _CATALOG_CACHE["catalog"]
 
 
 _CATALOG_CACHE: dict = {}  # the last catalog parsed in this process, and its key
+
+
+def _files_digest(roots: list[Path]) -> str:
+    """A digest of the YAML files under `roots` (folders, or single files): names and bytes."""
+    digest = hashlib.sha256()
+    for root in roots:
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*")
+                                                     if p.is_file() and p.suffix in (".yaml", ".yml"))
+        for path in paths:
+            digest.update(str(path.resolve()).encode() + b"\x00" + path.read_bytes() + b"\x00")
+    return digest.hexdigest()
 
 
 @contextmanager

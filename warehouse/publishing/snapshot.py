@@ -56,8 +56,12 @@ CONTROLLER_VIEWS = ["ind.namnd_indikatorer", "ind.kf_due_list", "ind.indicator_s
 def published_path(path: str | os.PathLike | None = None) -> Path:
     if path or os.environ.get(PUBLISHED_ENV):
         return check_name(path or os.environ[PUBLISHED_ENV])
-    db = database_path()
-    return db.with_name(f"{db.stem}.publicerad{db.suffix}")
+    return snapshot_path_for(database_path())
+
+
+def snapshot_path_for(working: Path) -> Path:
+    """Where the snapshot of the working file `working` is published by default: beside it."""
+    return working.with_name(f"{working.stem}.publicerad{working.suffix}")
 
 
 def is_snapshot(path: str | os.PathLike) -> bool:

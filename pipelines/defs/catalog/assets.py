@@ -3,12 +3,13 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.deployment import key
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, warehouse
 from warehouse.indicators.catalog_tables import load_catalog_tables
 
 
-@dg.asset(key=["cfg", "indicator_catalog"], group_name="catalog", kinds={"duckdb", "yaml"}, owners=OWNERS, pool=DUCKDB_POOL)
+@dg.asset(key=key("cfg", "indicator_catalog"), group_name="catalog", kinds={"duckdb", "yaml"}, owners=OWNERS, pool=DUCKDB_POOL)
 def indicator_catalog(duckdb: DuckDBResource, catalog: CatalogResource) -> dg.MaterializeResult:
     """Nämndernas uppdragsplaner (indicator_catalog/namnder/*.yaml: indikatorer, uppdrag och
     sammanträdesplan), KF-kalendern, KF:s mål och inställningar.

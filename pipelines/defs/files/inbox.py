@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.deployment import key, op_name
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
@@ -71,8 +72,8 @@ def _gone(context, name: str) -> str:
     return _report(context, "saknas", file=name), {}
 
 
-FILE_OBSERVATIONS = dg.AssetKey(["stg", "file_observations"])
-NODE = "stg__file_observations"
+FILE_OBSERVATIONS = key("stg", "file_observations")
+NODE = op_name("stg", "file_observations")
 
 
 def _report(context, outcome: str, **metadata) -> str:

@@ -7,11 +7,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.catalog.assets import indicator_catalog
 from pipelines.defs.indicators.automation import FOLLOW_UPDATES
-from pipelines.defs.af.assets import af_observations
 from pipelines.defs.files.inbox import file_observations
-from pipelines.defs.kolada.assets import kolada_observations
 from pipelines.defs.metadata import preview
-from pipelines.defs.scb.assets import scb_observations
+from pipelines.deployment import key
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from sources import clock
@@ -20,8 +18,12 @@ from warehouse.meetings.log import due_list, next_meeting
 COMMON = dict(group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL)
 
 
-@dg.asset(key=["ind", "indicator_status"], deps=[kolada_observations, scb_observations, af_observations, file_observations,
-                                                      indicator_catalog],
+# The public sources by key: fetched here (Kolada, SCB, AF assets), or in a kommun of a deployment
+# imported from the public snapshot under the same keys (pipelines/defs/offentlig_import).
+PUBLIC_OBSERVATIONS = [key("stg", "kolada_observations"), key("stg", "scb_observations"), key("stg", "af_observations")]
+
+
+@dg.asset(key=key("ind", "indicator_status"), deps=[*PUBLIC_OBSERVATIONS, file_observations, indicator_catalog],
           automation_condition=FOLLOW_UPDATES, **COMMON)
 def indicator_status(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Indikatorstatus: aktuellt värde, datum och status mot önskat värde per indikator.
@@ -52,7 +54,7 @@ class DueListConfig(dg.Config):
     as_of: str | None = None  # YYYY-MM-DD; default today (Europe/Stockholm)
 
 
-@dg.asset(key=["ind", "kf_due_list"], deps=[indicator_status], automation_condition=FOLLOW_UPDATES, **COMMON)
+@dg.asset(key=key("ind", "kf_due_list"), deps=[indicator_status], automation_condition=FOLLOW_UPDATES, **COMMON)
 def kf_due_list(context: dg.AssetExecutionContext, config: DueListConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """KF-listan: vilka KF-indikatorer som ska redovisas vid nästa kommunfullmäktige.
 

@@ -12,13 +12,14 @@ definitions (tests/test_automation.py).
 
 import dagster as dg
 
+from pipelines.deployment import key
+
 FOLLOW_UPDATES = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing()).with_label(
     "följer uppdaterade källor")
 PUBLISH_WHEN_CHECKED = (FOLLOW_UPDATES & dg.AutomationCondition.all_deps_blocking_checks_passed()).with_label(
     "följer källorna när deras kontroller gått igenom")
 
-TARGET = [dg.AssetKey(["ind", "indicator_status"]), dg.AssetKey(["ind", "kf_due_list"]),
-          dg.AssetKey(["pub", "snapshot"])]
+TARGET = [key("ind", "indicator_status"), key("ind", "kf_due_list"), key("pub", "snapshot")]
 
 indikator_automation = dg.AutomationConditionSensorDefinition(
     "indikator_automation", target=dg.AssetSelection.assets(*TARGET), default_status=dg.DefaultSensorStatus.RUNNING,

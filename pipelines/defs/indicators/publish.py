@@ -8,8 +8,8 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.catalog.assets import indicator_catalog
 from pipelines.defs.indicators.assets import indicator_status, kf_due_list
-from pipelines.defs.kolada.assets import kolada_kpi
 from pipelines.defs.metadata import preview
+from pipelines.deployment import key
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from sources import clock
@@ -19,7 +19,7 @@ from warehouse.publishing.snapshot import PublishRefused, published_path, publis
 # Every other step of indicators_job is upstream of the publication, so a failed step (an
 # unknown KPI in the catalog, a broken catalog) skips it: Dagster runs a step only when all
 # its upstream steps in the run succeeded. A job that adds steps must make them upstream too.
-@dg.asset(key=["pub", "snapshot"], deps=[indicator_catalog, kolada_kpi, indicator_status, kf_due_list],
+@dg.asset(key=key("pub", "snapshot"), deps=[indicator_catalog, key("raw", "kolada_kpi"), indicator_status, kf_due_list],
           group_name="indicators", kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_POOL,
           automation_condition=PUBLISH_WHEN_CHECKED)
 def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:

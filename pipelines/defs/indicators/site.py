@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.indicators.publish import snapshot
+from pipelines.deployment import key
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource
 from sources.http import http_mode
@@ -11,7 +12,7 @@ from warehouse.publishing.snapshot import connect_published
 
 
 # In the duckdb pool like every asset that opens a DuckDB file (it reads the snapshot).
-@dg.asset(key=["pub", "webb"], deps=[snapshot], group_name="indicators", kinds={"duckdb", "html"}, owners=OWNERS,
+@dg.asset(key=key("pub", "webb"), deps=[snapshot], group_name="indicators", kinds={"duckdb", "html"}, owners=OWNERS,
           pool=DUCKDB_POOL, automation_condition=dg.AutomationCondition.eager())
 def webb(context: dg.AssetExecutionContext, catalog: CatalogResource) -> dg.MaterializeResult:
     """Den publika webbplatsen: målområden, KF:s mål, nämndernas indikatorer och uppdrag, en sida

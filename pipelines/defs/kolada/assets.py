@@ -69,11 +69,8 @@ def kolada_values(
     client = kolada.client()
     keys = list(context.partition_keys)
     # The group is fetched in national mode too: its members define the comparison group's mean.
-    group = group_page = None
-    members: set[str] = set()
-    if cat.settings.jamforelsegrupp:
-        group, group_page = client.municipality_group(cat.settings.jamforelsegrupp)
-        members = {str(m["member_id"]) for m in group["members"]}
+    groups = [client.municipality_group(g) for g in cat.comparison_groups()]
+    members = {str(m["member_id"]) for group, _page in groups for m in group["members"]}
     # The kommun and its group, or in national mode every kommun, region and Riket.
     municipalities = cat.kolada_units(members)
     # National mode asks for every unit at once (no municipality segment in the URL).
@@ -114,7 +111,7 @@ def kolada_values(
                 wh_kolada.refuse_emptied_years(conn, keys, per_year, urls[0])
             except wh_kolada.EmptiedAnswer as exc:
                 raise dg.Failure(description=str(exc)) from exc
-            if group is not None:
+            for group, group_page in groups:
                 wh_kolada.store_group(conn, group, group_page)
             started = time.monotonic()
             guard = config.guard()

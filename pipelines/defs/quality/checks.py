@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.metadata import preview
 from pipelines.defs.partitions import af_monthly_partition, scb_yearly_partition, yearly_partition
+from pipelines.deployment import key
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
 from warehouse.publishing.checks import Suite, indicator_suite, observations_suite, scope_for, validate
@@ -82,4 +83,4 @@ scb_rules = rule_checks(["stg", "scb_observations"], _observations("stg.scb_obse
                         partitions_def=scb_yearly_partition)
 af_rules = rule_checks(["stg", "af_observations"], _observations("stg.af_observations"), engine="gx",
                        partitions_def=af_monthly_partition)
-indicator_rules = rule_checks(["ind", "indicator_status"], lambda _where: indicator_suite(), whole=True)
+indicator_rules = rule_checks(key("ind", "indicator_status").path, lambda _where: indicator_suite(), whole=True)

@@ -6,11 +6,9 @@ it warns, never blocks: a late publication is news for the analyst, not bad data
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.defs.af.assets import af_observations
-from pipelines.defs.kolada.assets import kolada_observations
+from pipelines.deployment import key
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
-from pipelines.defs.scb.assets import scb_observations
 from sources import clock
 from warehouse.meetings.forecast import GRACE_DAYS, overdue_publications
 
@@ -30,6 +28,6 @@ def _freshness(asset, source: str, name: str):
     return check
 
 
-kolada_freshness = _freshness(kolada_observations, "kolada", "Kolada")
-scb_freshness = _freshness(scb_observations, "scb", "SCB")
-af_freshness = _freshness(af_observations, "arbetsformedlingen", "Arbetsförmedlingen")
+kolada_freshness = _freshness(key("stg", "kolada_observations"), "kolada", "Kolada")
+scb_freshness = _freshness(key("stg", "scb_observations"), "scb", "SCB")
+af_freshness = _freshness(key("stg", "af_observations"), "arbetsformedlingen", "Arbetsförmedlingen")

@@ -1,0 +1,46 @@
+"""The public location of a deployment with several kommuner (pipelines/deployment.py, role
+`offentlig`): the public snapshot every kommun imports from."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.defs.indicators.automation import PUBLISH_WHEN_CHECKED
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS
+from pipelines.defs.resources import warehouse
+from sources import clock
+from warehouse.publishing.snapshot import PublishRefused, publish, published_path
+
+SOURCES = [dg.AssetKey(["stg", "kolada_observations"]), dg.AssetKey(["stg", "scb_observations"]),
+           dg.AssetKey(["stg", "af_observations"]), dg.AssetKey(["raw", "kolada_kpi"])]
+
+
+@dg.asset(key=["pub", "offentlig"], deps=SOURCES, group_name="offentlig", kinds={"duckdb"}, owners=OWNERS,
+          pool=DUCKDB_POOL, automation_condition=PUBLISH_WHEN_CHECKED)
+def offentlig_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Den offentliga ögonblicksbilden: Kolada, SCB och Arbetsförmedlingen för alla driftmiljöns
+    kommuner, som varje kommuns kodplats importerar ur.
+
+    Publiceras som en kommuns ögonblicksbild: kvalitetsreglerna körs först och fallerar någon
+    publiceras inget; filen byts i ett steg, så en kommun som importerar läser antingen förra
+    eller nya versionen. Innehåller ingen kommuns interna uppgifter (ekonomi, HR, prognoser,
+    kommentarer): de finns bara i kommunernas egna filer.
+    """
+    target = published_path()
+    with warehouse(duckdb) as conn:
+        try:
+            out = publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
+        except PublishRefused as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    context.log.info(f"Offentlig ögonblicksbild {'oförändrad' if out['unchanged'] else out['mode']}: {target}")
+    return dg.MaterializeResult(metadata={"path": out["path"], "tables": out["tables"], "bytes": out["bytes"],
+                                          "publicering": out["mode"], "publicerad": str(out["published_at"])})
+
+
+offentlig_job = dg.define_asset_job(
+    "offentlig_job", selection=dg.AssetSelection.assets(SOURCES[-1], offentlig_snapshot),
+    description="Läs KPI-metadata och publicera den offentliga ögonblicksbilden som kommunerna importerar.")
+
+offentlig_automation = dg.AutomationConditionSensorDefinition(
+    "offentlig_automation", target=dg.AssetSelection.assets(offentlig_snapshot),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Publicerar den offentliga ögonblicksbilden när en källa har uppdaterats och kontrollerats.")

@@ -1,0 +1,81 @@
+"""The Dagster side of a deployment's roles (pipelines/roles.py): asset keys, and which
+definitions each role's code location keeps.
+
+In the kommun role every asset key starts with `kommun_<kod>`: all locations share one Dagster
+instance, whose asset catalog is keyed on asset keys alone, and two kommuner's
+`ind/indicator_status` must not share a history.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import dagster as dg
+
+from indicator_catalog.catalog import KOMMUN_ENV
+from pipelines.roles import PUBLIC_SNAPSHOT_ENV, ROLE_ENV, apply_environment, role  # noqa: F401 - re-exported
+
+# Asset groups per role; the single location has all but the deployment roles' own.
+PUBLIC_GROUPS = {"kolada", "scb", "arbetsformedlingen", "offentlig"}
+KOMMUN_GROUPS = {"catalog", "files", "indicators", "offentlig_import"}
+
+
+@lru_cache(maxsize=1)
+def _prefix() -> tuple[str, ...]:
+    if role() != "kommun":
+        return ()
+    kod = os.environ.get(KOMMUN_ENV, "").strip()
+    if not kod:
+        raise ValueError(f"{ROLE_ENV}=kommun kräver {KOMMUN_ENV} (kommunkoden, t.ex. 1882)")
+    return (f"kommun_{kod}",)
+
+
+def key(*parts: str) -> dg.AssetKey:
+    """An asset key of this location: `kommun_<kod>/…` in the kommun role, else as given."""
+    return dg.AssetKey([*_prefix(), *parts])
+
+
+def op_name(*parts: str) -> str:
+    """The op (step) name Dagster gives the asset `key(*parts)`, as run config names it."""
+    return "__".join(key(*parts).path)
+
+
+def imported_keys() -> list[dg.AssetKey]:
+    """The keys a kommun's import of the public snapshot stands for (the Kolada, SCB and AF
+    assets' keys in a single location)."""
+    return [key("raw", "kolada_kpi"), key("stg", "kolada_observations"), key("stg", "scb_observations"),
+            key("stg", "af_observations")]
+
+
+def groups() -> set[str] | None:
+    """The asset groups this location defines (None: all but the deployment roles' own)."""
+    return {"offentlig": PUBLIC_GROUPS, "kommun": KOMMUN_GROUPS}.get(role())
+
+
+def filter_definitions(defs: dg.Definitions) -> dg.Definitions:
+    """The definitions of this role: the assets of its groups, the checks on them, and the
+    jobs, schedules and sensors whose targets it has."""
+    wanted = groups()
+    own = {"offentlig", "offentlig_import"}  # the groups only the deployment roles have
+
+    def kept(group: str) -> bool:
+        return group in wanted if wanted is not None else group not in own
+
+    # The folder loader lists an asset once per module that names it: once is enough.
+    unique = list({id(a): a for a in defs.assets}.values())
+    assets = [a for a in unique if all(kept(a.group_names_by_key[k]) for k in a.keys)]
+    keys = {k for a in assets for k in a.keys}
+    checks = [c for c in defs.asset_checks or []
+              if all(spec.asset_key in keys for spec in c.check_specs)
+              and not (role() == "offentlig" and any(s.name == "aktualitet" for s in c.check_specs))]
+    graph = defs.resolve_asset_graph()  # every role's assets: selections resolve against it
+    # Op jobs (marking a meeting reported) work on a kommun's report log: not in the public location.
+    job_defs = {j.name: j for j in defs.jobs or []
+                if ((j.selection.resolve(graph) or {None}) <= keys if hasattr(j, "selection") else role() != "offentlig")}
+    schedules = [s for s in defs.schedules or [] if s.job_name in job_defs]
+    sensors = [s for s in defs.sensors or []
+               if (s.asset_selection.resolve(graph) <= keys if isinstance(s, dg.AutomationConditionSensorDefinition)
+                   else all(t.job_name in job_defs for t in s.targets))]
+    return dg.Definitions(assets=assets, asset_checks=checks, jobs=list(job_defs.values()), schedules=schedules,
+                          sensors=sensors, resources=defs.resources, executor=defs.executor)
