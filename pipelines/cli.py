@@ -9,6 +9,7 @@
     indikator refresh  [--years 2020-2022] [--no-af] [--bekrafta-borttagning]
     indikator backup   --till DIR
     indikator restore  DIR [--skriv-over]
+    indikator driftfiler --till DIR
 
 Read commands open the published snapshot read-only (or --db). mark-reported and refresh
 write the working database (MALSTYRNING_DUCKDB, default data/malstyrning.duckdb).
@@ -78,6 +79,24 @@ def _check_filters(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
     p.add_argument("--malomrade", help="filtrera på KF målområde")
+
+
+def _deployment_files(args: argparse.Namespace) -> int:
+    from indicator_catalog.deployment import deployment_from_env
+    from pipelines.roles import deployment_files
+
+    deployment = deployment_from_env()
+    target = Path(args.till)
+    for name, text in deployment_files(deployment).items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        say(f"Skrev {path}")
+    say(f"{len(deployment.kommuner)} kommuner i {deployment.path}; starta malstyrning-offentlig och "
+        + ", ".join(f"malstyrning-kommun@{e.kod}" for e in deployment.kommuner) + ", sedan daemon och webbserver")
+    return 0
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -186,6 +205,9 @@ def parser() -> argparse.ArgumentParser:
     fr.add_argument("--no-af", action="store_true", help="hoppa över Arbetsförmedlingens månadsfiler")
     fr.add_argument("--bekrafta-borttagning", action="store_true",
                     help="landa svar som tar bort fler aktuella värden än en liten andel (bara när det är riktigt)")
+    df = sub.add_parser("driftfiler", help="skriv workspace.yaml och kommunernas portar för en driftmiljö med "
+                                          "flera kommuner (MALSTYRNING_DRIFT)")
+    df.add_argument("--till", required=True, help="mapp att skriva till, t.ex. /etc/malstyrning")
     bk = sub.add_parser("backup", help="säkerhetskopiera arbetsdatabasen med svarsfiler, AF:s filer och inkorgens arkiv")
     bk.add_argument("--till", required=True, help="mapp där kopian skrivs (en ny undermapp per kopia)")
     rs = sub.add_parser("restore", help="återställ arbetsdatabasen och dess filer från en säkerhetskopia")
@@ -201,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
         return _write(args)
     if args.command in ("backup", "restore"):
         return _backup(args)
+    if args.command == "driftfiler":
+        return _deployment_files(args)
     # Controllers read the published snapshot, never the working file the pipeline writes.
     conn = db.connect(args.db, read_only=True) if args.db else connect_published()
     today = clock.today()

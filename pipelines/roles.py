@@ -85,3 +85,29 @@ def apply_environment() -> Deployment | None:
         raise CatalogError(f"{PUBLISHED_ENV} gäller en ensam kommun: i en driftmiljö ligger varje "
                            "ögonblicksbild bredvid sin arbetsfil")
     return deployment
+
+
+PUBLIC_PORT = 4300  # the public code server; kommun number i (from 0, in file order) gets PUBLIC_PORT + 1 + i
+
+
+def location_name(kod: str | None) -> str:
+    """The code location's name in the Dagster UI: `offentlig`, or `kommun_<kod>`."""
+    return f"kommun_{kod}" if kod else "offentlig"
+
+
+def deployment_files(deployment: Deployment) -> dict[str, str]:
+    """The files `indikator driftfiler` writes for a deployment: the workspace the daemon and the
+    webserver read (every location over gRPC) and each kommun's port for its systemd unit
+    (deploy/systemd/malstyrning-kommun@.service). Ports follow the kommuner's order in the file,
+    so a new kommun goes at the end and the others keep theirs."""
+    locations = [(None, PUBLIC_PORT)] + [(e.kod, PUBLIC_PORT + 1 + i) for i, e in enumerate(deployment.kommuner)]
+    lines = [f"# Written by `indikator driftfiler` from {deployment.path}; write it again after changing that file.",
+             "load_from:"]
+    for kod, port in locations:
+        lines += ["  - grpc_server:", "      host: 127.0.0.1", f"      port: {port}",
+                  f"      location_name: {location_name(kod)}"]
+    files = {"workspace.yaml": "\n".join(lines) + "\n"}
+    for kod, port in locations[1:]:
+        files[f"kommuner/{kod}.env"] = (f"# Written by `indikator driftfiler`: kommun {kod}'s code server "
+                                        f"(malstyrning-kommun@{kod}.service).\nMALSTYRNING_PORT={port}\n")
+    return files

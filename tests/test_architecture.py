@@ -15,7 +15,7 @@ LAYERS = ["sources", "indicator_catalog", "warehouse", "pipelines"]
 # Inside the warehouse: the rank of each package; equal ranks may not import each other
 # (the sources' loaders are independent of one another).
 WAREHOUSE = {"core": 0, "kolada": 1, "scb": 1, "af": 1, "files": 1, "indicators": 2, "meetings": 3, "goals": 3,
-             "publishing": 4, "presentation": 5}
+             "publishing": 4, "presentation": 5, "public": 5}
 
 
 def _rank(module: str) -> tuple[int, int | None, str | None] | None:

@@ -272,3 +272,163 @@ def test_a_public_snapshot_of_another_schema_version_is_refused(deployment, tmp_
         with pytest.raises(PublicImportError, match="schemaversion"):
             import_public(conn, snapshot, _catalog(deployment), now=datetime(2026, 12, 6, tzinfo=timezone.utc))
         assert _tables_state(conn) == before
+
+
+# The deployment as systemd runs it: the public code server and one per kommun from the units in
+# deploy/systemd, the daemon and the webserver on the workspace `indikator driftfiler` writes.
+
+LOCATIONS = """
+{ workspaceOrError { ... on Workspace { locationEntries { name locationOrLoadError {
+    __typename
+    ... on RepositoryLocation { repositories { jobs { name } assetNodes { assetKey { path } } } }
+    ... on PythonError { message } } } } } }"""
+
+LAUNCH_RUN = """
+mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
+  ... on InvalidSubsetError { message } ... on RunConfigValidationInvalid { errors { message } } } }"""
+
+RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status jobName } } }"""
+
+LAST_MATERIALIZATION = """
+query($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
+  assetMaterializations(limit: 1) { runId } } } }"""
+
+
+def _unit(name: str) -> dict[str, list[str]]:
+    """The [Service] section of a unit file, every value of a key in order (systemd allows a key
+    more than once, e.g. two EnvironmentFile lines; an empty value resets the list)."""
+    values: dict[str, list[str]] = {}
+    section = None
+    for line in (ROOT / "deploy" / "systemd" / name).read_text(encoding="utf-8").splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif section == "Service" and "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key] = values.get(key, []) + [value] if value else []
+    return values
+
+
+def _systemd_env(service: dict, instance: str, files: dict[str, Path]) -> dict:
+    """The environment systemd gives the unit: its EnvironmentFile lines, then Environment=."""
+    import shlex
+
+    env = {}
+    for line in service.get("EnvironmentFile", []):
+        path = files[line.replace("%i", instance)]
+        for row in path.read_text(encoding="utf-8").splitlines():
+            if row.strip() and not row.startswith("#"):
+                k, _, v = row.partition("=")
+                env[k] = v
+    for line in service.get("Environment", []):
+        for pair in shlex.split(line.replace("%i", instance)):
+            k, _, v = pair.partition("=")
+            env[k] = v
+    return env
+
+
+def test_the_deployment_runs_as_services_with_a_location_per_kommun(deployment, tmp_path):
+    import shlex
+    import time
+
+    import requests
+
+    from tests.browser import free_port
+    from tests.test_dagster_ui import BIN, Services
+
+    drift = deployment["drift"]
+    etc = tmp_path / "etc"
+    _indikator(_env(None, drift), "driftfiler", "--till", str(etc))
+    web = free_port()
+    ports = {"4300": free_port(), "4301": free_port(), "4302": free_port(), "3000": web}
+    workspace = (etc / "workspace.yaml").read_text(encoding="utf-8")
+    for old, new in ports.items():
+        workspace = workspace.replace(f"port: {old}", f"port: {new}")
+    (etc / "workspace.yaml").write_text(workspace, encoding="utf-8")
+    (tmp_path / "svc").mkdir()
+    services = Services(tmp_path / "svc")
+    drift_env = tmp_path / "drift.env"
+    drift_env.write_text(f"DAGSTER_HOME={services.home}\nMALSTYRNING_DRIFT={drift}\nMALSTYRNING_HTTP_MODE=replay\n",
+                         encoding="utf-8")
+    files = {"/etc/malstyrning/drift.env": drift_env,
+             **{f"/etc/malstyrning/kommuner/{k}.env": etc / "kommuner" / f"{k}.env" for k in (A, B)}}
+    base = {k: v for k, v in services.env.items() if not k.startswith("MALSTYRNING_")}
+    services.env = {**base, **_systemd_env(_unit("drift/malstyrning-daemon.conf"), "", files)}
+    services.port, services.url = web, f"http://127.0.0.1:{web}"
+    subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=ROOT, env=services.env, check=True,
+                   capture_output=True)
+
+    def start(name: str, cmd: list[str], env: dict) -> None:
+        cmd = [a.replace("/opt/malstyrning/.venv/bin", str(BIN)).replace("/etc/malstyrning/workspace.yaml",
+                                                                            str(etc / "workspace.yaml")) for a in cmd]
+        cmd = [str(ports.get(a, a)) for a in cmd]
+        log = open(services.root / f"{name}.log", "wb")
+        services.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env={**base, **env}, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    try:
+        public = _unit("malstyrning-offentlig.service")
+        start("offentlig", shlex.split(public["ExecStart"][-1]), _systemd_env(public, "", files))
+        template = _unit("malstyrning-kommun@.service")
+        for kod in (A, B):
+            env = _systemd_env(template, kod, files)
+            cmd = shlex.split(template["ExecStart"][-1].replace("%i", kod).replace("${MALSTYRNING_PORT}",
+                                                                                env["MALSTYRNING_PORT"]))
+            start(f"kommun_{kod}", cmd, env)
+        for name in ("daemon", "webserver"):
+            start(name, shlex.split(_unit(f"drift/malstyrning-{name}.conf")["ExecStart"][-1]), services.env)
+
+        wanted = {"offentlig", f"kommun_{A}", f"kommun_{B}"}
+        deadline, entries = time.monotonic() + 240, {}
+        while time.monotonic() < deadline:
+            for name, p in services.procs.items():
+                assert p.poll() is None, f"{name} exited:\n{services.log_tail(name)}"
+            try:
+                data = services.graphql(LOCATIONS)["workspaceOrError"]["locationEntries"]
+                entries = {e["name"]: e["locationOrLoadError"] for e in data}
+            except (requests.ConnectionError, requests.Timeout):
+                entries = {}
+            if wanted <= {n for n, e in entries.items() if e and e["__typename"] == "RepositoryLocation"}:
+                break
+            # Unreachable is the code server still starting; any other error is the code's.
+            failed = {n: e["message"][:2000] for n, e in entries.items() if e and e["__typename"] == "PythonError"
+                      and "Unreachable" not in e["message"]}
+            assert not failed, failed
+            time.sleep(1)
+        else:
+            raise AssertionError((entries, services.log_tail("kommun_1471"), services.log_tail("webserver")))
+
+        def keys(name):
+            repo = entries[name]["repositories"][0]
+            return {"/".join(n["assetKey"]["path"]) for n in repo["assetNodes"]}, {j["name"] for j in repo["jobs"]}
+
+        public_keys, public_jobs = keys("offentlig")
+        assert "pub/offentlig" in public_keys and "kolada_job" in public_jobs and "indicators_job" not in public_jobs
+        for kod in (A, B):
+            own, jobs = keys(f"kommun_{kod}")
+            assert f"kommun_{kod}/ind/indicator_status" in own and "indicators_job" in jobs
+            assert not any(k.startswith("kommun_") and not k.startswith(f"kommun_{kod}/") for k in own)
+
+        # A kommun's indicators_job launched from the UI runs in its own location, on its own file.
+        params = {"selector": {"repositoryLocationName": f"kommun_{B}", "repositoryName": "__repository__",
+                               "jobName": "indicators_job"}, "runConfigData": {}}
+        launched = services.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_id, status = launched["run"]["runId"], None
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            status = services.graphql(RUN, {"id": run_id})["runOrError"]["status"]
+            if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                break
+            time.sleep(2)
+        assert status == "SUCCESS", (status, services.log_tail("daemon"), services.log_tail(f"kommun_{B}"))
+        # The run materialised this kommun's import, status and snapshot, and nothing of the other's
+        # (whose own sensor may have started its own run on seeing the public snapshot).
+        for key in ("stg/kolada_observations", "ind/indicator_status", "pub/snapshot"):
+            path = [f"kommun_{B}", *key.split("/")]
+            last = services.graphql(LAST_MATERIALIZATION, {"key": {"path": path}})["assetOrError"]
+            assert last["assetMaterializations"][0]["runId"] == run_id, key
+            other = services.graphql(LAST_MATERIALIZATION, {"key": {"path": [f"kommun_{A}", *key.split("/")]}})
+            assert all(m["runId"] != run_id for m in other["assetOrError"].get("assetMaterializations") or []), key
+    finally:
+        services.stop()

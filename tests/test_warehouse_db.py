@@ -47,7 +47,7 @@ def test_migration_017_keeps_the_kf_report_log_and_adds_the_body(tmp_path):
                  "value, vintage, first_seen, reported_at, reported_by, status) VALUES ('2026-12-14', 'gastnatter', "
                  "'kolada', 'N45850', '1882', '2022', '2022-12-31', 8.49, 1, now(), now(), 'test', 'uppnått')")
     assert db.migrate(conn) == ["017_uppdrag_and_namnd_meetings.sql", "018_view_definitions.sql", "019_rules_passed.sql",
-                                  "020_body_files.sql"]
+                                  "020_body_files.sql", "021_public_import.sql"]
     db.ensure_views(conn)
     assert conn.execute("SELECT body, indicator_id, value, status, reported_by FROM rep.report_log").fetchall() == [
         ("KF", "gastnatter", 8.49, "uppnått", "test")]
