@@ -10,7 +10,7 @@ export MALSTYRNING_HTTP_MODE ?= replay
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test dev lock recordings bench bench-national clean site serve
+.PHONY: install demo test dev lock recordings bench bench-national bench-kommuner clean site serve
 
 install: $(VENV)/.installed
 
@@ -70,6 +70,10 @@ bench: install bench-national
 
 bench-national: install
 	$(BIN)/python benchmarks/bench_national.py --runs 3
+
+# Several kommuner on one machine (docs/deployment.md "Limits of one machine"); needs ../shared.
+bench-kommuner: install
+	$(BIN)/python benchmarks/bench_kommuner.py --kommuner 10
 
 clean:
 	rm -rf data .dagster_home .pytest_cache

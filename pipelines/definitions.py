@@ -13,7 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.deployment import apply_environment, filter_definitions
+from pipelines.deployment import filter_definitions
+from pipelines.roles import apply_environment
 
 
 @dg.components.definitions

@@ -14,7 +14,7 @@ from functools import lru_cache
 import dagster as dg
 
 from indicator_catalog.catalog import KOMMUN_ENV
-from pipelines.roles import PUBLIC_SNAPSHOT_ENV, ROLE_ENV, apply_environment, role  # noqa: F401 - re-exported
+from pipelines.roles import ROLE_ENV, role
 
 # Asset groups per role; the single location has all but the deployment roles' own.
 PUBLIC_GROUPS = {"kolada", "scb", "arbetsformedlingen", "offentlig"}

@@ -128,3 +128,17 @@ def test_the_instance_queues_runs_on_the_duckdb_pool(tmp_path, monkeypatch):
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
     finally:
         instance.dispose()
+
+
+def test_the_single_location_keeps_everything_but_the_deployment_roles_own():
+    """Without MALSTYRNING_ROLL the role filter (pipelines/deployment.py) keeps every definition
+    of the folder except the public snapshot's, which only a deployment with several kommuner has."""
+    defs = load_defs().get_repository_def()
+    whole = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parents[1] / "pipelines"
+                                     ).get_repository_def()
+    assert {k.to_user_string() for k in whole.asset_graph.get_all_asset_keys()} - \
+        {k.to_user_string() for k in defs.asset_graph.get_all_asset_keys()} == {"pub/offentlig"}
+    assert {j.name for j in whole.get_all_jobs()} - {j.name for j in defs.get_all_jobs()} == {"offentlig_job"}
+    assert {s.name for s in whole.sensor_defs} - {s.name for s in defs.sensor_defs} == {"offentlig_automation"}
+    assert {s.name for s in whole.schedule_defs} - {s.name for s in defs.schedule_defs} == {"offentlig_nightly_schedule"}
+    assert whole.asset_graph.asset_check_keys == defs.asset_graph.asset_check_keys

@@ -290,6 +290,10 @@ mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
 
 RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { status jobName } } }"""
 
+SENSOR_RUNS = """
+{ runsOrError(filter: {tags: [{key: "dagster/sensor_name", value: "offentlig_ogonblicksbild_sensor"}]}) {
+  ... on Runs { results { runId status } } } }"""
+
 LAST_MATERIALIZATION = """
 query($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
   assetMaterializations(limit: 1) { runId } } } }"""
@@ -430,5 +434,18 @@ def test_the_deployment_runs_as_services_with_a_location_per_kommun(deployment, 
             assert last["assetMaterializations"][0]["runId"] == run_id, key
             other = services.graphql(LAST_MATERIALIZATION, {"key": {"path": [f"kommun_{A}", *key.split("/")]}})
             assert all(m["runId"] != run_id for m in other["assetOrError"].get("assetMaterializations") or []), key
+
+        # Each kommun's sensor saw the public snapshot and started that kommun's indicators_job.
+        deadline, runs = time.monotonic() + 180, []
+        while time.monotonic() < deadline:
+            runs = services.graphql(SENSOR_RUNS)["runsOrError"]["results"]
+            if len(runs) >= 2 and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs):
+                break
+            time.sleep(2)
+        assert len(runs) == 2 and all(r["status"] == "SUCCESS" for r in runs), (runs, services.log_tail("daemon"))
+        for kod in (A, B):
+            last = services.graphql(LAST_MATERIALIZATION, {"key": {"path": [f"kommun_{kod}", "ind", "indicator_status"]}})
+            ids = {m["runId"] for m in last["assetOrError"]["assetMaterializations"]}
+            assert ids <= {r["runId"] for r in runs} | {run_id}, kod
     finally:
         services.stop()

@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.indicators.automation import PUBLISH_WHEN_CHECKED
-from pipelines.defs.policies import DUCKDB_POOL, OWNERS
+from pipelines.defs.policies import DUCKDB_POOL, OWNERS, cron, schedule_default_status
 from pipelines.defs.resources import warehouse
 from sources import clock
 from warehouse.publishing.snapshot import PublishRefused, publish, published_path
@@ -44,3 +44,10 @@ offentlig_automation = dg.AutomationConditionSensorDefinition(
     "offentlig_automation", target=dg.AssetSelection.assets(offentlig_snapshot),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Publicerar den offentliga ögonblicksbilden när en källa har uppdaterats och kontrollerats.")
+
+# After the nightly Kolada (02:30) and SCB (03:00) runs and before the kommuner's
+# indicators_nightly_schedule (04:30), which imports what this publishes.
+offentlig_nightly_schedule = dg.ScheduleDefinition(
+    name="offentlig_nightly_schedule", job=offentlig_job, cron_schedule=cron("OFFENTLIG", "0 4 * * *"),
+    execution_timezone="Europe/Stockholm", default_status=schedule_default_status(),
+    description="Publicerar den offentliga ögonblicksbilden varje natt, före kommunernas import.")

@@ -10,7 +10,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.deployment import PUBLIC_SNAPSHOT_ENV, imported_keys, role
+from pipelines.deployment import imported_keys
+from pipelines.roles import PUBLIC_SNAPSHOT_ENV, role
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import CatalogResource, warehouse
 from sources import clock
