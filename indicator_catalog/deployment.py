@@ -71,8 +71,15 @@ class Deployment:
     kommuner: tuple[KommunEntry, ...]
 
     def kommun(self, kod: str) -> KommunEntry:
+        """The kommun's entry, its catalog checked to follow it (read from settings.yaml as
+        written: in the kommun's location MALSTYRNING_KOMMUN would override it)."""
         for entry in self.kommuner:
             if entry.kod == kod:
+                settings = _read_yaml(entry.catalog_dir / "settings.yaml") or {}
+                written = str(settings.get("kommun", "")) if isinstance(settings, dict) else ""
+                if written != kod:
+                    raise CatalogError(f"{self.path}: kommun {kod}: katalogen {entry.catalog_dir} följer kommun "
+                                       f"{written or '?'} (settings.yaml), inte {kod}")
                 return entry
         raise CatalogError(f"{self.path}: kommun {kod} finns inte bland kommunerna "
                            f"({', '.join(e.kod for e in self.kommuner)})")
@@ -111,7 +118,7 @@ def load_deployment(path: str | os.PathLike) -> Deployment:
     entries, seen_data = [], {}
     public_data = (root / parsed.offentlig.data).resolve()
     for pos, e in enumerate(parsed.kommuner):
-        where = f"{path}: kommuner[{pos}] (kod {e.kod})"
+        where = f"{path}: kommun nr {pos + 1} (kod {e.kod})"
         if e.kod not in known:
             raise CatalogError(f"{where}: fält 'kod': ingen kommun med koden {e.kod} (sources/kommuner.csv)")
         if any(x.kod == e.kod for x in entries):

@@ -233,10 +233,12 @@ def test_an_import_with_nothing_new_writes_nothing_and_a_new_scope_imports_again
         assert not result.unchanged
         assert conn.execute("SELECT count(*) FROM stg.kolada_observations WHERE series = ?", [kpi]).fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM meta.public_import").fetchone()[0] == 2
-        # Only its own units: the kommun and its comparison group, never a unit no kommun asked for.
+        # Only its own units: without a comparison group, the kommun alone (the public file has eight).
+        alone = replace(fewer, settings=fewer.settings.model_copy(update={"jamforelsegrupp": None}))
+        assert not import_public(conn, snapshot, alone, now=now).unchanged
         units = {r for (r,) in conn.execute("SELECT DISTINCT region FROM stg.kolada_observations").fetchall()}
-        members = {m for (m,) in conn.execute("SELECT member_id FROM raw.kolada_municipality_group_members").fetchall()}
-        assert A in units and units <= members | {A}
+        assert units == {A}
+        assert conn.execute("SELECT count(*) FROM raw.kolada_municipality_group_members").fetchone()[0] == 0
 
 
 def test_a_kpi_the_public_fetch_never_saw_is_refused_by_name(deployment, tmp_path):
