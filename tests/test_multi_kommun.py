@@ -296,9 +296,8 @@ SENSOR_RUNS = """
 { runsOrError(filter: {tags: [{key: "dagster/sensor_name", value: "offentlig_ogonblicksbild_sensor"}]}) {
   ... on Runs { results { runId status } } } }"""
 
-LAST_MATERIALIZATION = """
-query($key: AssetKeyInput!) { assetOrError(assetKey: $key) { ... on Asset {
-  assetMaterializations(limit: 1) { runId } } } }"""
+RUN_MATERIALIZATIONS = """
+query($id: ID!) { runOrError(runId: $id) { ... on Run { assetMaterializations { assetKey { path } } } } }"""
 
 
 def _unit(name: str) -> dict[str, list[str]]:
@@ -415,39 +414,45 @@ def test_the_deployment_runs_as_services_with_a_location_per_kommun(deployment, 
             assert f"kommun_{kod}/ind/indicator_status" in own and "indicators_job" in jobs
             assert not any(k.startswith("kommun_") and not k.startswith(f"kommun_{kod}/") for k in own)
 
+        def finished(run_id: str) -> str:
+            deadline, status = time.monotonic() + 240, None
+            while time.monotonic() < deadline:
+                status = services.graphql(RUN, {"id": run_id})["runOrError"]["status"]
+                if status in ("SUCCESS", "FAILURE", "CANCELED"):
+                    break
+                time.sleep(2)
+            return status
+
+        def materialized(run_id: str) -> set[str]:
+            run = services.graphql(RUN_MATERIALIZATIONS, {"id": run_id})["runOrError"]
+            return {"/".join(m["assetKey"]["path"]) for m in run["assetMaterializations"]}
+
+        # Each kommun's sensor saw the public snapshot and started that kommun's indicators_job,
+        # which materialised that kommun's import, status and snapshot and nothing of the other's.
+        deadline, runs = time.monotonic() + 180, []
+        while time.monotonic() < deadline and len(runs) < 2:
+            runs = services.graphql(SENSOR_RUNS)["runsOrError"]["results"]
+            time.sleep(2)
+        assert len(runs) == 2, (runs, services.log_tail("daemon"))
+        owners = []
+        for run in runs:
+            assert finished(run["runId"]) == "SUCCESS", (run, services.log_tail("daemon"))
+            keys = materialized(run["runId"])
+            owners.append({k.split("/")[0] for k in keys})
+            kommun = next(iter(owners[-1]))
+            assert len(owners[-1]) == 1 and {f"{kommun}/stg/kolada_observations", f"{kommun}/ind/indicator_status",
+                                             f"{kommun}/pub/snapshot"} <= keys, keys
+        assert sorted(o.pop() for o in owners) == sorted([f"kommun_{A}", f"kommun_{B}"])
+
         # A kommun's indicators_job launched from the UI runs in its own location, on its own file.
         params = {"selector": {"repositoryLocationName": f"kommun_{B}", "repositoryName": "__repository__",
                                "jobName": "indicators_job"}, "runConfigData": {}}
         launched = services.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
-        run_id, status = launched["run"]["runId"], None
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            status = services.graphql(RUN, {"id": run_id})["runOrError"]["status"]
-            if status in ("SUCCESS", "FAILURE", "CANCELED"):
-                break
-            time.sleep(2)
-        assert status == "SUCCESS", (status, services.log_tail("daemon"), services.log_tail(f"kommun_{B}"))
-        # The run materialised this kommun's import, status and snapshot, and nothing of the other's
-        # (whose own sensor may have started its own run on seeing the public snapshot).
-        for key in ("stg/kolada_observations", "ind/indicator_status", "pub/snapshot"):
-            path = [f"kommun_{B}", *key.split("/")]
-            last = services.graphql(LAST_MATERIALIZATION, {"key": {"path": path}})["assetOrError"]
-            assert last["assetMaterializations"][0]["runId"] == run_id, key
-            other = services.graphql(LAST_MATERIALIZATION, {"key": {"path": [f"kommun_{A}", *key.split("/")]}})
-            assert all(m["runId"] != run_id for m in other["assetOrError"].get("assetMaterializations") or []), key
-
-        # Each kommun's sensor saw the public snapshot and started that kommun's indicators_job.
-        deadline, runs = time.monotonic() + 180, []
-        while time.monotonic() < deadline:
-            runs = services.graphql(SENSOR_RUNS)["runsOrError"]["results"]
-            if len(runs) >= 2 and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs):
-                break
-            time.sleep(2)
-        assert len(runs) == 2 and all(r["status"] == "SUCCESS" for r in runs), (runs, services.log_tail("daemon"))
-        for kod in (A, B):
-            last = services.graphql(LAST_MATERIALIZATION, {"key": {"path": [f"kommun_{kod}", "ind", "indicator_status"]}})
-            ids = {m["runId"] for m in last["assetOrError"]["assetMaterializations"]}
-            assert ids <= {r["runId"] for r in runs} | {run_id}, kod
+        run_id = launched["run"]["runId"]
+        assert finished(run_id) == "SUCCESS", (services.log_tail("daemon"), services.log_tail(f"kommun_{B}"))
+        keys = materialized(run_id)
+        assert {f"kommun_{B}/stg/kolada_observations", f"kommun_{B}/ind/indicator_status",
+                f"kommun_{B}/pub/snapshot"} <= keys and all(k.startswith(f"kommun_{B}/") for k in keys), keys
     finally:
         services.stop()

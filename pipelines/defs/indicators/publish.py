@@ -1,5 +1,7 @@
 """The controllers' snapshot, published only when every quality rule passes on the data."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from pipelines.defs.indicators.automation import PUBLISH_WHEN_CHECKED
@@ -14,6 +16,17 @@ from pipelines.defs.policies import DUCKDB_POOL, OWNERS
 from pipelines.defs.resources import warehouse
 from sources import clock
 from warehouse.publishing.snapshot import PublishRefused, published_path, publish
+
+
+def publish_checked(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> tuple[Path, dict]:
+    """Publish the working file to its snapshot (warehouse/publishing/snapshot.py); a quality
+    rule that fails refuses it and fails the step, leaving the last snapshot as it was."""
+    target = published_path()
+    with warehouse(duckdb) as conn:
+        try:
+            return target, publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
+        except PublishRefused as e:
+            raise dg.Failure(description=str(e), allow_retries=False) from e
 
 
 # Every other step of indicators_job is upstream of the publication, so a failed step (an
@@ -37,12 +50,7 @@ def snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.Ma
     sedan förra publiceringen (samma rader, vyer och regler) behålls den publicerade filen; har
     bara några tabeller ändrats skrivs just de om i en kopia av den (metadata `publicering`).
     """
-    target = published_path()
-    with warehouse(duckdb) as conn:
-        try:
-            out = publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
-        except PublishRefused as e:
-            raise dg.Failure(description=str(e), allow_retries=False) from e
+    target, out = publish_checked(context, duckdb)
     if out["unchanged"]:
         context.log.info(f"Inget nytt sedan publiceringen {out['published_at']:%Y-%m-%d %H:%M}: {target} gäller")
     else:

@@ -6,9 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.indicators.automation import PUBLISH_WHEN_CHECKED
 from pipelines.defs.policies import DUCKDB_POOL, OWNERS, cron, schedule_default_status
-from pipelines.defs.resources import warehouse
-from sources import clock
-from warehouse.publishing.snapshot import PublishRefused, publish, published_path
+from pipelines.defs.indicators.publish import publish_checked
 
 SOURCES = [dg.AssetKey(["stg", "kolada_observations"]), dg.AssetKey(["stg", "scb_observations"]),
            dg.AssetKey(["stg", "af_observations"]), dg.AssetKey(["raw", "kolada_kpi"])]
@@ -25,12 +23,7 @@ def offentlig_snapshot(context: dg.AssetExecutionContext, duckdb: DuckDBResource
     eller nya versionen. Innehåller ingen kommuns interna uppgifter (ekonomi, HR, prognoser,
     kommentarer): de finns bara i kommunernas egna filer.
     """
-    target = published_path()
-    with warehouse(duckdb) as conn:
-        try:
-            out = publish(conn, target, published_at=clock.now(), run_id=context.run.run_id)
-        except PublishRefused as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    target, out = publish_checked(context, duckdb)
     context.log.info(f"Offentlig ögonblicksbild {'oförändrad' if out['unchanged'] else out['mode']}: {target}")
     return dg.MaterializeResult(metadata={"path": out["path"], "tables": out["tables"], "bytes": out["bytes"],
                                           "publicering": out["mode"], "publicerad": str(out["published_at"])})
