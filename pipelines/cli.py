@@ -298,6 +298,15 @@ def _write(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kommun() -> str | None:
+    """The kommun the catalog follows, for the restore's check; None if the catalog cannot be read
+    (a restore must still be possible then)."""
+    try:
+        return load_catalog().settings.kommun
+    except (ValueError, OSError):
+        return None
+
+
 def _backup(args: argparse.Namespace) -> int:
     """Backups of the working file and the folders that belong to it (warehouse/core/backup.py)."""
     from pipelines.defs.files.inbox import inbox_dir
@@ -309,15 +318,20 @@ def _backup(args: argparse.Namespace) -> int:
         raise ValueError(f"{database} är en publicerad ögonblicksbild; säkerhetskopiera arbetsdatabasen")
     # AF's downloaded workbooks and the inbox's archive of loaded files: the raw layer kept as files.
     folders = {"af": AfResource().directory(), "arkiv": inbox_dir().parent / "arkiv"}
+    from pipelines.roles import location_name, role
+
+    kod = os.environ.get("MALSTYRNING_KOMMUN", "").strip() if role() == "kommun" else None
     if args.command == "backup":
         conn = db.connect(database)  # read-write: no run writes while the file is copied
         try:
-            path = backup(conn, database, Path(args.till), folders)
+            # In a deployment the folder says whose copy it is (the files are all malstyrning.duckdb).
+            name = location_name(kod) if role() != "ensam" else None
+            path = backup(conn, database, Path(args.till), folders, name=name)
         finally:
             conn.close()
         say(f"Säkerhetskopia: {path}")
     else:
-        manifest = restore(Path(args.kopia), database, folders, overwrite=args.skriv_over)
+        manifest = restore(Path(args.kopia), database, folders, overwrite=args.skriv_over, kommun=kod or _kommun())
         made = datetime.strptime(manifest["created_at"], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%d %H:%M UTC")
         say(f"Återställde {database} från {args.kopia} (kopian gjord {made}, "
             f"{manifest['tables'].get('rep.report_log', 0)} rader i rapportloggen); publicera igen "

@@ -162,6 +162,21 @@ def test_a_kommun_not_in_the_deployment_is_refused_by_name(tmp_path):
     assert proc.returncode == 1 and f"kommun {B} finns inte" in proc.stderr and str(drift) in proc.stderr
 
 
+def test_a_kommuns_backup_is_named_for_it_and_never_restored_into_another_kommun(deployment, tmp_path):
+    import hashlib
+
+    drift, root = deployment["drift"], deployment["root"]
+    _indikator(_env("kommun", drift, A), "backup", "--till", str(tmp_path))
+    (copy,) = tmp_path.iterdir()
+    assert copy.name.startswith(f"kommun_{A}-")
+    other = root / "kommuner" / B / "malstyrning.duckdb"
+    before = hashlib.sha256(other.read_bytes()).hexdigest()
+    proc = _indikator(_env("kommun", drift, B), "restore", str(copy), "--skriv-over", check=False)
+    assert proc.returncode == 1 and f"kommun {A}s lager, inte kommun {B}s" in proc.stderr
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == before
+    _indikator(_env("kommun", drift, A), "restore", str(copy), "--skriv-over")  # its own kommun: restored
+
+
 # The import's rules at their edges, on copies of the deployment's files (in this process).
 
 def _copies(deployment, tmp_path) -> tuple[Path, Path]:

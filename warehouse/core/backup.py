@@ -36,12 +36,14 @@ class BackupError(RuntimeError):
 
 
 def backup(conn: duckdb.DuckDBPyConnection, database: Path, target: Path,
-           folders: dict[str, Path] | None = None) -> Path:
+           folders: dict[str, Path] | None = None, *, name: str | None = None) -> Path:
     """Copy the warehouse `database` (open read-write in `conn`) and its folders into a new
-    folder under `target`; return that folder. Nothing is written to the warehouse."""
+    folder under `target` named `<name>-<UTC time>` (`name` defaults to the file's stem; a
+    deployment with several kommuner names each kommun's); return that folder. Nothing is
+    written to the warehouse."""
     database = Path(database)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    dest = Path(target) / f"{database.stem}-{stamp}"
+    dest = Path(target) / f"{name or database.stem}-{stamp}"
     part = dest.with_name(dest.name + ".part")  # renamed when complete: a half backup is never taken for one
     part.mkdir(parents=True)
     try:
@@ -58,6 +60,7 @@ def backup(conn: duckdb.DuckDBPyConnection, database: Path, target: Path,
                 if path.is_file() and bodies.SPOOL not in rel.parts and not path.name.endswith(".part"):
                     files[f"{name}/{rel.as_posix()}"] = _copy(path, part / name / rel)
         manifest = {"database": database.name, "created_at": stamp, "migrations": migrations,
+                    "kommun": _kommun(conn),
                     "tables": tables, "files": files, "folders": sorted(dirs)}
         (part / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(part, dest)
@@ -83,12 +86,24 @@ def verify(source: Path) -> dict:
     return manifest
 
 
+def _kommun(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The kommun the warehouse follows (cfg.settings, written by the catalog step), if known."""
+    rows = conn.execute("SELECT kommun FROM cfg.settings").fetchall()
+    return rows[0][0] if rows else None
+
+
 def restore(source: Path, database: Path, folders: dict[str, Path] | None = None, *,
-            overwrite: bool = False) -> dict:
+            overwrite: bool = False, kommun: str | None = None) -> dict:
     """Put the backup in `source` back as the warehouse `database` and its folders; return the
     manifest. Checks every file first; an existing warehouse is replaced only with
-    `overwrite` (it is moved aside to `<name>.fore-aterstallning` until the restore is done)."""
+    `overwrite` (it is moved aside to `<name>.fore-aterstallning` until the restore is done).
+    `kommun`: the kommun this warehouse follows; a backup of another kommun's warehouse is
+    refused (in a deployment with several kommuner it would put one kommun's internal figures
+    in another's file)."""
     manifest = verify(source)
+    if kommun and manifest.get("kommun") and manifest["kommun"] != kommun:
+        raise BackupError(f"{source}: kopian är av kommun {manifest['kommun']}s lager, inte kommun {kommun}s; "
+                          "återställ den i den kommunens lager")
     database = check_name(database)
     if database.exists() and not overwrite:
         raise BackupError(f"{database} finns redan; återställ med --skriv-over för att ersätta den")
