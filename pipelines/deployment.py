@@ -16,7 +16,7 @@ import dagster as dg
 from indicator_catalog.catalog import KOMMUN_ENV
 from pipelines.roles import ROLE_ENV, role
 
-# Asset groups per role; the single location has all but the deployment roles' own.
+# Asset groups per deployment role; a single location has every group the folder defines.
 PUBLIC_GROUPS = {"kolada", "scb", "arbetsformedlingen", "offentlig"}
 KOMMUN_GROUPS = {"catalog", "files", "indicators", "offentlig_import"}
 
@@ -49,22 +49,20 @@ def imported_keys() -> list[dg.AssetKey]:
 
 
 def groups() -> set[str] | None:
-    """The asset groups this location defines (None: all but the deployment roles' own)."""
+    """The asset groups this location keeps (None: a single location keeps everything)."""
     return {"offentlig": PUBLIC_GROUPS, "kommun": KOMMUN_GROUPS}.get(role())
 
 
 def filter_definitions(defs: dg.Definitions) -> dg.Definitions:
     """The definitions of this role: the assets of its groups, the checks on them, and the
-    jobs, schedules and sensors whose targets it has."""
+    jobs, schedules and sensors whose targets it has. A single location gets the folder's
+    definitions as they are (the deployment roles' own are defined only in those roles)."""
     wanted = groups()
-    own = {"offentlig", "offentlig_import"}  # the groups only the deployment roles have
-
-    def kept(group: str) -> bool:
-        return group in wanted if wanted is not None else group not in own
-
+    if wanted is None:
+        return defs
     # The folder loader lists an asset once per module that names it: once is enough.
     unique = list({id(a): a for a in defs.assets}.values())
-    assets = [a for a in unique if all(kept(a.group_names_by_key[k]) for k in a.keys)]
+    assets = [a for a in unique if all(a.group_names_by_key[k] in wanted for k in a.keys)]
     keys = {k for a in assets for k in a.keys}
     checks = [c for c in defs.asset_checks or []
               if all(spec.asset_key in keys for spec in c.check_specs)

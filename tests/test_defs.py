@@ -130,15 +130,17 @@ def test_the_instance_queues_runs_on_the_duckdb_pool(tmp_path, monkeypatch):
         instance.dispose()
 
 
-def test_the_single_location_keeps_everything_but_the_deployment_roles_own():
-    """Without MALSTYRNING_ROLL the role filter (pipelines/deployment.py) keeps every definition
-    of the folder except the public snapshot's, which only a deployment with several kommuner has."""
+def test_the_single_location_is_the_folder_as_it_is():
+    """Without MALSTYRNING_ROLL nothing is filtered (pipelines/deployment.py) and nothing of the
+    deployment roles is defined: their public snapshot and import exist only in those roles."""
     defs = load_defs().get_repository_def()
     whole = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parents[1] / "pipelines"
                                      ).get_repository_def()
-    assert {k.to_user_string() for k in whole.asset_graph.get_all_asset_keys()} - \
-        {k.to_user_string() for k in defs.asset_graph.get_all_asset_keys()} == {"pub/offentlig"}
-    assert {j.name for j in whole.get_all_jobs()} - {j.name for j in defs.get_all_jobs()} == {"offentlig_job"}
-    assert {s.name for s in whole.sensor_defs} - {s.name for s in defs.sensor_defs} == {"offentlig_automation"}
-    assert {s.name for s in whole.schedule_defs} - {s.name for s in defs.schedule_defs} == {"offentlig_nightly_schedule"}
-    assert whole.asset_graph.asset_check_keys == defs.asset_graph.asset_check_keys
+    assert whole.asset_graph.get_all_asset_keys() == defs.asset_graph.get_all_asset_keys()
+    assert {j.name for j in whole.get_all_jobs()} == {j.name for j in defs.get_all_jobs()}
+    assert {s.name for s in whole.sensor_defs} == {s.name for s in defs.sensor_defs}
+    assert {s.name for s in whole.schedule_defs} == {s.name for s in defs.schedule_defs}
+    groups = {defs.asset_graph.get(k).group_name for k in defs.asset_graph.get_all_asset_keys()}
+    assert not groups & {"offentlig", "offentlig_import"}
+    assert not {"offentlig_job", "offentlig_nightly_schedule", "offentlig_automation"} & (
+        {j.name for j in defs.get_all_jobs()} | {s.name for s in defs.schedule_defs} | {s.name for s in defs.sensor_defs})
