@@ -15,9 +15,8 @@ has the Dagster side: asset keys, which definitions a role keeps).
 
 Both deployment roles read the deployment file (MALSTYRNING_DRIFT) and set the working file
 (and for a kommun, its catalog folder) from it, so the file is the one place that says where
-a kommun's data lives. In the kommun role every asset key starts with `kommun_<kod>`: all
-locations share one Dagster instance, whose asset catalog is keyed on asset keys alone, and
-two kommuner's `ind/indicator_status` must not share a history.
+a kommun's data lives. The kommun role's asset keys and which definitions each role keeps are
+in pipelines/deployment.py.
 """
 
 from __future__ import annotations
