@@ -155,7 +155,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="DuckDB-fil att läsa (standard: den publicerade ögonblicksbilden, "
                                 "$MALSTYRNING_PUBLISHED eller data/malstyrning.publicerad.duckdb); "
                                 "mark-reported och uppdrag-rapport skriver i arbetsdatabasen ($MALSTYRNING_DUCKDB)")
-    sub = p.add_subparsers(dest="command", required=True)
+    # A metavar: the default lists every command in braces, a line of 150 characters in the usage.
+    sub = p.add_subparsers(dest="command", required=True, metavar="kommando")
     s = sub.add_parser("status", help="nämndernas indikatortabeller med status mot önskat värde")
     s.add_argument("--namnd", help="filtrera på nämnd (del av namnet)")
     s.add_argument("--malomrade", help="filtrera på KF målområde")
@@ -207,9 +208,9 @@ def parser() -> argparse.ArgumentParser:
                     help="landa svar som tar bort fler aktuella värden än en liten andel (bara när det är riktigt)")
     df = sub.add_parser("driftfiler", help="skriv workspace.yaml och kommunernas portar för en driftmiljö med "
                                           "flera kommuner (MALSTYRNING_DRIFT)")
-    df.add_argument("--till", required=True, help="mapp att skriva till, t.ex. /etc/malstyrning")
+    df.add_argument("--till", required=True, metavar="MAPP", help="mapp att skriva till, t.ex. /etc/malstyrning")
     bk = sub.add_parser("backup", help="säkerhetskopiera arbetsdatabasen med svarsfiler, AF:s filer och inkorgens arkiv")
-    bk.add_argument("--till", required=True, help="mapp där kopian skrivs (en ny undermapp per kopia)")
+    bk.add_argument("--till", required=True, metavar="MAPP", help="mapp där kopian skrivs (en ny undermapp per kopia)")
     rs = sub.add_parser("restore", help="återställ arbetsdatabasen och dess filer från en säkerhetskopia")
     rs.add_argument("kopia", help="kopians mapp (skriven av indikator backup)")
     rs.add_argument("--skriv-over", action="store_true", help="ersätt en befintlig arbetsdatabas")

@@ -106,3 +106,17 @@ def test_a_spool_left_by_a_killed_fetch_is_removed_after_a_day_and_a_fresh_one_k
     bodies.spool_folder(tmp_path / "wh.duckdb")
     assert sorted(p.name for p in spools.iterdir()) == ["kolada_spool_fresh"]
     assert bodies.spool_folder(":memory:") is None
+
+
+def test_a_landing_with_every_body_already_stored_in_the_table_needs_no_body_folder(conn, tmp_path):
+    """A warehouse from before body files (every body in `payload`, no `.bodies/kolada` folder)
+    whose night brings only pages it already has: nothing to place, nothing to sync."""
+    page = data_page(URL, {"1882": 2.0}, "2026-03-01")
+    land_pages(conn, [page])
+    root = tmp_path / "unit.bodies"
+    conn.execute("UPDATE raw.kolada_responses SET payload = ?, body_file = NULL", [page.body.decode("utf-8")])
+    for path in sorted(root.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    land_pages(conn, [page])
+    assert db.one(conn, "SELECT count(*) FROM raw.kolada_responses WHERE body_file IS NULL")[0] == 1
+    assert not (root / "kolada").exists()

@@ -220,7 +220,8 @@ def land(
                     names.append(rel)
                     if made is not None:
                         created.append(made)
-                bodies.sync_folders([root, root / "kolada", *(p.parent for p in created)])
+                if created:  # new names to make durable; none when every body was already stored
+                    bodies.sync_folders([root, root / "kolada", *(p.parent for p in created)])
                 conn.execute(
                     """INSERT INTO raw.kolada_responses (url, fetched_at, status_code, sha256, body_file)
                        SELECT p.url, p.fetched_at, p.status_code, p.sha256, n.body_file
