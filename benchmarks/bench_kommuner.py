@@ -27,13 +27,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import kolada_pages  # noqa: E402
-from benchmarks.bench_national import FIRST, LAST, NIGHT, bench_catalog  # noqa: E402
+from benchmarks.bench_national import FIRST, LAST, NIGHT, bench_catalog, child  # noqa: E402
 
 
 def timed(cmd: list[str], env: dict) -> dict:
@@ -68,6 +69,7 @@ def tree_rss_mib(pid: int) -> float:
     return total / 1024
 
 
+@lru_cache(maxsize=1)
 def kommun_names() -> dict[str, str]:
     with (ROOT / "sources" / "kommuner.csv").open(encoding="utf-8") as fh:
         return {r["kod"]: r["namn"] for r in csv.DictReader(fh)}
@@ -154,11 +156,7 @@ def main() -> None:
                 f"r = import_public(conn, Path({str(work / 'offentlig' / 'malstyrning.publicerad.duckdb')!r}), cat, "
                 "now=datetime.now(timezone.utc))\n"
                 "print('RESULT ' + json.dumps({'seconds': time.perf_counter() - t, 'rows': r.rows}))\n")
-        proc = subprocess.run([sys.executable, "-c", code], env=kenv, cwd=ROOT, capture_output=True, text=True)
-        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
-            raise SystemExit(f"import alone failed:\n{proc.stderr[-3000:]}")
-        import_alone = json.loads(line[7:])
+        import_alone = child(code, kenv)
         print(f"import alone: {import_alone['seconds']:.2f} s, "
               f"{import_alone['rows']['stg.kolada_observations']} Kolada observations", flush=True)
         # Two kommuner at once (their pools let the daemon run them side by side), on a new night.
@@ -189,8 +187,7 @@ def main() -> None:
     finally:
         server.terminate()
         scb_server.terminate()
-    indicators = sum(1 for p in (work / "kataloger" / codes[0] / "namnder").glob("*.yaml")
-                     for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("  - id:"))
+    indicators = len(kpis) + 1  # one per KPI and folkmängd (bench_catalog)
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
               "indicators_per_kommun": indicators, "kpis": len(kpis), "years": f"{FIRST}-{LAST}",
               "public": public, "kommuner": kommuner, "import_alone": import_alone, "parallel": parallel,

@@ -76,10 +76,7 @@ class Deployment:
         for entry in self.kommuner:
             if entry.kod == kod:
                 settings = _read_yaml(entry.catalog_dir / "settings.yaml") or {}
-                written = str(settings.get("kommun", "")) if isinstance(settings, dict) else ""
-                if written != kod:
-                    raise CatalogError(f"{self.path}: kommun {kod}: katalogen {entry.catalog_dir} följer kommun "
-                                       f"{written or '?'} (settings.yaml), inte {kod}")
+                self._check_follows(entry, str(settings.get("kommun", "")) if isinstance(settings, dict) else "")
                 return entry
         raise CatalogError(f"{self.path}: kommun {kod} finns inte bland kommunerna "
                            f"({', '.join(e.kod for e in self.kommuner)})")
@@ -93,11 +90,15 @@ class Deployment:
         out = []
         for entry in self.kommuner:
             cat = load_catalog(entry.catalog_dir)
-            if cat.settings.kommun != entry.kod:
-                raise CatalogError(f"{self.path}: kommun {entry.kod}: katalogen {entry.catalog_dir} följer kommun "
-                                   f"{cat.settings.kommun} (settings.yaml), inte {entry.kod}")
+            self._check_follows(entry, cat.settings.kommun)
             out.append((entry, cat))
         return out
+
+    def _check_follows(self, entry: KommunEntry, written: str) -> None:
+        """A kommun's catalog must follow the kommun it is listed for (settings.yaml `kommun`)."""
+        if written != entry.kod:
+            raise CatalogError(f"{self.path}: kommun {entry.kod}: katalogen {entry.catalog_dir} följer kommun "
+                               f"{written or '?'} (settings.yaml), inte {entry.kod}")
 
     def public_catalog(self) -> "PublicCatalog":
         return PublicCatalog(tuple(self.catalogs()), self.public_scope)
@@ -148,8 +149,6 @@ class PublicSettings:
     """What the fetch assets read of Catalog.settings, for the union of the kommuner."""
 
     omfattning: str
-    kommun: str | None = None
-    jamforelsegrupp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,10 +165,6 @@ class PublicCatalog:
     @cached_property
     def settings(self) -> PublicSettings:
         return PublicSettings(omfattning=self.scope)
-
-    @property
-    def indicators(self) -> tuple[CatalogIndicator, ...]:
-        return tuple(i for _, c in self.members for i in c.indicators)
 
     def comparison_groups(self) -> list[str]:
         return sorted({c.settings.jamforelsegrupp for _, c in self.members if c.settings.jamforelsegrupp})

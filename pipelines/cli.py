@@ -106,26 +106,29 @@ def _refresh(args: argparse.Namespace) -> int:
 
     from pipelines.roles import role
 
+    r = role()
     if args.db:
+        if r != "ensam" and Path(args.db).resolve() != db.database_path().resolve():
+            # The deployment file says where this location's data lives (pipelines/roles.py).
+            raise ValueError(f"--db {args.db}: i en driftmiljö bestämmer {os.environ.get('MALSTYRNING_DRIFT')} "
+                             f"arbetsfilen ({db.database_path()})")
         os.environ[db.DUCKDB_ENV] = args.db
     # The Makefile's defaults, so the command works without any environment variable: the
     # Dagster resources read the database path from the environment.
     os.environ.setdefault(db.DUCKDB_ENV, db.DEFAULT_DB)
     this_year = clock.now().year
     years = years_range(args.years or f"{this_year - 3}-{this_year - 1}")
+    fetch = f"{len(years)} år ({years[0]}–{years[-1]}), {'utan' if args.no_af else 'med'} AF"
     what = {"kommun": "import ur den offentliga ögonblicksbilden, inkorgen, status och publicering",
-            "offentlig": f"{len(years)} år ({years[0]}–{years[-1]}), {'utan' if args.no_af else 'med'} AF, "
-                         "offentlig publicering"}.get(role(), f"{len(years)} år ({years[0]}–{years[-1]}), "
-                                                           f"{'utan' if args.no_af else 'med'} AF, inkorgen, "
-                                                           "status och publicering")
+            "offentlig": f"{fetch}, offentlig publicering"}.get(r, f"{fetch}, inkorgen, status och publicering")
     say(f"Uppdaterar {db.database_path()}: {what}")
     run = Refresh(out=say)
     confirm = args.bekrafta_borttagning
-    if role() == "kommun":
+    if r == "kommun":
         # The public figures come from the deployment's public snapshot, imported by indicators_job.
         return 0 if run.inbox() and run.indicators() else 1
     ok = run.years(years, confirm_retirements=confirm) and (args.no_af or run.af(confirm_retirements=confirm))
-    if role() == "offentlig":
+    if r == "offentlig":
         return 0 if ok and run.public() else 1
     return 0 if ok and run.inbox() and run.indicators() else 1
 
@@ -312,16 +315,15 @@ def _backup(args: argparse.Namespace) -> int:
     """Backups of the working file and the folders that belong to it (warehouse/core/backup.py)."""
     from pipelines.defs.files.inbox import inbox_dir
     from pipelines.defs.resources import AfResource
-    from warehouse.core.backup import backup, restore
+    from pipelines.roles import kommun_kod, location_name, role
+    from warehouse.core.backup import STAMP, backup, restore
 
     database = Path(args.db) if args.db else db.database_path()
     if is_snapshot(database):
         raise ValueError(f"{database} är en publicerad ögonblicksbild; säkerhetskopiera arbetsdatabasen")
     # AF's downloaded workbooks and the inbox's archive of loaded files: the raw layer kept as files.
     folders = {"af": AfResource().directory(), "arkiv": inbox_dir().parent / "arkiv"}
-    from pipelines.roles import location_name, role
-
-    kod = os.environ.get("MALSTYRNING_KOMMUN", "").strip() if role() == "kommun" else None
+    kod = kommun_kod()
     if args.command == "backup":
         conn = db.connect(database)  # read-write: no run writes while the file is copied
         try:
@@ -333,7 +335,7 @@ def _backup(args: argparse.Namespace) -> int:
         say(f"Säkerhetskopia: {path}")
     else:
         manifest = restore(Path(args.kopia), database, folders, overwrite=args.skriv_over, kommun=kod or _kommun())
-        made = datetime.strptime(manifest["created_at"], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%d %H:%M UTC")
+        made = datetime.strptime(manifest["created_at"], STAMP).strftime("%Y-%m-%d %H:%M UTC")
         say(f"Återställde {database} från {args.kopia} (kopian gjord {made}, "
             f"{manifest['tables'].get('rep.report_log', 0)} rader i rapportloggen); publicera igen "
             "(indikator refresh eller nattens körning) så att ögonblicksbilden följer med.")

@@ -8,13 +8,11 @@ instance, whose asset catalog is keyed on asset keys alone, and two kommuner's
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 import dagster as dg
 
-from indicator_catalog.catalog import KOMMUN_ENV
-from pipelines.roles import ROLE_ENV, role
+from pipelines.roles import kommun_kod, location_name, role
 
 # Asset groups per deployment role; a single location has every group the folder defines.
 PUBLIC_GROUPS = {"kolada", "scb", "arbetsformedlingen", "offentlig"}
@@ -23,12 +21,8 @@ KOMMUN_GROUPS = {"catalog", "files", "indicators", "offentlig_import"}
 
 @lru_cache(maxsize=1)
 def _prefix() -> tuple[str, ...]:
-    if role() != "kommun":
-        return ()
-    kod = os.environ.get(KOMMUN_ENV, "").strip()
-    if not kod:
-        raise ValueError(f"{ROLE_ENV}=kommun kräver {KOMMUN_ENV} (kommunkoden, t.ex. 1882)")
-    return (f"kommun_{kod}",)
+    kod = kommun_kod()
+    return (location_name(kod),) if kod else ()
 
 
 def key(*parts: str) -> dg.AssetKey:
@@ -64,9 +58,7 @@ def filter_definitions(defs: dg.Definitions) -> dg.Definitions:
     unique = list({id(a): a for a in defs.assets}.values())
     assets = [a for a in unique if all(a.group_names_by_key[k] in wanted for k in a.keys)]
     keys = {k for a in assets for k in a.keys}
-    checks = [c for c in defs.asset_checks or []
-              if all(spec.asset_key in keys for spec in c.check_specs)
-              and not (role() == "offentlig" and any(s.name == "aktualitet" for s in c.check_specs))]
+    checks = [c for c in defs.asset_checks or [] if all(spec.asset_key in keys for spec in c.check_specs)]
     graph = defs.resolve_asset_graph()  # every role's assets: selections resolve against it
     # Op jobs (marking a meeting reported) work on a kommun's report log: not in the public location.
     job_defs = {j.name: j for j in defs.jobs or []

@@ -42,11 +42,21 @@ def role() -> str:
     return value
 
 
+def kommun_kod() -> str | None:
+    """The kommun of a kommun's location (MALSTYRNING_KOMMUN, required there); None in the
+    other roles."""
+    if role() != "kommun":
+        return None
+    kod = os.environ.get(KOMMUN_ENV, "").strip()
+    if not kod:
+        raise CatalogError(f"{ROLE_ENV}=kommun kräver {KOMMUN_ENV} (kommunkoden, t.ex. 1882)")
+    return kod
+
+
 def pool_name() -> str:
     """The Dagster pool of the steps that open this location's DuckDB file: one pool per file."""
-    if role() == "kommun":
-        return f"duckdb_kommun_{os.environ.get(KOMMUN_ENV, '').strip()}"
-    return "duckdb"
+    kod = kommun_kod()
+    return f"duckdb_{location_name(kod)}" if kod else "duckdb"
 
 
 def _set(name: str, value: Path, deployment: Deployment) -> None:
@@ -69,13 +79,8 @@ def apply_environment() -> Deployment | None:
     deployment = deployment_from_env()
     if r == "offentlig":
         _set(DUCKDB_ENV, deployment.public_data, deployment)
-        if os.environ.get(KOMMUN_ENV):
-            raise CatalogError(f"{KOMMUN_ENV} är satt i den offentliga platsen: den läser alla kommuners kataloger")
     else:
-        kod = os.environ.get(KOMMUN_ENV, "").strip()
-        if not kod:
-            raise CatalogError(f"{ROLE_ENV}=kommun kräver {KOMMUN_ENV} (kommunkoden, t.ex. 1882)")
-        entry = deployment.kommun(kod)
+        entry = deployment.kommun(kommun_kod())
         _set(DUCKDB_ENV, entry.data, deployment)
         _set(CATALOG_DIR_ENV, entry.catalog_dir, deployment)
         _set(PUBLIC_SNAPSHOT_ENV, snapshot_path_for(deployment.public_data), deployment)

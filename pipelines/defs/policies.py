@@ -36,7 +36,7 @@ CRON_ENV = "MALSTYRNING_CRON_{}"
 
 
 def cron(name: str, default: str) -> str:
-    """The cron of schedule `name` (KOLADA, SCB, INDIKATORER): MALSTYRNING_CRON_<NAME> when set,
+    """The cron of schedule `name` (KOLADA, SCB, INDIKATORER, OFFENTLIG): MALSTYRNING_CRON_<NAME> when set,
     else `default`. A deployment picks its own hours (a shared service staggers its kommuner's
     nights; the tests of docs/deployment.md tick every minute); a bad value stops the code
     location from loading with the variable named, instead of a schedule that never runs."""

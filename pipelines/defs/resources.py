@@ -121,12 +121,8 @@ class CatalogResource(dg.ConfigurableResource):
 
     def _public(self) -> PublicCatalog:
         deployment = deployment_from_env()
-        key = ("offentlig", _files_digest([deployment.path.parent / deployment.path.name]
-                                          + [e.catalog_dir for e in deployment.kommuner]),
-               tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MALSTYRNING_"))))
-        if _CATALOG_CACHE.get("key") != key:
-            _CATALOG_CACHE.update(key=key, catalog=deployment.public_catalog())
-        return _CATALOG_CACHE["catalog"]
+        return _cached(("offentlig", _files_digest([deployment.path, *(e.catalog_dir for e in deployment.kommuner)])),
+                       deployment.public_catalog)
 
     def _own(self) -> Catalog:
         """The catalog, parsed once per process for the same files: each step of a run reads
@@ -134,14 +130,19 @@ class CatalogResource(dg.ConfigurableResource):
         bytes (reading them is cheap) and the MALSTYRNING_* settings that override them, so an
         edited file or setting is parsed again."""
         root = catalog_dir(self.directory)
-        settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MALSTYRNING_")))
-        key = (str(root.resolve()), _files_digest([root]), settings)
-        if _CATALOG_CACHE.get("key") != key:
-            _CATALOG_CACHE.update(key=key, catalog=load_catalog(self.directory))
-        return _CATALOG_CACHE["catalog"]
+        return _cached((str(root.resolve()), _files_digest([root])), lambda: load_catalog(self.directory))
 
 
 _CATALOG_CACHE: dict = {}  # the last catalog parsed in this process, and its key
+
+
+def _cached(key: tuple, build):
+    """The last catalog built in this process if `key` and the MALSTYRNING_* settings (which
+    override the files) are the same, else `build()`."""
+    key = (*key, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MALSTYRNING_"))))
+    if _CATALOG_CACHE.get("key") != key:
+        _CATALOG_CACHE.update(key=key, catalog=build())
+    return _CATALOG_CACHE["catalog"]
 
 
 def _files_digest(roots: list[Path]) -> str:

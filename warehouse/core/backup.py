@@ -29,6 +29,7 @@ from warehouse.core.db import check_name
 from warehouse.core.hashing import sha256_of
 
 MANIFEST = "manifest.json"
+STAMP = "%Y%m%dT%H%M%SZ"  # a copy's time (UTC) in its folder name and manifest
 
 
 class BackupError(RuntimeError):
@@ -42,7 +43,7 @@ def backup(conn: duckdb.DuckDBPyConnection, database: Path, target: Path,
     deployment with several kommuner names each kommun's); return that folder. Nothing is
     written to the warehouse."""
     database = Path(database)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(timezone.utc).strftime(STAMP)
     dest = Path(target) / f"{name or database.stem}-{stamp}"
     part = dest.with_name(dest.name + ".part")  # renamed when complete: a half backup is never taken for one
     part.mkdir(parents=True)
@@ -51,7 +52,7 @@ def backup(conn: duckdb.DuckDBPyConnection, database: Path, target: Path,
         tables = _table_rows(conn)
         migrations = [v for (v,) in conn.execute("SELECT version FROM meta.schema_migrations ORDER BY 1").fetchall()]
         files = {database.name: _copy(database, part / database.name)}
-        dirs = {bodies.folder_for(database).name: bodies.folder_for(database), **(folders or {})}
+        dirs = _dirs(database, folders)
         for name, folder in dirs.items():
             if not Path(folder).is_dir():
                 continue
@@ -86,6 +87,12 @@ def verify(source: Path) -> dict:
     return manifest
 
 
+def _dirs(database: Path, folders: dict[str, Path] | None) -> dict[str, Path]:
+    """The folders that belong to the warehouse file: its response bodies and `folders`."""
+    body_folder = bodies.folder_for(database)
+    return {body_folder.name: body_folder, **(folders or {})}
+
+
 def _kommun(conn: duckdb.DuckDBPyConnection) -> str | None:
     """The kommun the warehouse follows (cfg.settings, written by the catalog step), if known."""
     rows = conn.execute("SELECT kommun FROM cfg.settings").fetchall()
@@ -107,7 +114,7 @@ def restore(source: Path, database: Path, folders: dict[str, Path] | None = None
     database = check_name(database)
     if database.exists() and not overwrite:
         raise BackupError(f"{database} finns redan; återställ med --skriv-over för att ersätta den")
-    dirs = {bodies.folder_for(database).name: bodies.folder_for(database), **(folders or {})}
+    dirs = _dirs(database, folders)
     saved_name = bodies.folder_for(Path(source) / manifest["database"]).name
     moved: list[tuple[Path, Path]] = []
     try:

@@ -5,8 +5,9 @@ publishes them as a read-only snapshot (the same publication as a kommun's, with
 gate). Each kommun's location then copies from that snapshot what its own catalog reads: the
 Kolada observations of its KPIs for its units (itself, its overrides, its comparison group),
 the SCB observations of its series for its units, AF's observations (every kommun, as in a
-single-kommun warehouse), the KPI metadata and group membership, and the fetch and response
-records the observations point at (without bodies: those stay in the public file). Vintages
+single-kommun warehouse), the KPI metadata and group membership, and the public file's fetch and
+response records, all of them (small; the observations point at them), without bodies: those
+stay in the public file. Vintages
 and first_seen come as they are, so the due list counts from when the public fetch first saw
 a value. Every import replaces the previous one whole, in one transaction: a failed import
 leaves the kommun's file as it was.
@@ -31,8 +32,7 @@ from warehouse.publishing.snapshot import published_state
 
 ALIAS = "offentlig"
 
-# The public tables a kommun reads, in an order where a filter may read a table imported before
-# it. Response rows come without their body's file name: the body is in the public file only.
+# Response rows come without their body's file name: the body is in the public file only.
 WITHOUT = {"raw.kolada_responses": ["body_file"], "raw.scb_responses": ["body_file"]}
 
 
@@ -63,6 +63,8 @@ class ImportResult:
 
 
 def _tables(scope: Scope, database: str) -> list[tuple[str, str, dict]]:
+    """The public tables a kommun reads with the filter of its scope, in an order where a filter
+    may read a table imported before it."""
     kolada_units = "" if scope.kolada_units is None else " AND list_contains($units::VARCHAR[], region)"
     scb_units = "" if scope.scb_units is None else " AND list_contains($units::VARCHAR[], region)"
     return [
@@ -127,10 +129,12 @@ def import_public(conn: duckdb.DuckDBPyConnection, snapshot: Path, catalog: Cata
             "WHERE list_contains(?::VARCHAR[], group_id)", [catalog.comparison_groups()]).fetchall()}
         scope = scope_of(catalog, members)
         _require(conn, catalog, scope, snapshot)
-        last = conn.execute("SELECT snapshot_digest, scope_digest FROM meta.public_import "
+        digest = scope.digest()
+        last = conn.execute("SELECT snapshot_digest, scope_digest, row_counts FROM meta.public_import "
                             "ORDER BY imported_at DESC LIMIT 1").fetchall()
-        if last and last[0] == (state.digest, scope.digest()):
-            return ImportResult(True, state.published_at, _counts(conn, scope, database))
+        if last and last[0][:2] == (state.digest, digest):
+            # Only an import writes these tables: the counts it recorded still hold.
+            return ImportResult(True, state.published_at, json.loads(last[0][2]))
         with transaction(conn):
             for table, where, params in _tables(scope, database):
                 exclude = f"EXCLUDE ({', '.join(WITHOUT[table])})" if table in WITHOUT else ""
@@ -139,9 +143,9 @@ def import_public(conn: duckdb.DuckDBPyConnection, snapshot: Path, catalog: Cata
                 conn.execute(f"INSERT INTO {table} BY NAME {select} WHERE {where}", params)
             rows = _counts(conn, scope, database)
             conn.execute("INSERT INTO meta.public_import VALUES (?, ?, ?, ?, ?, ?)",
-                         [now, str(snapshot), state.published_at, state.digest, scope.digest(), json.dumps(rows)])
-        empty = [s for s in scope.scb_series if not one(
-            conn, "SELECT count(*) FROM stg.scb_observations WHERE series = ?", [s])[0]]
+                         [now, str(snapshot), state.published_at, state.digest, digest, json.dumps(rows)])
+        present = {s for (s,) in conn.execute("SELECT DISTINCT series FROM stg.scb_observations").fetchall()}
+        empty = [s for s in scope.scb_series if s not in present]
         return ImportResult(False, state.published_at, rows, empty)
     finally:
         conn.execute(f"DETACH {ALIAS}")

@@ -31,7 +31,6 @@ def _build():
         return dg.MaterializeResult(metadata={"path": out["path"], "tables": out["tables"], "bytes": out["bytes"],
                                               "publicering": out["mode"], "publicerad": str(out["published_at"])})
 
-
     offentlig_job = dg.define_asset_job(
         "offentlig_job", selection=dg.AssetSelection.assets(SOURCES[-1], offentlig_snapshot),
         description="Läs KPI-metadata och publicera den offentliga ögonblicksbilden som kommunerna importerar.")

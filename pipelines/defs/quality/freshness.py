@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.deployment import key
+from pipelines.roles import role
 from pipelines.defs.policies import DUCKDB_POOL
 from pipelines.defs.resources import warehouse
 from sources import clock
@@ -28,6 +29,9 @@ def _freshness(asset, source: str, name: str):
     return check
 
 
-kolada_freshness = _freshness(key("stg", "kolada_observations"), "kolada", "Kolada")
-scb_freshness = _freshness(key("stg", "scb_observations"), "scb", "SCB")
-af_freshness = _freshness(key("stg", "af_observations"), "arbetsformedlingen", "Arbetsförmedlingen")
+# Not in a deployment's public location: the rule reads the catalog's indicators
+# (cfg.indicators), which only a kommun's file has.
+if role() != "offentlig":
+    kolada_freshness = _freshness(key("stg", "kolada_observations"), "kolada", "Kolada")
+    scb_freshness = _freshness(key("stg", "scb_observations"), "scb", "SCB")
+    af_freshness = _freshness(key("stg", "af_observations"), "arbetsformedlingen", "Arbetsförmedlingen")
