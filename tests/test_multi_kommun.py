@@ -156,6 +156,14 @@ def test_an_import_without_a_public_snapshot_says_what_to_do(tmp_path):
     assert not (tmp_path / "kommuner" / A / "malstyrning.publicerad.duckdb").exists()
 
 
+def test_refresh_into_another_file_than_the_deployments_is_refused(tmp_path):
+    drift = make_deployment(tmp_path, [A])
+    other = tmp_path / "annan.duckdb"
+    proc = _indikator(_env("kommun", drift, A), "refresh", "--db", str(other), check=False)
+    assert proc.returncode == 1 and f"--db {other}" in proc.stderr and str(drift) in proc.stderr
+    assert not other.exists()
+
+
 def test_a_kommun_not_in_the_deployment_is_refused_by_name(tmp_path):
     drift = make_deployment(tmp_path, [A])
     proc = _indikator(_env("kommun", drift, B), "status", check=False)
