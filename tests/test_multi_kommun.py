@@ -159,7 +159,7 @@ def test_an_import_without_a_public_snapshot_says_what_to_do(tmp_path):
 def test_refresh_into_another_file_than_the_deployments_is_refused(tmp_path):
     drift = make_deployment(tmp_path, [A])
     other = tmp_path / "annan.duckdb"
-    proc = _indikator(_env("kommun", drift, A), "refresh", "--db", str(other), check=False)
+    proc = _indikator(_env("kommun", drift, A), "--db", str(other), "refresh", check=False)
     assert proc.returncode == 1 and f"--db {other}" in proc.stderr and str(drift) in proc.stderr
     assert not other.exists()
 
